@@ -1,0 +1,66 @@
+// Import-boundary check: fails the build, with a reason, when a module imports against the
+// dependency direction written in ARCHITECTURE.md, or reaches past another module's index.ts.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve, sep } from 'node:path';
+
+const SRC = resolve('src');
+
+/** module → the modules it may import (through their index.ts only). Keep in step with ARCHITECTURE.md. */
+const ALLOWED = {
+  api: [],
+  identity: ['api'],
+  policy: ['api', 'identity'],
+  store: ['api'],
+  controlplane: ['api', 'identity', 'policy', 'store'],
+  proxy: ['api', 'identity'],
+  runtime: ['api', 'identity', 'proxy', 'controlplane'],
+  cli: ['api', 'identity', 'policy', 'store', 'controlplane', 'proxy', 'runtime'],
+};
+
+function* walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* walk(path);
+    else if (path.endsWith('.ts')) yield path;
+  }
+}
+
+const IMPORT =
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const problems = [];
+for (const file of walk(SRC)) {
+  const from = relative(SRC, file).split(sep)[0];
+  if (!(from in ALLOWED)) {
+    problems.push(`${relative('.', file)}: folder src/${from} is not a module listed in ARCHITECTURE.md`);
+    continue;
+  }
+  const text = readFileSync(file, 'utf8');
+  for (const match of text.matchAll(IMPORT)) {
+    const spec = match[1] ?? match[2];
+    if (!spec || !spec.startsWith('.')) continue;
+    const target = resolve(dirname(file), spec);
+    const rel = relative(SRC, target);
+    if (rel.startsWith('..')) {
+      problems.push(`${relative('.', file)}: imports ${spec}, outside src/`);
+      continue;
+    }
+    const [to, ...rest] = rel.split(sep);
+    if (to === from) continue;
+    if (!ALLOWED[from].includes(to)) {
+      problems.push(
+        `${relative('.', file)}: module '${from}' may not import '${to}' (${spec}); ` +
+          `'${from}' may import only: ${ALLOWED[from].join(', ') || 'nothing'}`,
+      );
+    } else if (rest.join('/') !== 'index.js') {
+      problems.push(
+        `${relative('.', file)}: import '${spec}' reaches inside '${to}'; import from its index.js`,
+      );
+    }
+  }
+}
+if (problems.length > 0) {
+  console.error(`import boundaries: ${problems.length} problem(s)`);
+  for (const p of problems) console.error(`  ${p}`);
+  process.exit(1);
+}
+console.log('import boundaries: ok');

@@ -1,0 +1,115 @@
+// The proxy snapshot: everything one sidecar needs, built by the policy engine, pushed by the
+// control plane, consumed by the sidecar. It is the contract between those parts; change it in
+// one place, here. A snapshot is plain JSON data: no functions, no Dates, deterministic order.
+
+import type { ClientTlsMode } from './resources.js';
+
+export type ServerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+/** How a port's traffic is handled: HTTP/1.1 (XFCC, per-request routing), raw TCP, or sniffed. */
+export type PortProtocol = 'http' | 'tcp' | 'auto';
+
+export interface MeshSettings {
+  /** values.global.mtls.auto */
+  autoMtls: boolean;
+  /** values.global.mtls.enabled */
+  mtlsEnabled: boolean;
+  trustDomain: string;
+  rootNamespace: string;
+}
+
+export const DEFAULT_MESH_SETTINGS: Readonly<MeshSettings> = Object.freeze({
+  autoMtls: true,
+  mtlsEnabled: false,
+  trustDomain: 'cluster.local',
+  rootNamespace: 'istio-system',
+});
+
+/** The pod a snapshot is for. */
+export interface ProxyIdentity {
+  pod: string;
+  namespace: string;
+  serviceAccount: string;
+  /** spiffe://<trust domain>/ns/<ns>/sa/<sa> */
+  spiffeId: string;
+  podIP: string;
+}
+
+/** One inbound listener: the sidecar listens on podIP:port and forwards to the app at the same port. */
+export interface InboundListener {
+  /** The workload (container) port. */
+  port: number;
+  protocol: PortProtocol;
+  mode: ServerMode;
+  /** Why this mode, for people: "STRICT (Policy full/httpbin, service httpbin port 8000)". */
+  reason: string;
+}
+
+/** The TLS a client sidecar uses toward one endpoint. */
+export type UpstreamTls =
+  | { mode: 'DISABLE'; reason: string }
+  | {
+      mode: 'ISTIO_MUTUAL';
+      reason: string;
+      sni: string;
+      /** The server's URI SAN must be one of these; empty means chain check only. */
+      sans: string[];
+    }
+  | {
+      mode: 'SIMPLE';
+      reason: string;
+      sni?: string;
+      sans: string[];
+      caCertificates?: string;
+      insecureSkipVerify?: boolean;
+    }
+  | {
+      mode: 'MUTUAL';
+      reason: string;
+      sni?: string;
+      sans: string[];
+      caCertificates?: string;
+      clientCertificate: string;
+      privateKey: string;
+      insecureSkipVerify?: boolean;
+    };
+
+export type UpstreamTlsMode = UpstreamTls['mode'] & ClientTlsMode;
+
+export interface OutboundEndpoint {
+  address: string;
+  /** The workload port (the service port's target). */
+  port: number;
+  pod: string;
+  namespace: string;
+  hasSidecar: boolean;
+  tls: UpstreamTls;
+}
+
+export interface OutboundPort {
+  /** The service port clients address. */
+  port: number;
+  name?: string;
+  protocol: PortProtocol;
+  /** Ready endpoints only, in a stable order (the sidecar round-robins over them). */
+  endpoints: OutboundEndpoint[];
+}
+
+export interface OutboundService {
+  /** <name>.<ns>.svc.cluster.local */
+  hostname: string;
+  name: string;
+  namespace: string;
+  /** Every name that resolves to this service from this proxy (FQDN, name.ns, name.ns.svc, and the short name in the same namespace). */
+  aliases: string[];
+  ports: OutboundPort[];
+}
+
+export interface ProxySnapshot {
+  /** Content hash of everything below: equal snapshots have equal versions. */
+  version: string;
+  proxy: ProxyIdentity;
+  mesh: MeshSettings;
+  inbound: InboundListener[];
+  outbound: OutboundService[];
+}

@@ -1,0 +1,46 @@
+// Runs the real automesh CLI as a child process: the compiled one when tests run from dist/
+// (npm test), or the TypeScript source through tsx while developing.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+
+const here = fileURLToPath(import.meta.url);
+const compiled = here.includes(`${'/'}dist${'/'}`);
+export const REPO_ROOT = resolve(here, compiled ? '../../../..' : '../../..');
+
+/** argv prefix that starts the CLI with `node`. */
+export function cliCommand(): string[] {
+  return compiled
+    ? [resolve(REPO_ROOT, 'dist/src/cli/main.js')]
+    : ['--import', 'tsx', resolve(REPO_ROOT, 'src/cli/main.ts')];
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...cliCommand(), ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
