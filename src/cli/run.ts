@@ -1,21 +1,45 @@
-// Dispatches argv to a command. Each command module is loaded only when used, so that
-// `automesh --help` and the sidecar start fast.
+// Dispatches argv to a command. Each command module is imported only when it runs, so that
+// `automesh --help` and the sidecar start fast. A command module exports
+// `run(args: string[]): Promise<number>` (the exit code) and a one-line `summary`.
 
-const USAGE = `automesh: a service mesh with automatic mutual TLS
+interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
 
-Usage: automesh <command> [flags]
+type Loader = () => Promise<CommandModule>;
 
-Run 'automesh <command> --help' for a command's flags.
-`;
+/** Command name → loader, with its one-line help. Add a command with one line here. */
+const COMMANDS: Record<string, { summary: string; load: Loader }> = {};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length), 8);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'automesh: a service mesh with automatic mutual TLS',
+    '',
+    'Usage: automesh <command> [flags]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    "Run 'automesh <command> --help' for a command's flags.",
+    '',
+  ].join('\n');
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return command === undefined ? 1 : 0;
   }
-  process.stderr.write(
-    `error: unknown command "${command}" for "automesh"\nRun 'automesh --help' for usage.\n`,
-  );
-  return Promise.resolve(1);
+  const entry = COMMANDS[command];
+  if (entry === undefined) {
+    process.stderr.write(
+      `error: unknown command "${command}" for "automesh"\nRun 'automesh --help' for usage.\n`,
+    );
+    return 1;
+  }
+  const module = await entry.load();
+  return module.run(rest);
 }
