@@ -7,14 +7,15 @@ const SRC = resolve('src');
 
 /** module → the modules it may import (through their index.ts only). Keep in step with ARCHITECTURE.md. */
 const ALLOWED = {
+  log: [],
   api: [],
-  identity: ['api'],
+  identity: ['api', 'log'],
   policy: ['api', 'identity'],
-  store: ['api'],
-  controlplane: ['api', 'identity', 'policy', 'store'],
-  proxy: ['api', 'identity'],
-  runtime: ['api', 'identity', 'proxy', 'controlplane'],
-  cli: ['api', 'identity', 'policy', 'store', 'controlplane', 'proxy', 'runtime'],
+  store: ['api', 'log'],
+  controlplane: ['api', 'identity', 'policy', 'store', 'log'],
+  proxy: ['api', 'identity', 'log'],
+  runtime: ['api', 'identity', 'proxy', 'controlplane', 'log'],
+  cli: ['api', 'identity', 'policy', 'store', 'controlplane', 'proxy', 'runtime', 'log'],
 };
 
 function* walk(dir) {
