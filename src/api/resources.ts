@@ -17,6 +17,12 @@ export interface ObjectMeta {
   creationTimestamp?: string;
   generateName?: string;
   ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+  /** Accepted as Kubernetes has them; automesh does not act on them. */
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  selfLink?: string;
+  managedFields?: Record<string, unknown>[];
 }
 
 export interface LabelSelector {
@@ -44,6 +50,7 @@ export interface ServicePort {
   targetPort?: number | string;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
   appProtocol?: string;
+  nodePort?: number;
 }
 
 export interface Service {
@@ -67,6 +74,8 @@ export interface ContainerPort {
 export interface EnvVar {
   name: string;
   value?: string;
+  /** Kept as written (fieldRef, secretKeyRef, ...): injected sidecars use `fieldRef`. */
+  valueFrom?: Record<string, unknown>;
 }
 
 export interface Container {
@@ -156,6 +165,16 @@ export interface Endpoints {
     notReadyAddresses?: EndpointAddress[];
     ports?: { name?: string; port: number; protocol?: string }[];
   }[];
+}
+
+/** The control plane keeps mesh values (install `--set`) in one of these. */
+export interface ConfigMap {
+  apiVersion: 'v1';
+  kind: 'ConfigMap';
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+  immutable?: boolean;
 }
 
 // ---- security.istio.io PeerAuthentication (v1beta1, v1) ----
@@ -269,6 +288,7 @@ export type Resource =
   | Service
   | Pod
   | Endpoints
+  | ConfigMap
   | Deployment
   | PeerAuthentication
   | AuthenticationPolicy
