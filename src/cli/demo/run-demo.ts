@@ -1,0 +1,123 @@
+// Runs the seed walkthrough against a throw-away local mesh: starts `automesh up -d` in a fresh
+// state directory, runs each page command through bash exactly as written (with `automesh` on
+// PATH), shows its output, checks it against the page, and ends with a summary table.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkStep } from './check.js';
+import { SCENARIO, type Step } from './scenario.js';
+
+export interface DemoOptions {
+  /** Where `samples/` lives: the commands run from here. */
+  repoRoot: string;
+  /** argv that starts this CLI with node (node path excluded). */
+  cliArgv: string[];
+  keepState: boolean;
+  write: (text: string) => void;
+}
+
+interface StepResult {
+  step: Step;
+  problems: string[];
+  seconds: number;
+}
+
+function runShell(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  onOutput: (text: string) => void,
+): Promise<{ output: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    // xpg_echo makes `echo -n "\n"` print a newline, as the page's shell did.
+    const child = spawn('bash', ['-O', 'xpg_echo', '-c', `{ ${command}\n} 2>&1`], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      onOutput(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ output, code: code ?? 1 }));
+  });
+}
+
+async function makeShim(home: string, cliArgv: string[]): Promise<string> {
+  const binDir = join(home, 'bin');
+  await mkdir(binDir, { recursive: true });
+  const quoted = [process.execPath, ...cliArgv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  await writeFile(join(binDir, 'automesh'), `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+  return binDir;
+}
+
+function summary(results: StepResult[]): string {
+  const sections = [...new Set(results.map((r) => r.step.section))];
+  const width = Math.max(...sections.map((s) => s.length), 'SECTION'.length);
+  const lines = [`${'SECTION'.padEnd(width)}   STEPS   RESULT`];
+  for (const section of sections) {
+    const inSection = results.filter((r) => r.step.section === section);
+    const failed = inSection.filter((r) => r.problems.length > 0).length;
+    const verdict = failed === 0 ? 'as the page shows' : `${failed} step(s) differ`;
+    lines.push(`${section.padEnd(width)}   ${String(inSection.length).padEnd(5)}   ${verdict}`);
+  }
+  return lines.join('\n');
+}
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const home = await mkdtemp(join(tmpdir(), 'automesh-demo-'));
+  const binDir = await makeShim(home, options.cliArgv);
+  const env = { ...process.env, AUTOMESH_HOME: home, PATH: `${binDir}:${process.env.PATH ?? ''}` };
+  const say = options.write;
+  const results: StepResult[] = [];
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    say(`Starting a local mesh in ${home} ...\n`);
+    const up = await runShell('automesh up -d', env, options.repoRoot, say);
+    if (up.code !== 0) {
+      say(`error: could not start the mesh (exit ${up.code})\n`);
+      return 1;
+    }
+    let section = '';
+    for (const step of SCENARIO) {
+      if (interrupted) break;
+      if (step.section !== section) {
+        section = step.section;
+        say(`\n### ${section}\n`);
+      }
+      say(`\n$ ${step.command}\n`);
+      if (step.note) say(`# (${step.note})\n`);
+      const started = process.hrtime.bigint();
+      const { output, code } = await runShell(step.command, env, options.repoRoot, say);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const problems = checkStep(step.check, output, code);
+      results.push({ step, problems, seconds });
+      say(problems.length === 0 ? `✔ as expected (${seconds.toFixed(1)}s)\n` : `✘ differs from the page:\n`);
+      for (const p of problems) say(`    - ${p}\n`);
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await runShell('automesh down', env, options.repoRoot, () => {});
+    if (!options.keepState) await rm(home, { recursive: true, force: true });
+  }
+  const failed = results.filter((r) => r.problems.length > 0).length;
+  say(`\n${summary(results)}\n\n`);
+  if (interrupted) {
+    say('demo interrupted\n');
+    return 130;
+  }
+  say(
+    failed === 0
+      ? `All ${results.length} steps behaved as the page shows.\n`
+      : `${failed} of ${results.length} steps differed from the page.\n`,
+  );
+  return failed === 0 && results.length === SCENARIO.length ? 0 : 1;
+}

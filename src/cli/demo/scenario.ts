@@ -1,0 +1,249 @@
+// The seed walkthrough ("Automatic mutual TLS"), command for command, with `kubectl` and `istioctl`
+// replaced by `automesh` and `@samples/...@` by the repository's `samples/...`. Each step says what
+// the page expects so the demo (and the end-to-end test) can check it.
+
+/** The probe loop the page runs in every phase, verbatim after substitution. */
+const REACHABILITY_LOOP = `for from in "full" "legacy"; do for to in "full" "partial" "legacy"; do echo "sleep.\${from} to httpbin.\${to}";automesh exec $(automesh get pod -l app=sleep -n \${from} -o jsonpath={.items..metadata.name}) -c sleep -n \${from} -- curl http://httpbin.\${to}:8000/headers  -s  -w "response code: %{http_code}\\n" | egrep -o 'URI\\=spiffe.*sa/[a-z]*|response.*$';  echo -n "\\n"; done; done`;
+
+const PARTIAL_LOOP = `for i in \`seq 1 10\`; do automesh exec $(automesh get pod -l app=sleep -n full -o jsonpath={.items..metadata.name}) -c sleep -nfull  -- curl http://httpbin.partial:8000/headers  -s  -w "response code: %{http_code}\\n" | egrep -o 'URI\\=spiffe.*sa/[a-z]*|response.*$';  echo -n "\\n"; done`;
+
+/** What one probe (one "sleep.X to httpbin.Y" block) must show. */
+export interface ProbeExpectation {
+  from: 'full' | 'legacy';
+  to: 'full' | 'partial' | 'legacy';
+  /** The HTTP code curl prints (`000` when the connection was reset). */
+  code: string;
+  /** Whether `URI=spiffe://cluster.local/ns/full/sa/sleep` shows: true, false, or 'either' (partial). */
+  uri: boolean | 'either';
+  /** curl's exit code surfaced by exec as `command terminated with exit code N`. */
+  exitCode?: number;
+}
+
+export type Check =
+  | { kind: 'exit-zero' }
+  | { kind: 'output-matches'; patterns: RegExp[] }
+  | { kind: 'pods'; rows: { prefix: string; ready: string }[] }
+  | { kind: 'probes'; probes: ProbeExpectation[] }
+  | { kind: 'partial-loop'; count: number };
+
+export interface Step {
+  /** The page section the step belongs to. */
+  section: string;
+  /** The shell command as the page shows it (after substitution). */
+  command: string;
+  /** Why a step that the page does not show is there. */
+  note?: string;
+  check: Check;
+}
+
+const STRICT_POLICY = `cat <<EOF | automesh apply -n full -f -
+apiVersion: "authentication.istio.io/v1alpha1"
+kind: "Policy"
+metadata:
+  name: "httpbin"
+spec:
+  targets:
+  - name: httpbin
+  peers:
+  - mtls: {}
+EOF`;
+
+const PLAINTEXT_POLICY = `cat <<EOF | automesh apply -n full -f -
+apiVersion: "authentication.istio.io/v1alpha1"
+kind: "Policy"
+metadata:
+  name: "httpbin"
+spec:
+  targets:
+  - name: httpbin
+EOF`;
+
+const DESTINATION_RULE = `cat <<EOF | automesh apply -n full -f -
+apiVersion: "networking.istio.io/v1alpha3"
+kind: "DestinationRule"
+metadata:
+  name: "httpbin-full-mtls"
+spec:
+  host: httpbin.full.svc.cluster.local
+  trafficPolicy:
+    tls:
+      mode: ISTIO_MUTUAL
+EOF`;
+
+const NOSIDECAR_DEPLOYMENT = `cat <<EOF | automesh apply -n partial -f -
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata:
+  name: httpbin-nosidecar
+spec:
+  replicas: 1
+  template:
+    metadata:
+      labels:
+        app: httpbin
+        version: nosidecar
+    spec:
+      containers:
+      - image: docker.io/kennethreitz/httpbin
+        imagePullPolicy: IfNotPresent
+        name: httpbin
+        ports:
+        - containerPort: 80
+EOF`;
+
+function probes(
+  rows: [ProbeExpectation['from'], ProbeExpectation['to'], string, boolean | 'either', number?][],
+) {
+  return rows.map(([from, to, code, uri, exitCode]) => ({ from, to, code, uri, exitCode }));
+}
+
+const ok = { kind: 'exit-zero' } as const;
+
+export const SCENARIO: Step[] = [
+  {
+    section: 'Before you begin',
+    command: `automesh manifest apply --set profile=demo \\
+  --set values.global.mtls.auto=true \\
+  --set values.global.mtls.enabled=false`,
+    check: ok,
+  },
+  { section: 'Setup', command: 'automesh create ns full', check: ok },
+  {
+    section: 'Setup',
+    command: 'automesh apply -f <(automesh kube-inject -f samples/httpbin/httpbin.yaml) -n full',
+    check: ok,
+  },
+  {
+    section: 'Setup',
+    command: 'automesh apply -f <(automesh kube-inject -f samples/sleep/sleep.yaml) -n full',
+    check: ok,
+  },
+  { section: 'Setup', command: 'automesh create ns partial', check: ok },
+  {
+    section: 'Setup',
+    command: 'automesh apply -f <(automesh kube-inject -f samples/httpbin/httpbin.yaml) -n partial',
+    check: ok,
+  },
+  { section: 'Setup', command: NOSIDECAR_DEPLOYMENT, check: ok },
+  { section: 'Setup', command: 'automesh create ns legacy', check: ok },
+  { section: 'Setup', command: 'automesh apply -f samples/httpbin/httpbin.yaml -n legacy', check: ok },
+  { section: 'Setup', command: 'automesh apply -f samples/sleep/sleep.yaml -n legacy', check: ok },
+  {
+    section: 'Setup',
+    command: 'automesh apply -f <(automesh kube-inject -f samples/sleep/sleep.yaml) -n full',
+    check: ok,
+  },
+  { section: 'Setup', command: 'automesh apply -f samples/sleep/sleep.yaml -n legacy', check: ok },
+  {
+    section: 'Setup',
+    command:
+      'automesh wait --for=condition=Ready pods --all -n full && automesh wait --for=condition=Ready pods --all -n partial && automesh wait --for=condition=Ready pods --all -n legacy',
+    note: 'not on the page: on a cluster, you would wait for the pods the same way before checking them',
+    check: ok,
+  },
+  {
+    section: 'Setup',
+    command: 'automesh get pods -n full\nautomesh get pods -n partial\nautomesh get pods -n legacy',
+    check: {
+      kind: 'pods',
+      rows: [
+        { prefix: 'httpbin-', ready: '2/2' },
+        { prefix: 'sleep-', ready: '2/2' },
+        { prefix: 'httpbin-', ready: '1/1' },
+        { prefix: 'httpbin-', ready: '2/2' },
+        { prefix: 'httpbin-', ready: '1/1' },
+        { prefix: 'sleep-', ready: '1/1' },
+      ],
+    },
+  },
+  {
+    section: 'Setup',
+    command:
+      "automesh get policies.authentication.istio.io --all-namespaces\nautomesh get meshpolicies -o yaml | grep ' mode'",
+    check: { kind: 'output-matches', patterns: [/^ {8}mode: PERMISSIVE$/m] },
+  },
+  {
+    section: 'Setup',
+    command:
+      'automesh get destinationrules.networking.istio.io --all-namespaces -o yaml | grep "host:" || true',
+    note: 'the page lists DestinationRules of Istio add-ons; automesh installs none, so nothing matches the example services',
+    check: { kind: 'output-matches', patterns: [/^(?![\s\S]*httpbin)/] },
+  },
+  {
+    section: 'Setup',
+    command: `automesh exec $(automesh get pod -l app=sleep -n full -o jsonpath={.items..metadata.name}) -c sleep -n full -- curl http://httpbin.full:8000/headers  -s  -w "response %{http_code}\\n" | egrep -o 'URI\\=spiffe.*sa/[a-z]*|response.*$'`,
+    check: {
+      kind: 'output-matches',
+      patterns: [/^URI=spiffe:\/\/cluster\.local\/ns\/full\/sa\/sleep$/m, /^response 200$/m],
+    },
+  },
+  {
+    section: 'Start from PERMISSIVE mode',
+    command: REACHABILITY_LOOP,
+    check: {
+      kind: 'probes',
+      probes: probes([
+        ['full', 'full', '200', true],
+        ['full', 'partial', '200', 'either'],
+        ['full', 'legacy', '200', false],
+        ['legacy', 'full', '200', false],
+        ['legacy', 'partial', '200', false],
+        ['legacy', 'legacy', '200', false],
+      ]),
+    },
+  },
+  {
+    section: 'Working with Sidecar Migration',
+    command: PARTIAL_LOOP,
+    check: { kind: 'partial-loop', count: 10 },
+  },
+  { section: 'Lock down mutual TLS to STRICT', command: STRICT_POLICY, check: ok },
+  {
+    section: 'Lock down mutual TLS to STRICT',
+    command: REACHABILITY_LOOP,
+    check: {
+      kind: 'probes',
+      probes: probes([
+        ['full', 'full', '200', true],
+        ['full', 'partial', '200', 'either'],
+        ['full', 'legacy', '200', false],
+        ['legacy', 'full', '000', false, 56],
+        ['legacy', 'partial', '200', false],
+        ['legacy', 'legacy', '200', false],
+      ]),
+    },
+  },
+  { section: 'Disable mutual TLS to plain text', command: PLAINTEXT_POLICY, check: ok },
+  {
+    section: 'Disable mutual TLS to plain text',
+    command: REACHABILITY_LOOP,
+    check: {
+      kind: 'probes',
+      probes: probes([
+        ['full', 'full', '200', false],
+        ['full', 'partial', '200', 'either'],
+        ['full', 'legacy', '200', false],
+        ['legacy', 'full', '200', false],
+        ['legacy', 'partial', '200', false],
+        ['legacy', 'legacy', '200', false],
+      ]),
+    },
+  },
+  { section: 'Destination rule overrides', command: DESTINATION_RULE, check: ok },
+  {
+    section: 'Destination rule overrides',
+    command: REACHABILITY_LOOP,
+    check: {
+      kind: 'probes',
+      probes: probes([
+        ['full', 'full', '503', false],
+        ['full', 'partial', '200', 'either'],
+        ['full', 'legacy', '200', false],
+        ['legacy', 'full', '200', false],
+        ['legacy', 'partial', '200', false],
+        ['legacy', 'legacy', '200', false],
+      ]),
+    },
+  },
+  { section: 'Cleanup', command: 'automesh delete ns full partial legacy', check: ok },
+];
