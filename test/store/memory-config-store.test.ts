@@ -1,0 +1,9 @@
+import { MemoryConfigStore } from '../../src/store/index.js';
+import { runConfigStoreCompliance } from './compliance.js';
+
+runConfigStoreCompliance('memory', (options) => {
+  const store = new MemoryConfigStore({
+    ...(options?.eventHistory ? { eventHistory: options.eventHistory } : {}),
+  });
+  return Promise.resolve({ store, dispose: () => store.close() });
+});
