@@ -13,6 +13,7 @@ export type {
 } from './config-store.js';
 export { StoreError, isStoreError, type StoreErrorCode } from './store-error.js';
 export { MemoryConfigStore } from './memory-config-store.js';
+export { SqliteConfigStore, STORE_FILE_NAME, type SqliteConfigStoreOptions } from './sqlite-config-store.js';
 export { DEFAULT_EVENT_HISTORY, type SyncConfigStoreOptions } from './sync-config-store.js';
 export {
   parseLabelSelector,

@@ -13,9 +13,14 @@ interface MemoryState {
   compacted: number;
 }
 
+/** Code-unit order, the same as SQLite's BINARY collation, so every backend lists alike. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function byNamespaceThenName(a: Resource, b: Resource): number {
-  const ns = (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '');
-  return ns !== 0 ? ns : a.metadata.name.localeCompare(b.metadata.name);
+  const ns = compareText(a.metadata.namespace ?? '', b.metadata.namespace ?? '');
+  return ns !== 0 ? ns : compareText(a.metadata.name, b.metadata.name);
 }
 
 export class MemoryBackend implements SyncBackend {

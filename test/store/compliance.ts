@@ -9,6 +9,8 @@ import { isStoreError, type ConfigStore, type WatchEvent } from '../../src/store
 export interface StoreFactoryOptions {
   /** Keep at least this many events for replay (backends may keep more). */
   eventHistory?: number;
+  /** Where a backend reports a watcher callback that threw. */
+  onWatcherError?: (err: unknown) => void;
 }
 
 /** Makes a fresh, empty store; `dispose` closes it and removes whatever it left behind. */
@@ -399,8 +401,9 @@ export function runConfigStoreCompliance(backendName: string, factory: StoreFact
         assert.equal(watch.events.length, 1);
       });
 
-      it('keeps delivering to others when one watcher throws', async () => {
-        const store = await open();
+      it('keeps delivering to others when one watcher throws, and reports the throw', async () => {
+        const reported: unknown[] = [];
+        const store = await open({ onWatcherError: (err) => reported.push(err) });
         const good = collector();
         const stops = [
           store.watch({}, () => {
@@ -412,6 +415,7 @@ export function runConfigStoreCompliance(backendName: string, factory: StoreFact
         await store.create(svc('d', 'b'));
         await good.next(2);
         for (const stop of stops) stop();
+        assert.equal(reported.length, 2);
       });
 
       it('answers STORE_COMPACTED for a replay from before the kept history', async () => {

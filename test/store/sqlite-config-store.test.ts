@@ -1,0 +1,77 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteConfigStore, type ConfigStore } from '../../src/store/index.js';
+import { collector, runConfigStoreCompliance, svc } from './compliance.js';
+
+runConfigStoreCompliance('sqlite', (options) => {
+  const dir = mkdtempSync(join(tmpdir(), 'automesh-store-'));
+  const store = new SqliteConfigStore({
+    file: join(dir, 'store.db'),
+    ...options,
+  });
+  return Promise.resolve({
+    store,
+    dispose: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+});
+
+describe('SqliteConfigStore on disk', () => {
+  const withDir = async (fn: (dir: string) => Promise<void>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'automesh-store-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('creates the database file readable only by its owner, in a new state directory', () =>
+    withDir(async (dir) => {
+      const store = SqliteConfigStore.inStateDir(join(dir, 'state'));
+      await store.close();
+      assert.equal(statSync(join(dir, 'state', 'store.db')).mode & 0o777, 0o600);
+      assert.equal(statSync(join(dir, 'state')).mode & 0o777, 0o700);
+    }));
+
+  it('keeps objects, the revision and the watch history across a reopen', () =>
+    withDir(async (dir) => {
+      const file = join(dir, 'store.db');
+      let store: ConfigStore = new SqliteConfigStore({ file });
+      const a = await store.create(svc('d', 'a'));
+      await store.create(svc('d', 'b'));
+      await store.update(svc('d', 'a', 81));
+      const revision = store.revision();
+      await store.close();
+
+      store = new SqliteConfigStore({ file });
+      try {
+        assert.equal(store.revision(), revision);
+        assert.equal((await store.list('Service')).items.length, 2);
+        const watch = collector();
+        const stop = store.watch({ fromRevision: Number(a.metadata.resourceVersion) }, watch.onEvent);
+        const next = await store.create(svc('d', 'c'));
+        const events = await watch.next(3);
+        stop();
+        assert.deepEqual(
+          events.map((e) => `${e.type} ${e.object.metadata.name}`),
+          ['ADDED b', 'MODIFIED a', 'ADDED c'],
+        );
+        assert.equal(Number(next.metadata.resourceVersion), revision + 1);
+      } finally {
+        await store.close();
+      }
+    }));
+
+  it('refuses every call after close with STORE_CLOSED', () =>
+    withDir(async (dir) => {
+      const store = new SqliteConfigStore({ file: join(dir, 'store.db') });
+      await store.close();
+      await assert.rejects(store.get('Service', 'd', 'a'), { code: 'AUTOMESH_ERR_STORE_CLOSED' });
+    }));
+});
