@@ -1,0 +1,197 @@
+// Table columns per kind, as `kubectl get` prints them (and `-o wide` extends them).
+import type {
+  Deployment,
+  DestinationRule,
+  Endpoints,
+  Namespace,
+  PeerAuthentication,
+  Pod,
+  Service,
+} from '../../api/index.js';
+import { formatAge } from './age.js';
+
+export interface Column {
+  header: string;
+  cell: (object: AnyObject, nowMs: number) => string;
+  /** Only with `-o wide`. */
+  wide?: boolean;
+}
+
+/** An object as the API server returns it: typed access happens per kind below. */
+export type AnyObject = {
+  metadata?: { name?: string; namespace?: string; creationTimestamp?: string };
+} & Record<string, unknown>;
+
+const NAME: Column = { header: 'NAME', cell: (o) => o.metadata?.name ?? '' };
+const AGE: Column = { header: 'AGE', cell: (o, now) => formatAge(o.metadata?.creationTimestamp, now) };
+const NONE = '<none>';
+
+const asPod = (o: AnyObject): Pod => o as unknown as Pod;
+
+/** STATUS as kubectl derives it: Terminating, a container's waiting/terminated reason, else the phase. */
+export function podStatus(pod: Pod): string {
+  const meta = pod.metadata as { deletionTimestamp?: string };
+  if (meta.deletionTimestamp !== undefined) return 'Terminating';
+  let reason: string = pod.status?.phase ?? 'Pending';
+  for (const cs of pod.status?.containerStatuses ?? []) {
+    const state = cs.state as { waiting?: { reason?: string }; terminated?: { reason?: string } };
+    const why = state.waiting?.reason ?? state.terminated?.reason;
+    if (why !== undefined && why !== '') reason = why;
+  }
+  return reason;
+}
+
+function podReady(pod: Pod): string {
+  const statuses = pod.status?.containerStatuses ?? [];
+  const total = Math.max(statuses.length, pod.spec?.containers?.length ?? 0);
+  return `${statuses.filter((s) => s.ready).length}/${total}`;
+}
+
+function podRestarts(pod: Pod): string {
+  return String((pod.status?.containerStatuses ?? []).reduce((sum, s) => sum + (s.restartCount ?? 0), 0));
+}
+
+const POD_COLUMNS: Column[] = [
+  NAME,
+  { header: 'READY', cell: (o) => podReady(asPod(o)) },
+  { header: 'STATUS', cell: (o) => podStatus(asPod(o)) },
+  { header: 'RESTARTS', cell: (o) => podRestarts(asPod(o)) },
+  AGE,
+  { header: 'IP', wide: true, cell: (o) => asPod(o).status?.podIP ?? NONE },
+  { header: 'NODE', wide: true, cell: (o) => (asPod(o).spec as { nodeName?: string }).nodeName ?? NONE },
+  { header: 'NOMINATED NODE', wide: true, cell: () => NONE },
+  { header: 'READINESS GATES', wide: true, cell: () => NONE },
+];
+
+function servicePorts(svc: Service): string {
+  const ports = svc.spec?.ports ?? [];
+  if (ports.length === 0) return NONE;
+  return ports
+    .map((p) => {
+      const nodePort = (p as { nodePort?: number }).nodePort;
+      return `${p.port}${nodePort === undefined ? '' : `:${nodePort}`}/${p.protocol ?? 'TCP'}`;
+    })
+    .join(',');
+}
+
+function selectorText(selector: Record<string, string> | undefined): string {
+  const entries = Object.entries(selector ?? {});
+  return entries.length === 0 ? NONE : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+const asSvc = (o: AnyObject): Service => o as unknown as Service;
+
+const SERVICE_COLUMNS: Column[] = [
+  NAME,
+  { header: 'TYPE', cell: (o) => asSvc(o).spec?.type ?? 'ClusterIP' },
+  { header: 'CLUSTER-IP', cell: (o) => asSvc(o).spec?.clusterIP ?? NONE },
+  {
+    header: 'EXTERNAL-IP',
+    cell: (o) => ((asSvc(o).spec as { externalIPs?: string[] }).externalIPs ?? []).join(',') || NONE,
+  },
+  { header: 'PORT(S)', cell: (o) => servicePorts(asSvc(o)) },
+  AGE,
+  { header: 'SELECTOR', wide: true, cell: (o) => selectorText(asSvc(o).spec?.selector) },
+];
+
+const asDeploy = (o: AnyObject): Deployment => o as unknown as Deployment;
+
+function deploymentSelector(d: Deployment): Record<string, string> | undefined {
+  return d.spec?.selector?.matchLabels ?? d.spec?.template?.metadata?.labels;
+}
+
+const DEPLOYMENT_COLUMNS: Column[] = [
+  NAME,
+  {
+    header: 'READY',
+    cell: (o) => {
+      const d = asDeploy(o);
+      return `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 1}`;
+    },
+  },
+  {
+    header: 'UP-TO-DATE',
+    cell: (o) =>
+      String((asDeploy(o).status as { updatedReplicas?: number } | undefined)?.updatedReplicas ?? 0),
+  },
+  { header: 'AVAILABLE', cell: (o) => String(asDeploy(o).status?.availableReplicas ?? 0) },
+  AGE,
+  {
+    header: 'CONTAINERS',
+    wide: true,
+    cell: (o) => (asDeploy(o).spec?.template?.spec?.containers ?? []).map((c) => c.name).join(','),
+  },
+  {
+    header: 'IMAGES',
+    wide: true,
+    cell: (o) => (asDeploy(o).spec?.template?.spec?.containers ?? []).map((c) => c.image).join(','),
+  },
+  { header: 'SELECTOR', wide: true, cell: (o) => selectorText(deploymentSelector(asDeploy(o))) },
+];
+
+const NAMESPACE_COLUMNS: Column[] = [
+  NAME,
+  { header: 'STATUS', cell: (o) => (o as unknown as Namespace).status?.phase ?? 'Active' },
+  AGE,
+];
+
+const MAX_ENDPOINTS_SHOWN = 3;
+
+/** `10.0.0.1:80,10.0.0.2:80 + 2 more...` as kubectl prints ready endpoint addresses. */
+export function formatEndpoints(ep: Endpoints): string {
+  const all: string[] = [];
+  for (const subset of ep.subsets ?? []) {
+    const ports = subset.ports && subset.ports.length > 0 ? subset.ports : [undefined];
+    for (const port of ports) {
+      for (const address of subset.addresses ?? []) {
+        all.push(port === undefined ? address.ip : `${address.ip}:${port.port}`);
+      }
+    }
+  }
+  if (all.length === 0) return NONE;
+  const shown = all.slice(0, MAX_ENDPOINTS_SHOWN).join(',');
+  return all.length > MAX_ENDPOINTS_SHOWN ? `${shown} + ${all.length - MAX_ENDPOINTS_SHOWN} more...` : shown;
+}
+
+const ENDPOINTS_COLUMNS: Column[] = [
+  NAME,
+  { header: 'ENDPOINTS', cell: (o) => formatEndpoints(o as unknown as Endpoints) },
+  AGE,
+];
+
+const SERVICE_ACCOUNT_COLUMNS: Column[] = [
+  NAME,
+  { header: 'SECRETS', cell: (o) => String(((o as { secrets?: unknown[] }).secrets ?? []).length) },
+  AGE,
+];
+
+const DESTINATION_RULE_COLUMNS: Column[] = [
+  NAME,
+  { header: 'HOST', cell: (o) => (o as unknown as DestinationRule).spec?.host ?? '' },
+  AGE,
+];
+
+const PEER_AUTHENTICATION_COLUMNS: Column[] = [
+  NAME,
+  { header: 'MODE', cell: (o) => (o as unknown as PeerAuthentication).spec?.mtls?.mode ?? '' },
+  AGE,
+];
+
+const COLUMNS_BY_KIND: Record<string, Column[]> = {
+  Pod: POD_COLUMNS,
+  Service: SERVICE_COLUMNS,
+  Deployment: DEPLOYMENT_COLUMNS,
+  Namespace: NAMESPACE_COLUMNS,
+  Endpoints: ENDPOINTS_COLUMNS,
+  ServiceAccount: SERVICE_ACCOUNT_COLUMNS,
+  DestinationRule: DESTINATION_RULE_COLUMNS,
+  PeerAuthentication: PEER_AUTHENTICATION_COLUMNS,
+};
+
+const NAMESPACE_COLUMN: Column = { header: 'NAMESPACE', cell: (o) => o.metadata?.namespace ?? '' };
+
+/** The columns `kubectl get <kind>` shows, with `-o wide` and `--all-namespaces` applied. */
+export function columnsFor(kind: string, options: { wide: boolean; allNamespaces: boolean }): Column[] {
+  const base = (COLUMNS_BY_KIND[kind] ?? [NAME, AGE]).filter((c) => options.wide || c.wide !== true);
+  return options.allNamespaces ? [NAMESPACE_COLUMN, ...base] : base;
+}
