@@ -1,0 +1,23 @@
+// Public surface of the policy engine: pure functions from a MeshState to decisions and snapshots.
+export type { MeshState, WorkloadInstance } from './mesh-state.js';
+export type { ModeDecision } from './mode-decision.js';
+export type { ClientTlsInput } from './client-tls.js';
+export type { MeshValues } from './mesh-defaults.js';
+export type { ParsedMeshValues } from './mesh-values.js';
+export { serverMode, serverModeIn } from './server-mode.js';
+export { clientTls, clientTlsIn, serviceSans } from './client-tls.js';
+export { destinationRuleFor, resolveHost } from './destination-rule-for.js';
+export { resolveTls } from './resolve-tls.js';
+export { buildProxySnapshot, buildAllSnapshots } from './proxy-snapshot.js';
+export { SnapshotBuilder } from './snapshot-builder.js';
+export { MeshIndex } from './mesh-index.js';
+export { meshStateFromResources } from './mesh-state-from-resources.js';
+export {
+  workloadFromPod,
+  hasSidecar,
+  TLS_MODE_LABEL,
+  SIDECAR_STATUS_ANNOTATION,
+} from './workload-from-pod.js';
+export { meshDefaults } from './mesh-defaults.js';
+export { parseMeshValues, PROFILES } from './mesh-values.js';
+export { serviceFqdn, spiffeIdFor, istioSni, targetPortOn, portProtocol } from './names.js';

@@ -1,0 +1,135 @@
+// Lookup tables over one MeshState, built once and shared by every decision made from it, with
+// memos for the decisions that many proxies repeat (a workload port's mode, a service's SANs).
+// The state must not change while an index built from it is in use.
+import type {
+  AuthenticationPolicy,
+  DestinationRule,
+  MeshPolicy,
+  MeshSettings,
+  PeerAuthentication,
+  Service,
+} from '../api/index.js';
+import { hasSelector, labelsMatch } from './labels.js';
+import type { MeshState, WorkloadInstance } from './mesh-state.js';
+import { serviceNamespace } from './names.js';
+import { oldestFirst } from './oldest-first.js';
+import type { ModeDecision } from './mode-decision.js';
+
+export class MeshIndex {
+  readonly settings: MeshSettings;
+  /** Sorted by namespace, then name. */
+  readonly services: Service[];
+  readonly servicesByNs = new Map<string, Service[]>();
+  readonly workloadsByNs = new Map<string, WorkloadInstance[]>();
+  readonly workloadByKey = new Map<string, WorkloadInstance>();
+  /** PeerAuthentication without a selector in the root namespace, oldest first. */
+  readonly meshPeerAuthn: PeerAuthentication[];
+  /** PeerAuthentication without a selector, per namespace, oldest first. */
+  readonly nsPeerAuthn = new Map<string, PeerAuthentication[]>();
+  /** PeerAuthentication with a selector, per namespace (root namespace excluded), oldest first. */
+  readonly workloadPeerAuthn = new Map<string, PeerAuthentication[]>();
+  /** Policies with targets, per namespace, oldest first. */
+  readonly targetedPolicies = new Map<string, AuthenticationPolicy[]>();
+  /** The `default` Policy (no targets) per namespace. */
+  readonly defaultPolicies = new Map<string, AuthenticationPolicy>();
+  readonly meshPolicy: MeshPolicy | undefined;
+  /** DestinationRules per namespace, oldest first. */
+  readonly destinationRules = new Map<string, DestinationRule[]>();
+
+  /** Memos, filled as decisions are made. */
+  readonly modeMemo = new Map<string, ModeDecision>();
+  readonly serviceWorkloadsMemo = new Map<string, WorkloadInstance[]>();
+  readonly workloadServicesMemo = new Map<string, Service[]>();
+  readonly sansMemo = new Map<string, string[]>();
+  readonly ruleMemo = new Map<string, DestinationRule | null>();
+
+  constructor(state: MeshState) {
+    this.settings = state.settings;
+    const root = state.settings.rootNamespace;
+    this.services = [...state.services].sort((a, b) => compareKeys(keyOfService(a), keyOfService(b)));
+    for (const service of this.services) push(this.servicesByNs, serviceNamespace(service), service);
+    const workloads = [...state.workloads].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    for (const workload of workloads) {
+      push(this.workloadsByNs, workload.namespace, workload);
+      this.workloadByKey.set(keyOf(workload), workload);
+    }
+    const peerAuthn = oldestFirst(state.peerAuthentications);
+    this.meshPeerAuthn = peerAuthn.filter((p) => nsOf(p) === root && !hasSelector(p.spec.selector));
+    for (const p of peerAuthn) {
+      if (hasSelector(p.spec.selector)) {
+        if (nsOf(p) !== root) push(this.workloadPeerAuthn, nsOf(p), p);
+      } else if (nsOf(p) !== root) {
+        push(this.nsPeerAuthn, nsOf(p), p);
+      }
+    }
+    for (const policy of oldestFirst(state.policies)) {
+      const targeted = (policy.spec.targets ?? []).length > 0;
+      // Istio's validation: targets only on non-default policies, `default` has none.
+      if (targeted && policy.metadata.name !== 'default') push(this.targetedPolicies, nsOf(policy), policy);
+      else if (!targeted && policy.metadata.name === 'default' && !this.defaultPolicies.has(nsOf(policy))) {
+        this.defaultPolicies.set(nsOf(policy), policy);
+      }
+    }
+    this.meshPolicy = oldestFirst(state.meshPolicies).find(
+      (m) => m.metadata.name === 'default' && (m.spec.targets ?? []).length === 0,
+    );
+    for (const rule of oldestFirst(state.destinationRules)) push(this.destinationRules, nsOf(rule), rule);
+  }
+
+  workload(namespace: string, name: string): WorkloadInstance | undefined {
+    return this.workloadByKey.get(`${namespace}/${name}`);
+  }
+
+  /** Every workload the service selects (ready or not), sorted by name. */
+  serviceWorkloads(service: Service): WorkloadInstance[] {
+    const key = keyOfService(service);
+    let found = this.serviceWorkloadsMemo.get(key);
+    if (found === undefined) {
+      const selector = service.spec.selector;
+      const empty = selector === undefined || Object.keys(selector).length === 0;
+      const candidates = this.workloadsByNs.get(serviceNamespace(service)) ?? [];
+      found = empty ? [] : candidates.filter((w) => labelsMatch(selector, w.labels));
+      this.serviceWorkloadsMemo.set(key, found);
+    }
+    return found;
+  }
+
+  /** The services in the workload's namespace that select it, sorted by name. */
+  workloadServices(workload: WorkloadInstance): Service[] {
+    const key = keyOf(workload);
+    let found = this.workloadServicesMemo.get(key);
+    if (found === undefined) {
+      const services = this.servicesByNs.get(workload.namespace) ?? [];
+      found = services.filter((s) => {
+        const selector = s.spec.selector;
+        return (
+          selector !== undefined && Object.keys(selector).length > 0 && labelsMatch(selector, workload.labels)
+        );
+      });
+      this.workloadServicesMemo.set(key, found);
+    }
+    return found;
+  }
+}
+
+export function keyOf(workload: { namespace: string; name: string }): string {
+  return `${workload.namespace}/${workload.name}`;
+}
+
+export function keyOfService(service: Service): string {
+  return `${serviceNamespace(service)}/${service.metadata.name}`;
+}
+
+function nsOf(resource: { metadata: { namespace?: string } }): string {
+  return resource.metadata.namespace ?? 'default';
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}

@@ -1,0 +1,64 @@
+// Names the mesh derives: service FQDNs, SPIFFE IDs, SNI, and how a service port maps to a
+// workload port.
+import type { PortProtocol, Service, ServicePort } from '../api/index.js';
+import type { WorkloadInstance } from './mesh-state.js';
+
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+export function serviceFqdn(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+}
+
+export function serviceNamespace(service: Service): string {
+  return service.metadata.namespace ?? 'default';
+}
+
+export function fqdnOf(service: Service): string {
+  return serviceFqdn(service.metadata.name, serviceNamespace(service));
+}
+
+export function spiffeIdFor(trustDomain: string, namespace: string, serviceAccount: string): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** `outbound_.<port>_.<subset>_.<fqdn>`, as Istio names the cluster for SNI. */
+export function istioSni(port: number, subset: string | undefined, fqdn: string): string {
+  return `outbound_.${port}_.${subset ?? ''}_.${fqdn}`;
+}
+
+/**
+ * The workload port a service port sends to on this workload: the number, or the container port
+ * carrying that name, or the service port itself when no targetPort is given. Undefined when a
+ * named target port does not exist on the workload (Kubernetes leaves such pods out of Endpoints).
+ */
+export function targetPortOn(servicePort: ServicePort, workload: WorkloadInstance): number | undefined {
+  const target = servicePort.targetPort;
+  if (target === undefined) return servicePort.port;
+  if (typeof target === 'number') return target;
+  if (/^\d+$/.test(target)) return Number(target);
+  return workload.ports.find((p) => p.name === target)?.containerPort;
+}
+
+const TCP_PROTOCOLS = new Set([
+  'tcp',
+  'tls',
+  'https',
+  'grpc',
+  'grpc-web',
+  'http2',
+  'h2c',
+  'mongo',
+  'mysql',
+  'redis',
+]);
+
+/**
+ * Istio's protocol selection by port name (`http`, `http-foo`) or appProtocol. HTTP/2-based
+ * protocols are proxied at L4 (`tcp`), since the sidecar speaks HTTP/1.1 only.
+ */
+export function portProtocol(port: ServicePort): PortProtocol {
+  const declared = (port.appProtocol ?? port.name?.split('-')[0] ?? '').toLowerCase();
+  if (declared === 'http') return 'http';
+  if (TCP_PROTOCOLS.has(declared)) return 'tcp';
+  return 'auto';
+}

@@ -1,0 +1,146 @@
+// Builds proxy snapshots from one MeshState. Everything a proxy's outbound side depends on is its
+// namespace (DestinationRule choice, short-name alias) and whether it has a sidecar, so outbound
+// config is computed, and hashed, once per (namespace, sidecar) and shared by every proxy there.
+// Snapshots are plain data and must be treated as immutable: proxies of one namespace share arrays.
+import { createHash } from 'node:crypto';
+import type {
+  InboundListener,
+  MeshSettings,
+  OutboundEndpoint,
+  OutboundPort,
+  OutboundService,
+  PortProtocol,
+  ProxySnapshot,
+  Service,
+  ServicePort,
+} from '../api/index.js';
+import { clientTlsIn } from './client-tls.js';
+import { MeshIndex, keyOf } from './mesh-index.js';
+import type { MeshState, WorkloadInstance } from './mesh-state.js';
+import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
+import { serverModeIn } from './server-mode.js';
+
+/** Hex characters kept from the SHA-256 content hash for a snapshot version. */
+export const SNAPSHOT_VERSION_HEX_CHARS = 16;
+
+interface Outbound {
+  services: OutboundService[];
+  hash: string;
+}
+
+export class SnapshotBuilder {
+  readonly index: MeshIndex;
+  private readonly outboundMemo = new Map<string, Outbound>();
+
+  constructor(state: MeshState) {
+    this.index = new MeshIndex(state);
+  }
+
+  /** The snapshot for one pod, or undefined when the pod is unknown. */
+  snapshot(pod: { namespace: string; name: string }): ProxySnapshot | undefined {
+    const workload = this.index.workload(pod.namespace, pod.name);
+    return workload === undefined ? undefined : this.build(workload);
+  }
+
+  /** Snapshots for every pod with a sidecar, keyed `ns/name`, in namespace/name order. */
+  all(): Map<string, ProxySnapshot> {
+    const out = new Map<string, ProxySnapshot>();
+    for (const workloads of [...this.index.workloadsByNs.values()]) {
+      for (const workload of workloads)
+        if (workload.hasSidecar) out.set(keyOf(workload), this.build(workload));
+    }
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  private build(workload: WorkloadInstance): ProxySnapshot {
+    const settings = this.index.settings;
+    const proxy = {
+      pod: workload.name,
+      namespace: workload.namespace,
+      serviceAccount: workload.serviceAccount,
+      spiffeId: spiffeIdFor(settings.trustDomain, workload.namespace, workload.serviceAccount),
+      podIP: workload.address,
+    };
+    const mesh: MeshSettings = {
+      autoMtls: settings.autoMtls,
+      mtlsEnabled: settings.mtlsEnabled,
+      trustDomain: settings.trustDomain,
+      rootNamespace: settings.rootNamespace,
+    };
+    const inbound = this.inbound(workload);
+    const outbound = this.outbound(workload);
+    const version = createHash('sha256')
+      .update(JSON.stringify({ proxy, mesh, inbound }))
+      .update(outbound.hash)
+      .digest('hex')
+      .slice(0, SNAPSHOT_VERSION_HEX_CHARS);
+    return { version, proxy, mesh, inbound, outbound: outbound.services };
+  }
+
+  private inbound(workload: WorkloadInstance): InboundListener[] {
+    const ports = [...new Set(workload.ports.map((p) => p.containerPort))].sort((a, b) => a - b);
+    return ports.map((port) => {
+      const decision = serverModeIn(this.index, workload, port);
+      return {
+        port,
+        protocol: this.inboundProtocol(workload, port),
+        mode: decision.mode,
+        reason: decision.reason,
+      };
+    });
+  }
+
+  /** The first declared protocol among the service ports that reach this workload port. */
+  private inboundProtocol(workload: WorkloadInstance, port: number): PortProtocol {
+    for (const service of this.index.workloadServices(workload)) {
+      for (const servicePort of service.spec.ports) {
+        if (targetPortOn(servicePort, workload) !== port) continue;
+        const protocol = portProtocol(servicePort);
+        if (protocol !== 'auto') return protocol;
+      }
+    }
+    return 'auto';
+  }
+
+  private outbound(client: WorkloadInstance): Outbound {
+    const key = `${client.namespace}|${client.hasSidecar}`;
+    let outbound = this.outboundMemo.get(key);
+    if (outbound === undefined) {
+      const services = this.index.services.map((s) => this.outboundService(client, s));
+      const hash = createHash('sha256').update(JSON.stringify(services)).digest('hex');
+      outbound = { services, hash };
+      this.outboundMemo.set(key, outbound);
+    }
+    return outbound;
+  }
+
+  private outboundService(client: WorkloadInstance, service: Service): OutboundService {
+    const name = service.metadata.name;
+    const ns = serviceNamespace(service);
+    const aliases = [fqdnOf(service), `${name}.${ns}.svc`, `${name}.${ns}`];
+    if (ns === client.namespace) aliases.push(name);
+    const ports = [...service.spec.ports]
+      .sort((a, b) => a.port - b.port)
+      .map((p) => this.outboundPort(client, service, p));
+    return { hostname: fqdnOf(service), name, namespace: ns, aliases, ports };
+  }
+
+  private outboundPort(client: WorkloadInstance, service: Service, servicePort: ServicePort): OutboundPort {
+    const endpoints: OutboundEndpoint[] = [];
+    for (const endpoint of this.index.serviceWorkloads(service)) {
+      const port = targetPortOn(servicePort, endpoint);
+      if (!endpoint.ready || endpoint.address === '' || port === undefined) continue;
+      endpoints.push({
+        address: endpoint.address,
+        port,
+        pod: endpoint.name,
+        namespace: endpoint.namespace,
+        hasSidecar: endpoint.hasSidecar,
+        tls: clientTlsIn(this.index, { client, service, servicePort, endpoint }),
+      });
+    }
+    const out: OutboundPort = { port: servicePort.port, protocol: portProtocol(servicePort), endpoints };
+    if (servicePort.name !== undefined) out.name = servicePort.name;
+    return out;
+  }
+}
