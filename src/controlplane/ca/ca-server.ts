@@ -1,0 +1,161 @@
+// The CertificateService gRPC server: TLS with the control plane's own certificate from the mesh
+// root, client certificate requested but optional (first call: pod token; renewals: current SVID).
+
+import * as grpc from '@grpc/grpc-js';
+import type { CaSigner, Clock, Logger, PodTokenVerifier } from '../../identity/index.js';
+import type { CreateCertificateRequest, CreateCertificateResponse } from '../../identity/index.js';
+import {
+  certificateServiceClient,
+  controlPlaneSpiffeId,
+  createLogger,
+  issueServingCertificate,
+  systemClock,
+} from '../../identity/index.js';
+import type { IsPodCurrent } from './authenticate-caller.js';
+import { authenticateCaller } from './authenticate-caller.js';
+import { CertificateAuthority } from './certificate-authority.js';
+import { loadCaSigner } from './load-ca-signer.js';
+import { StaticCertificateProvider } from './static-certificate-provider.js';
+
+export interface CaServerOptions {
+  stateDir: string;
+  trustDomain: string;
+  tokenVerifier: PodTokenVerifier;
+  isPodCurrent?: IsPodCurrent;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Istio `cacerts` directory to sign with instead of the self-signed root. */
+  pluggedInCaDir?: string;
+  /** An already-loaded signer (the control plane shares it with the discovery server). */
+  signer?: CaSigner;
+  defaultTtlSeconds?: number;
+  maxTtlSeconds?: number;
+  /** Extra names in the server certificate besides `localhost` / the host. */
+  servingDnsNames?: string[];
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export interface CaServer {
+  /** `host:port` to dial. */
+  address: string;
+  port: number;
+  /** The first root of the trust bundle (the self-signed root, or the plugged-in root). */
+  rootCertPem: string;
+  trustBundlePem: string[];
+  signer: CaSigner;
+  authority: CertificateAuthority;
+  close(): Promise<void>;
+}
+
+const STATUS = {
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  'permission-denied': grpc.status.PERMISSION_DENIED,
+} as const;
+
+type Callback = grpc.sendUnaryData<CreateCertificateResponse>;
+type Call = grpc.ServerUnaryCall<CreateCertificateRequest, CreateCertificateResponse>;
+
+function peerCertDer(call: Call): Buffer | undefined {
+  return call.getAuthContext().sslPeerCertificate?.raw;
+}
+
+function createHandler(
+  authority: CertificateAuthority,
+  deps: Omit<Parameters<typeof authenticateCaller>[1], 'signer'>,
+  log: Logger,
+) {
+  const refuse = (cb: Callback, code: grpc.status, reason: string, peer: string): void => {
+    log.warn('certificate request refused', { peer, code: grpc.status[code], reason });
+    cb({ code, details: reason });
+  };
+  return async (call: Call, cb: Callback): Promise<void> => {
+    const peer = call.getPeer();
+    const certDer = peerCertDer(call);
+    const caller = await authenticateCaller(
+      {
+        ...(certDer ? { peerCertDer: certDer } : {}),
+        authorization: call.metadata.get('authorization').map(String),
+      },
+      { ...deps, signer: authority.signer },
+    );
+    if (!caller.ok) return refuse(cb, STATUS[caller.status], caller.reason, peer);
+    const csr = typeof call.request.csr === 'string' ? call.request.csr : '';
+    const ttl = Number(call.request.ttl_seconds ?? 0);
+    if (!Number.isFinite(ttl) || ttl < 0)
+      return refuse(cb, grpc.status.INVALID_ARGUMENT, 'ttl_seconds must be >= 0', peer);
+    const result = await authority.issue({
+      csrPem: csr,
+      identity: { namespace: caller.namespace, serviceAccount: caller.serviceAccount },
+      ttlSeconds: ttl,
+    });
+    if (!result.ok) return refuse(cb, grpc.status.INVALID_ARGUMENT, result.reason, peer);
+    log.info('certificate issued', {
+      peer,
+      spiffeId: result.spiffeId,
+      via: caller.via,
+      pod: caller.pod,
+      serial: result.serialNumber,
+      notAfter: result.notAfter.toISOString(),
+    });
+    cb(null, { cert_chain: result.certChainPem, trust_bundle: result.trustBundlePem });
+  };
+}
+
+function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+/** Starts the CA server; resolves once it listens. Loads (or creates) the signer unless given one. */
+export async function startCaServer(options: CaServerOptions): Promise<CaServer> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger ?? createLogger('ca');
+  const signer = options.signer ?? (await loadCaSigner({ ...options, clock }));
+  const authority = new CertificateAuthority(signer, { ...options, clock });
+  const host = options.host ?? '127.0.0.1';
+  const isIp = /^[\d.]+$|:/.test(host);
+  const serving = await issueServingCertificate(signer, {
+    spiffeId: controlPlaneSpiffeId(options.trustDomain),
+    dnsNames: ['localhost', ...(isIp ? [] : [host]), ...(options.servingDnsNames ?? [])],
+    ipAddresses: ['127.0.0.1', ...(isIp && host !== '127.0.0.1' && !host.includes(':') ? [host] : [])],
+    nowMs: clock.now(),
+  });
+  const provider = new StaticCertificateProvider(serving);
+  const creds = grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
+  const server = new grpc.Server();
+  const handler = createHandler(
+    authority,
+    { tokenVerifier: options.tokenVerifier, isPodCurrent: options.isPodCurrent, clock },
+    log,
+  );
+  server.addService(certificateServiceClient().service, {
+    CreateCertificate: (call: Call, cb: Callback) => {
+      handler(call, cb).catch((err: unknown) => {
+        log.error('certificate request failed', {
+          peer: call.getPeer(),
+          error: (err as Error).message,
+          code: (err as { code?: string }).code,
+        });
+        cb({ code: grpc.status.INTERNAL, details: 'internal error while issuing the certificate' });
+      });
+    },
+  });
+  const port = await bind(server, `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 0}`, creds);
+  log.info('CA server listening', { address: `${host}:${port}`, trustDomain: options.trustDomain });
+  return {
+    address: `${host}:${port}`,
+    port,
+    rootCertPem: signer.rootsPem[0] ?? signer.certPem,
+    trustBundlePem: signer.rootsPem,
+    signer,
+    authority,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+      }),
+  };
+}
