@@ -14,3 +14,15 @@ export {
   parseApiVersion,
   resourcePath,
 } from './kinds.js';
+export type { Problem, Issue, PathSegment } from './problem.js';
+export { formatProblem, formatPath } from './problem.js';
+export type { DecodeResult } from './decode.js';
+export { decodeManifests, decodeObject } from './decode.js';
+export type { Validation } from './validate.js';
+export { validateResource } from './validate.js';
+export {
+  applyDefaults,
+  DEFAULT_REPLICAS,
+  DEFAULT_SERVICE_ACCOUNT,
+  DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+} from './defaults.js';
