@@ -1,0 +1,94 @@
+// Pod addresses: each pod gets its own loopback address 127.<block>.x.y (the pod IP) and, when it
+// has a sidecar, a private twin 127.<block+1>.x.y (the app host) where its app listens behind the
+// sidecar. Assignments are kept in a JSON file so a pod that comes back keeps its IP.
+
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { RuntimeError } from './runtime-error.js';
+
+/** Default second octet of pod IPs (127.10.0.0/16); app hosts use the next one (127.11.0.0/16). */
+export const DEFAULT_ADDRESS_BLOCK = 10;
+/** .0.0 and .0.1 are skipped, like a network and gateway address. */
+const FIRST_INDEX = 2;
+const LAST_INDEX = 65534;
+
+export interface PodAddresses {
+  podIP: string;
+  appHost: string;
+}
+
+export class AddressAllocator {
+  private readonly byKey = new Map<string, number>();
+  private readonly used = new Set<number>();
+
+  /** `file`: where assignments persist (undefined keeps them in memory only). */
+  constructor(
+    private readonly block: number = DEFAULT_ADDRESS_BLOCK,
+    private readonly file?: string,
+  ) {
+    if (!Number.isInteger(block) || block < 1 || block > 253) {
+      throw new RangeError(`address block must be an integer in 1..253, got ${block}`);
+    }
+    this.load();
+  }
+
+  /** The addresses of `key` (`<namespace>/<pod>`), assigning the lowest free ones if new. */
+  allocate(key: string): PodAddresses {
+    let index = this.byKey.get(key);
+    if (index === undefined) {
+      index = this.lowestFree();
+      this.byKey.set(key, index);
+      this.used.add(index);
+      this.save();
+    }
+    return this.addressesOf(index);
+  }
+
+  /** Frees `key`'s addresses for another pod. */
+  release(key: string): void {
+    const index = this.byKey.get(key);
+    if (index === undefined) return;
+    this.byKey.delete(key);
+    this.used.delete(index);
+    this.save();
+  }
+
+  private addressesOf(index: number): PodAddresses {
+    const x = Math.floor(index / 256);
+    const y = index % 256;
+    return { podIP: `127.${this.block}.${x}.${y}`, appHost: `127.${this.block + 1}.${x}.${y}` };
+  }
+
+  private lowestFree(): number {
+    for (let i = FIRST_INDEX; i <= LAST_INDEX; i++) {
+      if (!this.used.has(i) && i % 256 !== 255) return i;
+    }
+    throw new RuntimeError('AUTOMESH_ERR_RUNTIME_ADDRESSES_EXHAUSTED', 'no free pod address left');
+  }
+
+  private load(): void {
+    if (this.file === undefined) return;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value === 'number' && value >= FIRST_INDEX && value <= LAST_INDEX && !this.used.has(value)) {
+        this.byKey.set(key, value);
+        this.used.add(value);
+      }
+    }
+  }
+
+  private save(): void {
+    if (this.file === undefined) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(Object.fromEntries(this.byKey), null, 2)}\n`);
+    renameSync(tmp, this.file);
+  }
+}

@@ -1,0 +1,31 @@
+// Public surface of the runtime module: the local runtime (pods as processes), sidecar injection,
+// the privileged-port mapping and the pieces the CLI needs (container environment, httpbin).
+export { startRuntime } from './local-runtime.js';
+export type { LocalRuntime, RuntimeOptions } from './local-runtime.js';
+export type { RuntimeBackend, BackendWatchEvent } from './runtime-backend.js';
+export type { StartSidecar, MintPodToken, SidecarContext } from './pod-worker.js';
+export type { ProcessHandle, BackoffOptions } from './supervised-process.js';
+export { hostPort, runningAsRoot, PRIVILEGED_PORT_OFFSET } from './host-port.js';
+export { AddressAllocator, DEFAULT_ADDRESS_BLOCK } from './address-allocator.js';
+export type { PodAddresses } from './address-allocator.js';
+export {
+  injectSidecar,
+  hasSidecar,
+  sidecarContainer,
+  SIDECAR_CONTAINER_NAME,
+  SIDECAR_IMAGE,
+  SIDECAR_OUTBOUND_PORT,
+  SIDECAR_ADMIN_PORT,
+  TLS_MODE_LABEL,
+  SIDECAR_STATUS_ANNOTATION,
+  INJECT_ANNOTATION,
+} from './inject-sidecar.js';
+export { containerEnvironment, execEnvironment, appHostOf } from './container-env.js';
+export { podTemplateHash } from './pod-naming.js';
+export { imageProgram, imageName } from './image-program.js';
+export { createHttpbinServer } from './images/httpbin.js';
+export { startServiceProxy } from './service-proxy.js';
+export { ServiceTable, parseServiceHost } from './service-table.js';
+export type { PodView, Resolution } from './service-table.js';
+export { RuntimeError } from './runtime-error.js';
+export type { RuntimeErrorCode } from './runtime-error.js';

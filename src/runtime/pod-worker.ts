@@ -1,0 +1,365 @@
+// One running pod: its containers as supervised child processes (plus the sidecar for injected
+// pods, or the plain service proxy on podIP:15001 for pods without one), its token file, its log
+// files and its readiness. It reports the pod's status whenever it changes.
+
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { PodBinding } from '../identity/index.js';
+import type { Logger } from '../log/index.js';
+import type { Container, ContainerStatus, Pod, PodCondition } from '../api/index.js';
+import { containerEnvironment } from './container-env.js';
+import { hostPort } from './host-port.js';
+import { imageProgram } from './image-program.js';
+import type { ImageProgram } from './image-program.js';
+import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from './inject-sidecar.js';
+import { startServiceProxy } from './service-proxy.js';
+import type { Resolver, ServiceProxy } from './service-proxy.js';
+import { SupervisedProcess } from './supervised-process.js';
+import type { BackoffOptions, ProcessHandle } from './supervised-process.js';
+
+/** Where the lead's sidecar should listen and find its credentials. */
+export interface SidecarContext {
+  /** Inbound listeners on podIP:hostPort(containerPort), outbound proxy on podIP:15001, admin on podIP:15000. */
+  podIP: string;
+  /** The app listens on appHost:hostPort(containerPort); inbound forwards there. */
+  appHost: string;
+  /** The pod credential for the CA (mode 0600), refreshed before each sidecar start. */
+  tokenPath: string;
+  /** The sidecar's log file (`automesh logs POD -c istio-proxy`); spawn with stdio into it, or return piped stdout/stderr. */
+  logPath: string;
+  isRoot: boolean;
+}
+
+export type StartSidecar = (pod: Pod, context: SidecarContext) => ProcessHandle;
+export type MintPodToken = (binding: PodBinding) => string;
+
+export interface PodWorkerOptions {
+  pod: Pod;
+  podIP: string;
+  appHost: string;
+  injected: boolean;
+  podDir: string;
+  isRoot: boolean;
+  resolve: Resolver;
+  startSidecar?: StartSidecar;
+  mintPodToken?: MintPodToken;
+  backoff?: BackoffOptions;
+  stopGraceMs?: number;
+  logger: Logger;
+  onStatus: (status: NonNullable<Pod['status']>) => void;
+}
+
+const PROBE_FAST_MS = 100;
+const PROBE_SLOW_MS = 2000;
+const PROBE_TIMEOUT_MS = 1000;
+
+/** How to run the built-in httpbin: compiled JS directly, TypeScript source through tsx. */
+function httpbinArgv(host: string, port: number): string[] {
+  const here = fileURLToPath(import.meta.url);
+  const fromSource = here.endsWith('.ts');
+  const main = join(here, '..', 'images', fromSource ? 'httpbin-main.ts' : 'httpbin-main.js');
+  const loader = fromSource
+    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
+    : [];
+  return [...loader, main, '--host', host, '--port', String(port)];
+}
+
+function tcpAccepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: PROBE_TIMEOUT_MS });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+function httpReady(host: string, port: number, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = get({ host, port, path, agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('error', () => resolve(false));
+    req.once('timeout', () => req.destroy());
+  });
+}
+
+interface Slot {
+  container: Container;
+  program: ImageProgram | undefined;
+  process: SupervisedProcess | undefined;
+  ready: boolean;
+}
+
+export class PodWorker {
+  private readonly slots: Slot[] = [];
+  private proxy: ServiceProxy | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
+  private stopped = false;
+  private lastReported = '';
+  readonly tokenPath: string;
+
+  constructor(private readonly options: PodWorkerOptions) {
+    this.tokenPath = join(options.podDir, 'token');
+  }
+
+  get pod(): Pod {
+    return this.options.pod;
+  }
+
+  /** Ready: every container is running and answers on its ports (the sidecar on /ready). */
+  get ready(): boolean {
+    return this.slots.length > 0 && this.slots.every((s) => s.ready);
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    mkdirSync(o.podDir, { recursive: true, mode: 0o700 });
+    if (!o.injected) {
+      this.proxy = await startServiceProxy({
+        host: o.podIP,
+        port: hostPort(SIDECAR_OUTBOUND_PORT, o.isRoot),
+        resolve: o.resolve,
+        mapPort: (p) => hostPort(p, o.isRoot),
+      });
+    }
+    for (const container of o.pod.spec.containers) {
+      const slot: Slot = { container, program: undefined, process: undefined, ready: false };
+      this.slots.push(slot);
+      if (container.name === SIDECAR_CONTAINER_NAME && o.injected) {
+        slot.process = this.supervise(() => this.launchSidecar(), false);
+        continue;
+      }
+      const env = this.envFor(container);
+      slot.program = imageProgram(container, env);
+      if (slot.program.kind === 'unsupported') {
+        o.logger.warn('container cannot run', {
+          pod: o.pod.metadata.name,
+          container: container.name,
+          reason: slot.program.message,
+        });
+        continue;
+      }
+      const program = slot.program;
+      slot.process = this.supervise(() => this.launchContainer(container, program, env), true);
+    }
+    if (o.injected && !this.slots.some((s) => s.container.name === SIDECAR_CONTAINER_NAME)) {
+      // Labelled tlsMode=istio without the container: the runtime still gives it a sidecar.
+      const sidecar: Container = { name: SIDECAR_CONTAINER_NAME, image: 'automesh/proxy' };
+      this.slots.push({
+        container: sidecar,
+        program: undefined,
+        process: this.supervise(() => this.launchSidecar(), false),
+        ready: false,
+      });
+    }
+    for (const slot of this.slots) slot.process?.start();
+    this.report();
+    this.scheduleProbe(0);
+  }
+
+  private envFor(container: Container): Record<string, string> {
+    const o = this.options;
+    return containerEnvironment(o.pod, container, {
+      podIP: o.podIP,
+      listenHost: o.injected ? o.appHost : o.podIP,
+    });
+  }
+
+  private logPath(container: string): string {
+    return join(this.options.podDir, `${container}.log`);
+  }
+
+  private supervise(launch: () => ProcessHandle, killGroup: boolean): SupervisedProcess {
+    const o = this.options;
+    return new SupervisedProcess({
+      launch,
+      killGroup,
+      ...(o.backoff !== undefined ? { backoff: o.backoff } : {}),
+      ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),
+      onChange: () => this.onProcessChange(),
+      onExit: (why) => o.logger.debug('container exited', { pod: o.pod.metadata.name, why }),
+    });
+  }
+
+  private onProcessChange(): void {
+    for (const slot of this.slots) if (slot.process?.running !== true) slot.ready = false;
+    this.report();
+    if (!this.stopped) this.scheduleProbe(PROBE_FAST_MS);
+  }
+
+  private launchContainer(
+    container: Container,
+    program: Exclude<ImageProgram, { kind: 'unsupported' }>,
+    env: Record<string, string>,
+  ): ProcessHandle {
+    const o = this.options;
+    const listenHost = o.injected ? o.appHost : o.podIP;
+    const [command, args] =
+      program.kind === 'httpbin'
+        ? [process.execPath, httpbinArgv(listenHost, hostPort(program.port, o.isRoot))]
+        : [program.command, program.args];
+    const fd = openSync(this.logPath(container.name), 'a', 0o600);
+    try {
+      return spawn(command, args, { env, cwd: o.podDir, stdio: ['ignore', fd, fd], detached: true });
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private writeToken(): void {
+    const o = this.options;
+    if (o.mintPodToken === undefined) return;
+    const token = o.mintPodToken({
+      namespace: o.pod.metadata.namespace ?? 'default',
+      serviceAccount: o.pod.spec.serviceAccountName ?? o.pod.spec.serviceAccount ?? 'default',
+      pod: o.pod.metadata.name,
+      podUid: o.pod.metadata.uid ?? '',
+    });
+    const tmp = `${this.tokenPath}.tmp`;
+    writeFileSync(tmp, token, { mode: 0o600 });
+    renameSync(tmp, this.tokenPath);
+  }
+
+  private launchSidecar(): ProcessHandle {
+    const o = this.options;
+    if (o.startSidecar === undefined)
+      throw new Error('no sidecar launcher configured (RuntimeOptions.startSidecar)');
+    this.writeToken();
+    const logPath = this.logPath(SIDECAR_CONTAINER_NAME);
+    const handle = o.startSidecar(o.pod, {
+      podIP: o.podIP,
+      appHost: o.appHost,
+      tokenPath: this.tokenPath,
+      logPath,
+      isRoot: o.isRoot,
+    });
+    if (handle.stdout != null || handle.stderr != null) {
+      const fd = openSync(logPath, 'a', 0o600);
+      let open = 2;
+      const release = (): void => {
+        if (--open === 0) closeSync(fd);
+      };
+      for (const stream of [handle.stdout, handle.stderr]) {
+        if (stream == null) {
+          release();
+          continue;
+        }
+        stream.on('data', (chunk: Buffer) => writeFileSync(fd, chunk));
+        stream.once('close', release);
+      }
+    }
+    return handle;
+  }
+
+  private scheduleProbe(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(() => {
+      this.probeTimer = undefined;
+      void this.probe();
+    }, delayMs);
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.stopped) return;
+    this.probing = true;
+    try {
+      const results = await Promise.all(this.slots.map((s) => this.probeSlot(s)));
+      this.slots.forEach((s, i) => (s.ready = results[i] === true && s.process?.running === true));
+      this.report();
+    } finally {
+      this.probing = false;
+    }
+    this.scheduleProbe(this.ready ? PROBE_SLOW_MS : PROBE_FAST_MS);
+  }
+
+  private async probeSlot(slot: Slot): Promise<boolean> {
+    const o = this.options;
+    if (slot.process?.running !== true) return false;
+    if (slot.container.name === SIDECAR_CONTAINER_NAME && o.injected) {
+      return httpReady(o.podIP, hostPort(SIDECAR_ADMIN_PORT, o.isRoot), '/ready');
+    }
+    const host = o.injected ? o.appHost : o.podIP;
+    const ports =
+      slot.program?.kind === 'httpbin'
+        ? [slot.program.port]
+        : (slot.container.ports ?? [])
+            .filter((p) => (p.protocol ?? 'TCP') === 'TCP')
+            .map((p) => p.containerPort);
+    const checks = await Promise.all(ports.map((p) => tcpAccepts(host, hostPort(p, o.isRoot))));
+    return checks.every(Boolean);
+  }
+
+  private containerStatus(slot: Slot): ContainerStatus {
+    const p = slot.process;
+    let state: Record<string, unknown>;
+    if (slot.program?.kind === 'unsupported') {
+      state = { waiting: { reason: slot.program.reason, message: slot.program.message } };
+    } else {
+      const { state: kind, ...details } = p?.current ?? { state: 'waiting', reason: 'ContainerCreating' };
+      state = { [kind]: details };
+    }
+    return {
+      name: slot.container.name,
+      image: slot.container.image,
+      ready: slot.ready,
+      restartCount: p?.restartCount ?? 0,
+      state,
+    };
+  }
+
+  /** The pod's status as Kubernetes would show it. */
+  status(): NonNullable<Pod['status']> {
+    const statuses = this.slots.map((s) => this.containerStatus(s));
+    const anyStarted = this.slots.some(
+      (s) =>
+        s.process !== undefined &&
+        (s.process.running || s.process.restartCount > 0 || s.process.current.state === 'terminated'),
+    );
+    const cannotRun = this.slots.some((s) => s.program?.kind === 'unsupported');
+    const ready = this.ready;
+    const condition = (type: PodCondition['type'], ok: boolean): PodCondition => ({
+      type,
+      status: ok ? 'True' : 'False',
+    });
+    return {
+      phase: anyStarted && !cannotRun ? 'Running' : 'Pending',
+      podIP: this.options.podIP,
+      hostIP: '127.0.0.1',
+      conditions: [
+        condition('Initialized', true),
+        condition('Ready', ready),
+        condition('ContainersReady', ready),
+        condition('PodScheduled', true),
+      ],
+      containerStatuses: statuses,
+    };
+  }
+
+  private report(): void {
+    if (this.stopped) return;
+    const status = this.status();
+    const key = JSON.stringify(status);
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    this.options.onStatus(status);
+  }
+
+  /** Stops every process and listener of the pod; resolves when all are gone. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    await Promise.all([...this.slots.map((s) => s.process?.stop()), this.proxy?.close()]);
+  }
+}
