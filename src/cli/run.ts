@@ -10,7 +10,10 @@ type Loader = () => Promise<CommandModule>;
 
 /** Command name → loader, with its one-line help. Add a command with one line here. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
-  'kube-inject': { summary: 'Print a manifest with the sidecar injected (istioctl kube-inject)', load: () => import('./commands/kube-inject.js') },
+  'kube-inject': {
+    summary: 'Print a manifest with the sidecar injected (istioctl kube-inject)',
+    load: () => import('./commands/kube-inject.js'),
+  },
 };
 
 function usage(): string {
