@@ -189,7 +189,7 @@ describe('resolving the tls of the chosen rule', () => {
         {
           name: 'v1',
           labels: { version: 'v1' },
-          ...(subsetPolicy === undefined ? {} : { trafficPolicy: subsetPolicy as never }),
+          ...(subsetPolicy === undefined ? {} : { trafficPolicy: subsetPolicy }),
         },
       ],
     });
