@@ -136,6 +136,106 @@ describe('CaClientCertificateSource', () => {
     await source.close();
   });
 
+  it('backs off while the CA is down and renews before the current certificate expires', async () => {
+    const stateDir = join(dir.path, 'restart');
+    const first = await startCaServer({
+      stateDir,
+      trustDomain: TD,
+      tokenVerifier: issuer,
+      logger: silentLogger,
+    });
+    const port = first.port;
+    const tokenPath = join(dir.path, 'backoff.token');
+    await writeFile(
+      tokenPath,
+      issuer.mint({ namespace: 'full', serviceAccount: 'sleep', pod: 'sleep-b', podUid: 'uid-b' }, 60),
+    );
+    const source = new CaClientCertificateSource();
+    let restarted: CaServer | undefined;
+    try {
+      await source.start({
+        caAddress: first.address,
+        caRootPem: first.rootCertPem,
+        tokenPath,
+        ttlSeconds: 6,
+        backoffInitialMs: 100,
+        backoffMaxMs: 400,
+        requestTimeoutMs: 1000,
+        logger: silentLogger,
+      });
+      const original = source.current();
+      assert.ok(original);
+      await first.close();
+      // Renewal is due after ~3 s; the CA stays away until 4 s, so at least one attempt fails.
+      await new Promise((r) => setTimeout(r, 4000));
+      assert.equal(
+        source.current()?.serialNumber,
+        original.serialNumber,
+        'old certificate stays in force meanwhile',
+      );
+      restarted = await startCaServer({
+        stateDir,
+        trustDomain: TD,
+        tokenVerifier: issuer,
+        port,
+        logger: silentLogger,
+      });
+      const renewed = await new Promise<WorkloadCertificate>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no renewal within 1.8 s')), 1800);
+        source.onUpdate((c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      assert.notEqual(renewed.serialNumber, original.serialNumber);
+      assert.ok(Date.now() < original.notAfter.getTime(), 'renewed before the old certificate expired');
+    } finally {
+      await source.close();
+      await restarted?.close();
+    }
+  });
+
+  it('leaves connections opened before a renewal working after it', async () => {
+    const server = await sidecar('httpbin', 3);
+    const client = await sidecar('sleep', 3);
+    const echoServer = tls.createServer(
+      {
+        ...secureContext(server.current() as WorkloadCertificate),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (socket) => {
+        socket.on('data', (d: Buffer) => socket.write(d));
+        socket.on('error', () => socket.destroy());
+      },
+    );
+    server.onUpdate((cert) => echoServer.setSecureContext(secureContext(cert)));
+    await new Promise<void>((resolve) => echoServer.listen(0, '127.0.0.1', () => resolve()));
+    const firstSerial = server.current()?.serialNumber;
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port: (echoServer.address() as AddressInfo).port,
+      ...secureContext(client.current() as WorkloadCertificate),
+      checkServerIdentity: () => undefined,
+    });
+    try {
+      await new Promise<void>((resolve, reject) =>
+        socket.once('secureConnect', resolve).once('error', reject),
+      );
+      const roundTrip = (msg: string): Promise<string> =>
+        new Promise((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())).write(msg));
+      assert.equal(await roundTrip('before'), 'before');
+      await new Promise<void>((resolve) => server.onUpdate(() => resolve()));
+      assert.notEqual(server.current()?.serialNumber, firstSerial);
+      assert.equal(await roundTrip('after'), 'after');
+    } finally {
+      socket.destroy();
+      await new Promise<void>((resolve) => echoServer.close(() => resolve()));
+      await server.close();
+      await client.close();
+    }
+  });
+
   it('keeps mTLS requests between two sidecars going across several renewals with zero failures', async () => {
     const server = await sidecar('httpbin', 4);
     const client = await sidecar('sleep', 4);
