@@ -1,0 +1,175 @@
+// The Discovery gRPC server: TLS with a required client SVID, one bidirectional stream per
+// sidecar. This file is transport only: it authenticates, parses the proxy's messages and hands
+// them to the PushController, which owns the push logic.
+
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../log/index.js';
+import { silentLogger } from '../../log/index.js';
+import type { MeshStateSource } from '../registry/index.js';
+import { authorizeHello } from './authorize-proxy.js';
+import type { ProxyMessage, SnapshotMessage } from './discovery-proto.js';
+import { discoveryService } from './discovery-proto.js';
+import { peerSvid } from './peer-svid.js';
+import { PushController } from './push-controller.js';
+import type { ProxyStatus, PushCounters } from './proxy-status-registry.js';
+import type { Timers } from './push-debouncer.js';
+import type { SnapshotProvider } from './snapshot-provider.js';
+import { policySnapshotProvider } from './snapshot-provider.js';
+import type { ConvergenceOptions, ConvergenceResult } from './wait-for-convergence.js';
+import { waitForConvergence } from './wait-for-convergence.js';
+
+export interface DiscoveryServerOptions {
+  source: MeshStateSource;
+  /** Default: the policy engine. */
+  provider?: SnapshotProvider;
+  /** The control plane's serving certificate and the mesh roots client SVIDs must chain to. */
+  tls: { certChainPem: string[]; privateKeyPem: string; trustBundlePem: string[] };
+  trustDomain: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  logger?: Logger;
+  debounceMs?: number;
+  maxDelayMs?: number;
+  timers?: Timers;
+  /** A stream that has not said Hello by then is closed. Default 10 s. */
+  helloTimeoutMs?: number;
+}
+
+export interface DiscoveryServer {
+  /** host:port to dial. */
+  readonly address: string;
+  readonly port: number;
+  /** Every connected proxy and how far it has got. */
+  proxyStatus(): ProxyStatus[];
+  counters(): PushCounters;
+  waitForConvergence(options: ConvergenceOptions): Promise<ConvergenceResult>;
+  /** Ends every stream (clients see UNAVAILABLE and reconnect elsewhere or later) and stops listening. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+/** Server-side keepalive: finds sidecars that vanished without closing their connection. */
+const KEEPALIVE_TIME_MS = 30_000;
+const KEEPALIVE_TIMEOUT_MS = 10_000;
+
+type Call = grpc.ServerDuplexStream<ProxyMessage, SnapshotMessage>;
+
+export async function startDiscoveryServer(options: DiscoveryServerOptions): Promise<DiscoveryServer> {
+  const logger = options.logger ?? silentLogger;
+  const controller = new PushController({
+    source: options.source,
+    provider: options.provider ?? policySnapshotProvider(),
+    logger,
+    ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
+    ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
+  });
+  const server = new grpc.Server({
+    'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+  });
+  let nextId = 0;
+  server.addService(discoveryService().service, {
+    StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, controller, options, logger),
+  });
+  const credentials = grpc.ServerCredentials.createSsl(
+    Buffer.from(options.tls.trustBundlePem.join('')),
+    [
+      {
+        private_key: Buffer.from(options.tls.privateKeyPem),
+        cert_chain: Buffer.from(options.tls.certChainPem.join('')),
+      },
+    ],
+    true,
+  );
+  const host = options.host ?? '127.0.0.1';
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${options.port ?? 0}`, credentials, (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+  logger.info('discovery server listening', { address: `${host}:${port}` });
+  return {
+    address: `${host}:${port}`,
+    port,
+    proxyStatus: () => controller.status.list(),
+    counters: () => controller.status.counters(),
+    waitForConvergence: (wait) => waitForConvergence(options.source, controller, wait),
+    close: async () => {
+      controller.close();
+      server.forceShutdown();
+      await Promise.resolve();
+    },
+  };
+}
+
+function handleStream(
+  call: Call,
+  id: string,
+  controller: PushController,
+  options: DiscoveryServerOptions,
+  logger: Logger,
+): void {
+  let ended = false;
+  const fail = (code: grpc.status, details: string): void => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(helloTimer);
+    controller.disconnect(id);
+    call.emit('error', { code, details });
+  };
+  const cleanup = (): void => {
+    ended = true;
+    clearTimeout(helloTimer);
+    controller.disconnect(id);
+  };
+  const helloTimer = setTimeout(
+    () => fail(grpc.status.DEADLINE_EXCEEDED, 'no hello'),
+    options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+  );
+  const peer = peerSvid(call, options.tls.trustBundlePem, options.trustDomain);
+  if (!peer.ok) {
+    logger.warn('discovery stream refused', { peer: call.getPeer(), reason: peer.reason });
+    fail(grpc.status.UNAUTHENTICATED, peer.reason);
+    return;
+  }
+  let helloSeen = false;
+  call.on('data', (message: ProxyMessage) => {
+    if (ended) return;
+    if (message.kind === 'hello' && message.hello !== undefined) {
+      if (helloSeen) return fail(grpc.status.INVALID_ARGUMENT, 'hello sent twice on one stream');
+      helloSeen = true;
+      clearTimeout(helloTimer);
+      const hello = message.hello;
+      const verdict = authorizeHello(peer.identity, hello, options.trustDomain);
+      if (!verdict.ok) {
+        logger.warn('discovery stream denied', { spiffeId: peer.spiffeId, reason: verdict.reason });
+        return fail(grpc.status.PERMISSION_DENIED, verdict.reason);
+      }
+      controller.connect({
+        id,
+        pod: hello.pod,
+        namespace: hello.namespace,
+        identity: peer.identity,
+        spiffeId: peer.spiffeId,
+        writer: { write: (m, done) => void call.write(m, done) },
+        deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
+      });
+    } else if (!helloSeen) {
+      fail(grpc.status.FAILED_PRECONDITION, 'the first message must be a hello');
+    } else if (message.kind === 'ack' && message.ack !== undefined) {
+      controller.ack(id, message.ack.version);
+    } else if (message.kind === 'nack' && message.nack !== undefined) {
+      controller.nack(id, message.nack.version, message.nack.error);
+    }
+  });
+  call.on('end', () => {
+    cleanup();
+    call.end();
+  });
+  call.on('cancelled', cleanup);
+  call.on('error', cleanup);
+  call.on('close', cleanup);
+}

@@ -1,0 +1,58 @@
+// One proxy's outgoing queue, holding at most one snapshot: the latest. One write is in flight at
+// a time; a proxy that stops reading stalls only its own writes (HTTP/2 flow control), and when
+// it drains it jumps straight to the newest snapshot, skipping the ones it missed.
+
+import type { SnapshotMessage } from './discovery-proto.js';
+
+/** The transport under a stream: `done` runs once the message has been handed to the peer. */
+export interface SnapshotWriter {
+  write(message: SnapshotMessage, done: (err?: Error | null) => void): void;
+}
+
+export class ProxyStream {
+  private readonly writer: SnapshotWriter;
+  private readonly onSent: (version: string) => void;
+  private pending: SnapshotMessage | undefined;
+  private inFlight = false;
+  private closed = false;
+  private queuedVersion: string | undefined;
+
+  constructor(writer: SnapshotWriter, onSent: (version: string) => void) {
+    this.writer = writer;
+    this.onSent = onSent;
+  }
+
+  /** The newest version handed to this stream (sent or waiting). */
+  latestVersion(): string | undefined {
+    return this.queuedVersion;
+  }
+
+  /** Replaces whatever is waiting with this snapshot and writes it when the previous write is done. */
+  send(version: string, snapshotJson: string): void {
+    if (this.closed) return;
+    this.queuedVersion = version;
+    this.pending = { version, snapshot_json: snapshotJson };
+    this.pump();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.pending = undefined;
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.closed || this.pending === undefined) return;
+    const message = this.pending;
+    this.pending = undefined;
+    this.inFlight = true;
+    this.onSent(message.version);
+    this.writer.write(message, (err) => {
+      this.inFlight = false;
+      if (err != null) {
+        this.close();
+        return;
+      }
+      this.pump();
+    });
+  }
+}

@@ -1,0 +1,24 @@
+// Mesh values (install `--set`) as stored: the ConfigMap `<root namespace>/automesh`, data keys
+// `values.global.mtls.auto` and `values.global.mtls.enabled` holding "true" or "false".
+
+import type { ConfigMap, MeshSettings } from '../../api/index.js';
+
+export const MESH_VALUES_CONFIGMAP_NAME = 'automesh';
+export const AUTO_MTLS_KEY = 'values.global.mtls.auto';
+export const MTLS_ENABLED_KEY = 'values.global.mtls.enabled';
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return fallback;
+}
+
+/** The mesh settings a values ConfigMap selects; a missing map or key keeps the base value. */
+export function meshSettingsFromValues(configMap: ConfigMap | undefined, base: MeshSettings): MeshSettings {
+  const data = configMap?.data ?? {};
+  return {
+    ...base,
+    autoMtls: flag(data[AUTO_MTLS_KEY], base.autoMtls),
+    mtlsEnabled: flag(data[MTLS_ENABLED_KEY], base.mtlsEnabled),
+  };
+}

@@ -1,0 +1,212 @@
+// The sidecar's end of configuration push: one stream to the control plane, authenticated with
+// the pod's current SVID. Each snapshot goes through the sink and is acked or nacked. When the
+// stream is lost the sink keeps serving the last good snapshot while the client reconnects with
+// back-off and jitter, says which version it has, and resyncs.
+
+import * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
+import type { Clock } from '../../identity/index.js';
+import { controlPlaneSpiffeId, parseSpiffeId, systemClock, uriSans } from '../../identity/index.js';
+import type { Logger } from '../../log/index.js';
+import { silentLogger } from '../../log/index.js';
+import type { CertificateSource, SnapshotSink, WorkloadCertificate } from '../sources.js';
+import type { BackoffOptions } from './backoff.js';
+import { backoffDelayMs } from './backoff.js';
+import type { ProxyMessage, SnapshotMessage } from './discovery-proto.js';
+import { discoveryService } from './discovery-proto.js';
+import { parseSnapshot } from './parse-snapshot.js';
+
+export interface DiscoveryClientOptions {
+  /** host:port of the discovery server. */
+  address: string;
+  /** Roots the control plane's serving certificate must chain to. */
+  caRootPem: string | string[];
+  certificateSource: CertificateSource;
+  pod: string;
+  namespace: string;
+  sink: SnapshotSink;
+  clock?: Clock;
+  logger?: Logger;
+  /** The URI SAN the server must present. Default: the control plane's SPIFFE ID in our trust domain. */
+  serverSpiffeId?: string;
+  backoff?: BackoffOptions;
+  random?: () => number;
+}
+
+export interface DiscoveryClientStatus {
+  connected: boolean;
+  /** The version of the last snapshot the sink accepted. */
+  version?: string;
+  /** Epoch ms of the last accepted snapshot. */
+  lastAppliedAt?: number;
+  lastError?: string;
+  reconnects: number;
+}
+
+export interface DiscoveryClient {
+  status(): DiscoveryClientStatus;
+  /** Resolves once the first snapshot has been applied. */
+  firstSnapshot(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Call = grpc.ClientDuplexStream<ProxyMessage, SnapshotMessage>;
+
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  // grpc-js would otherwise send the IP as TLS server name (DEP0123); identity is checked below.
+  'grpc.ssl_target_name_override': 'discovery.automesh.internal',
+  'grpc.default_authority': 'discovery.automesh.internal',
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+};
+
+/** Starts the client; it runs until closed, whatever the control plane does. */
+export function startDiscoveryClient(options: DiscoveryClientOptions): DiscoveryClient {
+  const client = new DiscoveryStreamClient(options);
+  client.connect();
+  return client;
+}
+
+class DiscoveryStreamClient implements DiscoveryClient {
+  private readonly options: DiscoveryClientOptions;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly state: DiscoveryClientStatus = { connected: false, reconnects: 0 };
+  private attempt = 0;
+  private closed = false;
+  private active: { channel: grpc.Client; call: Call } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private waitingForCert: (() => void) | undefined;
+  private readonly first: Promise<void>;
+  private resolveFirst: () => void = () => undefined;
+
+  constructor(options: DiscoveryClientOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.first = new Promise((resolve) => (this.resolveFirst = resolve));
+  }
+
+  status(): DiscoveryClientStatus {
+    return { ...this.state };
+  }
+
+  firstSnapshot(): Promise<void> {
+    return this.first;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.waitingForCert?.();
+    this.hangUp();
+    return Promise.resolve();
+  }
+
+  connect(): void {
+    if (this.closed) return;
+    const cert = this.options.certificateSource.current();
+    if (cert === undefined) {
+      this.waitingForCert = this.options.certificateSource.onUpdate(() => {
+        this.waitingForCert?.();
+        this.waitingForCert = undefined;
+        this.connect();
+      });
+      return;
+    }
+    const Discovery = discoveryService();
+    const channel = new Discovery(this.options.address, this.credentials(cert), CHANNEL_OPTIONS);
+    const call = (channel as unknown as { StreamSnapshots(): Call }).StreamSnapshots();
+    this.active = { channel, call };
+    call.on('data', (message: SnapshotMessage) => this.onSnapshot(call, message));
+    call.on('error', (err: grpc.ServiceError) =>
+      this.onLost(call, `${grpc.status[err.code] ?? err.code}: ${err.details}`),
+    );
+    call.on('end', () => this.onLost(call, 'stream ended by the control plane'));
+    call.write({
+      hello: { pod: this.options.pod, namespace: this.options.namespace, version: this.state.version ?? '' },
+    });
+  }
+
+  private credentials(cert: WorkloadCertificate): grpc.ChannelCredentials {
+    const roots = Array.isArray(this.options.caRootPem)
+      ? this.options.caRootPem.join('')
+      : this.options.caRootPem;
+    const expected = this.options.serverSpiffeId ?? expectedServerId(cert);
+    return grpc.credentials.createSsl(
+      Buffer.from(roots),
+      Buffer.from(cert.privateKeyPem),
+      Buffer.from(cert.certChainPem.join('')),
+      {
+        checkServerIdentity: (_host: string, peer: PeerCertificate) =>
+          uriSans(peer.subjectaltname).includes(expected)
+            ? undefined
+            : new Error(`control plane certificate does not carry ${expected}`),
+      },
+    );
+  }
+
+  private onSnapshot(call: Call, message: SnapshotMessage): void {
+    if (this.active?.call !== call) return;
+    const parsed = parseSnapshot(message.snapshot_json, {
+      version: message.version,
+      pod: this.options.pod,
+      namespace: this.options.namespace,
+    });
+    const result = parsed.ok ? this.applyToSink(parsed.snapshot) : parsed;
+    if (result.ok) {
+      this.state.version = message.version;
+      this.state.lastAppliedAt = this.clock.now();
+      this.state.connected = true;
+      this.attempt = 0;
+      call.write({ ack: { version: message.version } });
+      this.resolveFirst();
+    } else {
+      this.logger.warn('snapshot refused', { version: message.version, error: result.error });
+      call.write({ nack: { version: message.version, error: result.error } });
+    }
+  }
+
+  private applyToSink(
+    snapshot: Parameters<SnapshotSink['apply']>[0],
+  ): { ok: true } | { ok: false; error: string } {
+    try {
+      return this.options.sink.apply(snapshot);
+    } catch (err) {
+      return { ok: false, error: `sink failed: ${(err as Error).message}` };
+    }
+  }
+
+  private onLost(call: Call, reason: string): void {
+    if (this.active?.call !== call) return;
+    this.hangUp();
+    if (this.closed) return;
+    this.state.connected = false;
+    this.state.lastError = reason;
+    const delay = backoffDelayMs(this.attempt++, this.options.backoff, this.options.random);
+    this.logger.warn('discovery stream lost; reconnecting', {
+      reason,
+      delayMs: delay,
+      version: this.state.version,
+    });
+    this.retryTimer = setTimeout(() => {
+      this.state.reconnects++;
+      this.connect();
+    }, delay);
+  }
+
+  private hangUp(): void {
+    const active = this.active;
+    this.active = undefined;
+    if (active === undefined) return;
+    active.call.cancel();
+    active.channel.close();
+  }
+}
+
+/** The control plane's SPIFFE ID in the trust domain of our own SVID. */
+function expectedServerId(cert: WorkloadCertificate): string {
+  const parsed = parseSpiffeId(cert.spiffeId);
+  return controlPlaneSpiffeId(parsed.ok ? parsed.identity.trustDomain : 'cluster.local');
+}

@@ -1,0 +1,89 @@
+// Test PKI for discovery: a mesh root made at test time, the control plane's serving certificate
+// and workload SVIDs, plus a CertificateSource that tests can rotate by hand.
+import type { CaSigner } from '../../src/identity/index.js';
+import {
+  controlPlaneSpiffeId,
+  createRootCertificate,
+  formatSpiffeId,
+  generateKeyPair,
+  issueServingCertificate,
+  signLeafCertificate,
+} from '../../src/identity/index.js';
+import type { CertificateSource, WorkloadCertificate } from '../../src/proxy/sources.js';
+
+export const TRUST_DOMAIN = 'cluster.local';
+
+export interface TestPki {
+  signer: CaSigner;
+  rootPem: string;
+  serving: { certChainPem: string[]; privateKeyPem: string; trustBundlePem: string[] };
+  svid(namespace: string, serviceAccount: string): Promise<WorkloadCertificate>;
+}
+
+export async function createTestPki(trustDomain = TRUST_DOMAIN): Promise<TestPki> {
+  const keys = await generateKeyPair();
+  const cert = await createRootCertificate(trustDomain, keys, Date.now());
+  const rootPem = cert.toString('pem') + '\n';
+  const signer: CaSigner = { keys, cert, certPem: rootPem, chainPem: [], rootsPem: [rootPem], trustDomain };
+  const serving = await issueServingCertificate(signer, { spiffeId: controlPlaneSpiffeId(trustDomain) });
+  return {
+    signer,
+    rootPem,
+    serving: {
+      certChainPem: serving.certChainPem,
+      privateKeyPem: serving.privateKeyPem,
+      trustBundlePem: [rootPem],
+    },
+    svid: (namespace, serviceAccount) =>
+      issueSvid(signer, formatSpiffeId({ trustDomain, namespace, serviceAccount })),
+  };
+}
+
+/** An SVID for any URI SAN (also foreign trust domains), signed by `signer`. */
+export async function issueSvid(signer: CaSigner, spiffeId: string): Promise<WorkloadCertificate> {
+  const keys = await generateKeyPair();
+  const leaf = await signLeafCertificate({
+    signer,
+    publicKey: keys.publicKey,
+    uris: [spiffeId],
+    ttlMs: 3600_000,
+    nowMs: Date.now(),
+  });
+  return {
+    privateKeyPem: keys.privateKeyPem,
+    certChainPem: [leaf.certPem],
+    trustBundlePem: signer.rootsPem,
+    spiffeId,
+    serialNumber: leaf.serialNumber,
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
+  };
+}
+
+/** A CertificateSource holding one certificate until `rotate` replaces it. */
+export class StaticCertificateSource implements CertificateSource {
+  private cert: WorkloadCertificate | undefined;
+  private readonly listeners = new Set<(cert: WorkloadCertificate) => void>();
+
+  constructor(cert?: WorkloadCertificate) {
+    this.cert = cert;
+  }
+
+  current(): WorkloadCertificate | undefined {
+    return this.cert;
+  }
+
+  onUpdate(listener: (cert: WorkloadCertificate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  rotate(cert: WorkloadCertificate): void {
+    this.cert = cert;
+    for (const listener of [...this.listeners]) listener(cert);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
