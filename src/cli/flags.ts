@@ -11,6 +11,8 @@ export interface FlagSpec {
   /** One-letter shorthand, e.g. `n`. */
   short?: string;
   type: FlagType;
+  /** For a `string` flag: the value it takes when given bare (`--dry-run` = `--dry-run=client`). */
+  bareValue?: string;
   /** One line for `--help`. */
   usage: string;
 }
@@ -101,7 +103,7 @@ function parseLong(
     store(parsed, spec, eq === -1 ? true : parseBool(arg.slice(eq + 1), `--${name}`));
     return;
   }
-  const value = eq === -1 ? next() : arg.slice(eq + 1);
+  const value = eq !== -1 ? arg.slice(eq + 1) : (spec.bareValue ?? next());
   if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
   store(parsed, spec, value);
 }

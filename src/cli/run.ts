@@ -10,6 +10,31 @@ type Loader = () => Promise<CommandModule>;
 
 /** Command name → loader, with its one-line help. Add a command with one line here. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  install: {
+    summary: 'Install or reconfigure the mesh: install --set KEY=VALUE',
+    load: () => import('./commands/install.js'),
+  },
+  manifest: {
+    summary: 'manifest apply|generate --set KEY=VALUE (istioctl spelling of install)',
+    load: () => import('./commands/install.js').then((m) => ({ run: m.runManifest })),
+  },
+  create: {
+    summary: 'Create a namespace or objects from a file (kubectl create)',
+    load: () => import('./commands/create.js'),
+  },
+  apply: {
+    summary: 'Apply manifests from files or stdin as one batch (kubectl apply)',
+    load: () => import('./commands/apply.js'),
+  },
+  get: { summary: 'List or show objects (kubectl get)', load: () => import('./commands/get.js') },
+  delete: {
+    summary: 'Delete objects by file, kind and name, or selector (kubectl delete)',
+    load: () => import('./commands/delete.js'),
+  },
+  wait: {
+    summary: 'Wait for a condition on objects (kubectl wait)',
+    load: () => import('./commands/wait.js'),
+  },
   'kube-inject': {
     summary: 'Print a manifest with the sidecar injected (istioctl kube-inject)',
     load: () => import('./commands/kube-inject.js'),

@@ -177,7 +177,20 @@ const PEER_AUTHENTICATION_COLUMNS: Column[] = [
   AGE,
 ];
 
+const CONFIG_MAP_COLUMNS: Column[] = [
+  NAME,
+  {
+    header: 'DATA',
+    cell: (o) => {
+      const { data, binaryData } = o as { data?: object; binaryData?: object };
+      return String(Object.keys(data ?? {}).length + Object.keys(binaryData ?? {}).length);
+    },
+  },
+  AGE,
+];
+
 const COLUMNS_BY_KIND: Record<string, Column[]> = {
+  ConfigMap: CONFIG_MAP_COLUMNS,
   Pod: POD_COLUMNS,
   Service: SERVICE_COLUMNS,
   Deployment: DEPLOYMENT_COLUMNS,
