@@ -22,4 +22,4 @@ export {
   type LabelSelectorParse,
 } from './label-selector.js';
 export { resourceKey, describeRef, refOf, type ResourceRef } from './resource-key.js';
-export { canonicalJson } from './resource-writes.js';
+export { canonicalJson, applyOutcome } from './resource-writes.js';

@@ -107,3 +107,12 @@ export function stampDelete(existing: Resource, revision: number): Resource {
 export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** What `apply` of `incoming` would do given the stored object: for dry runs and previews. */
+export function applyOutcome(
+  existing: Resource | undefined,
+  incoming: Resource,
+): 'created' | 'configured' | 'unchanged' {
+  if (existing === undefined) return 'created';
+  return isUnchanged(existing, mergeUpdate(existing, incoming)) ? 'unchanged' : 'configured';
+}

@@ -1,0 +1,49 @@
+// The admin credential `automesh up` writes: a random bearer token (kept across restarts) and the
+// API server's address, in `<state dir>/admin.kubeconfig`, mode 0600 in a 0700 directory.
+// Written to a temporary file and renamed, so a reader never sees half a file.
+
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  adminConfigPath,
+  parseKubeconfig,
+  renderKubeconfig,
+  type ClientConfig,
+} from '../client/client-config.js';
+
+export interface AdminCredential extends ClientConfig {
+  file: string;
+}
+
+async function readExisting(file: string): Promise<ClientConfig | undefined> {
+  try {
+    return parseKubeconfig(await readFile(file, 'utf8'), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Returns the admin credential, creating the token on first use. `server`, when given, is
+ * recorded (call again once the API server listens); the token never changes once written.
+ */
+export async function ensureAdminCredential(
+  stateDir: string,
+  options: { server?: string } = {},
+): Promise<AdminCredential> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const file = adminConfigPath(stateDir);
+  const existing = await readExisting(file);
+  const config: ClientConfig = {
+    server: options.server ?? existing?.server ?? '',
+    token: existing?.token ?? randomBytes(32).toString('base64url'),
+  };
+  if (existing === undefined || existing.server !== config.server) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, renderKubeconfig(config), { mode: 0o600 });
+    await rename(temporary, file);
+  }
+  await chmod(file, 0o600);
+  return { ...config, file };
+}

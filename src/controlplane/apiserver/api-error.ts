@@ -1,0 +1,46 @@
+// Errors raised by the API server's own checks (routing, auth, bodies, validation). Each carries a
+// stable code and the HTTP status and Kubernetes reason it is answered with; error-mapper.ts is
+// the one place that turns any error into a response.
+
+import type { StatusCause, StatusReason } from './status.js';
+
+export type ApiErrorCode =
+  | 'AUTOMESH_ERR_API_UNAUTHORIZED'
+  | 'AUTOMESH_ERR_API_NOT_FOUND'
+  | 'AUTOMESH_ERR_API_BAD_REQUEST'
+  | 'AUTOMESH_ERR_API_MALFORMED_JSON'
+  | 'AUTOMESH_ERR_API_INVALID'
+  | 'AUTOMESH_ERR_API_TOO_LARGE'
+  | 'AUTOMESH_ERR_API_METHOD'
+  | 'AUTOMESH_ERR_API_MEDIA_TYPE';
+
+const HTTP: Record<ApiErrorCode, { status: number; reason: StatusReason }> = {
+  AUTOMESH_ERR_API_UNAUTHORIZED: { status: 401, reason: 'Unauthorized' },
+  AUTOMESH_ERR_API_NOT_FOUND: { status: 404, reason: 'NotFound' },
+  AUTOMESH_ERR_API_BAD_REQUEST: { status: 400, reason: 'BadRequest' },
+  AUTOMESH_ERR_API_MALFORMED_JSON: { status: 400, reason: 'BadRequest' },
+  AUTOMESH_ERR_API_INVALID: { status: 422, reason: 'Invalid' },
+  AUTOMESH_ERR_API_TOO_LARGE: { status: 413, reason: 'RequestEntityTooLarge' },
+  AUTOMESH_ERR_API_METHOD: { status: 405, reason: 'MethodNotAllowed' },
+  AUTOMESH_ERR_API_MEDIA_TYPE: { status: 415, reason: 'UnsupportedMediaType' },
+};
+
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly httpStatus: number;
+  readonly reason: StatusReason;
+  readonly details: { name?: string; kind?: string; causes?: StatusCause[] } | undefined;
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    details?: { name?: string; kind?: string; causes?: StatusCause[] },
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.httpStatus = HTTP[code].status;
+    this.reason = HTTP[code].reason;
+    this.details = details;
+  }
+}

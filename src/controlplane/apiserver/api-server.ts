@@ -1,0 +1,152 @@
+// The API server: Kubernetes-shaped REST over a ConfigStore, on loopback, admin bearer token on
+// every request. Composition only: routing, auth, the handlers and the one error mapper.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ConfigStore } from '../../store/index.js';
+import { ApiError } from './api-error.js';
+import { handleApply } from './apply-handler.js';
+import { bearerChecker } from './bearer-auth.js';
+import { mapError } from './error-mapper.js';
+import { sendJson } from './http-io.js';
+import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
+import {
+  handleCreate,
+  handleDelete,
+  handleGet,
+  handleUpdate,
+  type HandlerContext,
+} from './resource-handlers.js';
+import { parseRoute } from './route.js';
+import { defaultDecode, type DecodeFn } from './validate-write.js';
+import { handleWatch, type WatchRegistry } from './watch-stream.js';
+
+export interface ApiServerOptions {
+  store: ConfigStore;
+  adminToken: string;
+  /** Defaults to 127.0.0.1: the API is local unless deliberately exposed. */
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Decoding and validation of every written object; the api module's decodeObject by default. */
+  decode?: DecodeFn;
+  bodyLimitBytes?: number;
+  /** Namespaces that always exist (created at start when missing), as in Kubernetes. */
+  builtinNamespaces?: readonly string[];
+  /** Called with errors the server could not map to a client mistake (5xx). Never gets tokens. */
+  onInternalError?: (err: unknown) => void;
+}
+
+export interface ApiServer {
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Ends open watches and stops listening. Does not close the store. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BUILTIN_NAMESPACES: readonly string[] = ['default'];
+
+function watchRegistry(): WatchRegistry & { stopAll(): void } {
+  const active = new Set<() => void>();
+  return {
+    add(stop) {
+      active.add(stop);
+      return () => active.delete(stop);
+    },
+    stopAll() {
+      for (const stop of [...active]) stop();
+    },
+  };
+}
+
+async function ensureNamespaces(store: ConfigStore, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    if ((await store.get('Namespace', undefined, name)) === undefined) {
+      await store.applyBatch([
+        { op: 'apply', resource: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } },
+      ]);
+    }
+  }
+}
+
+async function route(
+  ctx: HandlerContext,
+  watches: WatchRegistry,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = parseRoute(url.pathname);
+  const method = req.method ?? 'GET';
+  if (target.type === 'apply') {
+    if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
+    return handleApply(ctx, req, res);
+  }
+  const watch = url.searchParams.get('watch');
+  if (method === 'GET' && (watch === 'true' || watch === '1'))
+    return handleWatch(ctx, target, url, res, watches);
+  if (method === 'GET') return handleGet(ctx, target, url, res);
+  if (method === 'POST') return handleCreate(ctx, target, req, res);
+  if (method === 'PUT') return handleUpdate(ctx, target, req, res);
+  if (method === 'DELETE') return handleDelete(ctx, target, url, res);
+  throw new ApiError(
+    'AUTOMESH_ERR_API_METHOD',
+    `method ${method} is not supported; use GET, POST, PUT or DELETE`,
+  );
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const checkAuth = bearerChecker(options.adminToken);
+  const ctx: HandlerContext = {
+    store: options.store,
+    decode: options.decode ?? defaultDecode,
+    bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+  };
+  const onInternalError =
+    options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));
+  const watches = watchRegistry();
+  await ensureNamespaces(options.store, options.builtinNamespaces ?? DEFAULT_BUILTIN_NAMESPACES);
+
+  const fail = (res: ServerResponse, err: unknown): void => {
+    const mapped = mapError(err);
+    if (mapped.internal) onInternalError(err);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // After a refused body (413, 401 before reading) the rest of the upload is not wanted.
+    if (mapped.status.code === 413) res.setHeader('connection', 'close');
+    sendJson(res, mapped.status.code, mapped.status);
+  };
+  const server: Server = createServer((req, res) => {
+    try {
+      checkAuth(req);
+    } catch (err) {
+      fail(res, err);
+      return;
+    }
+    route(ctx, watches, req, res).catch((err: unknown) => fail(res, err));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    host,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        watches.stopAll();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,23 @@
+// Bearer-token check for every request. Compares SHA-256 digests with timingSafeEqual so neither
+// the token's content nor its length leaks through response timing.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ApiError } from './api-error.js';
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+export function bearerChecker(adminToken: string): (req: IncomingMessage) => void {
+  if (adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
+  const expected = digest(adminToken);
+  return (req) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match || !timingSafeEqual(digest(match[1] ?? ''), expected)) {
+      throw new ApiError(
+        'AUTOMESH_ERR_API_UNAUTHORIZED',
+        'Unauthorized: a valid admin bearer token is required',
+      );
+    }
+  };
+}

@@ -1,0 +1,15 @@
+// Public surface of the API server.
+export {
+  startApiServer,
+  DEFAULT_BUILTIN_NAMESPACES,
+  type ApiServer,
+  type ApiServerOptions,
+} from './api-server.js';
+export { ensureAdminCredential, type AdminCredential } from './admin-credential.js';
+export { ApiError, type ApiErrorCode } from './api-error.js';
+export { parseRoute, AUTOMESH_GROUP_VERSION, type Route } from './route.js';
+export { failureStatus, isStatus, type Status, type StatusCause, type StatusReason } from './status.js';
+export { objectRef, type ApplyRequest, type ApplyResult, type ApplyResultItem } from './apply-handler.js';
+export { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
+export { WATCH_MAX_BUFFERED_BYTES } from './watch-stream.js';
+export type { DecodeFn } from './validate-write.js';

@@ -1,0 +1,138 @@
+// CRUD on one kind's REST paths: list, get, create (POST), update (PUT), delete (object or
+// collection by label selector). Watch is in watch-stream.ts, batch apply in apply-handler.ts.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Resource } from '../../api/index.js';
+import type { ConfigStore } from '../../store/index.js';
+import { ApiError } from './api-error.js';
+import { sendJson } from './http-io.js';
+import { requireNamespaces } from './namespace-guard.js';
+import { readJsonBody } from './read-json-body.js';
+import type { Route } from './route.js';
+import { decodeOne, placeInNamespace, requireKind, type DecodeFn } from './validate-write.js';
+
+export interface HandlerContext {
+  store: ConfigStore;
+  decode: DecodeFn;
+  bodyLimitBytes: number;
+}
+
+export type ResourceRoute = Extract<Route, { type: 'resource' }>;
+
+function notFound(route: ResourceRoute): ApiError {
+  return new ApiError('AUTOMESH_ERR_API_NOT_FOUND', `${route.kind.plural} "${route.name ?? ''}" not found`, {
+    ...(route.name === undefined ? {} : { name: route.name }),
+    kind: route.kind.plural,
+  });
+}
+
+function listObject(route: ResourceRoute, items: Resource[], revision: number): unknown {
+  return {
+    apiVersion: route.apiVersion,
+    kind: `${route.kind.kind}List`,
+    metadata: { resourceVersion: String(revision) },
+    items,
+  };
+}
+
+export async function handleGet(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  url: URL,
+  res: ServerResponse,
+): Promise<void> {
+  if (route.name !== undefined) {
+    const found = await ctx.store.get(route.kind.kind, route.namespace, route.name);
+    if (found === undefined) throw notFound(route);
+    sendJson(res, 200, found);
+    return;
+  }
+  const labelSelector = url.searchParams.get('labelSelector') ?? undefined;
+  const listed = await ctx.store.list(route.kind.kind, {
+    ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
+    ...(labelSelector === undefined ? {} : { labelSelector }),
+  });
+  sendJson(res, 200, listObject(route, listed.items, listed.revision));
+}
+
+async function decodeBody(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  req: IncomingMessage,
+): Promise<Resource> {
+  const resource = decodeOne(await readJsonBody(req, ctx.bodyLimitBytes), ctx.decode);
+  requireKind(resource, route.kind);
+  return placeInNamespace(resource, route.kind, route.namespace);
+}
+
+export async function handleCreate(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (route.name !== undefined)
+    throw new ApiError('AUTOMESH_ERR_API_METHOD', 'POST goes to a collection, not to one object');
+  if (route.kind.namespaced && route.namespace === undefined) {
+    throw new ApiError(
+      'AUTOMESH_ERR_API_BAD_REQUEST',
+      `${route.kind.plural} are namespaced: POST to /namespaces/{namespace}/${route.kind.plural}`,
+    );
+  }
+  const resource = await decodeBody(ctx, route, req);
+  await requireNamespaces(ctx.store, [resource]);
+  sendJson(res, 201, await ctx.store.create(resource));
+}
+
+export async function handleUpdate(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (route.name === undefined)
+    throw new ApiError('AUTOMESH_ERR_API_METHOD', 'PUT goes to one object, not to a collection');
+  const resource = await decodeBody(ctx, route, req);
+  if (resource.metadata.name !== route.name) {
+    throw new ApiError(
+      'AUTOMESH_ERR_API_BAD_REQUEST',
+      `the name of the object ("${resource.metadata.name}") does not match the name in the path ("${route.name}")`,
+    );
+  }
+  sendJson(res, 200, await ctx.store.update(resource));
+}
+
+export async function handleDelete(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  url: URL,
+  res: ServerResponse,
+): Promise<void> {
+  if (route.name !== undefined) {
+    const deleted = await ctx.store.delete(route.kind.kind, route.namespace, route.name);
+    if (deleted === undefined) throw notFound(route);
+    sendJson(res, 200, deleted);
+    return;
+  }
+  // Collection delete (kubectl delete KIND -l SELECTOR / --all): one all-or-nothing batch.
+  const labelSelector = url.searchParams.get('labelSelector') ?? '';
+  const listed = await ctx.store.list(route.kind.kind, {
+    ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
+    labelSelector,
+  });
+  const results = await ctx.store.applyBatch(
+    listed.items.map(
+      (r) =>
+        ({ op: 'delete', kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name }) as const,
+    ),
+  );
+  sendJson(
+    res,
+    200,
+    listObject(
+      route,
+      results.map((r) => r.resource),
+      ctx.store.revision(),
+    ),
+  );
+}

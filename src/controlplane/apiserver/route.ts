@@ -1,0 +1,87 @@
+// Parses a request path into what it addresses, from the kinds registry:
+//   /api/v1/{plural}[/{name}]                         cluster-scoped kind, or every namespace
+//   /api/v1/namespaces/{ns}/{plural}[/{name}]          namespaced kind
+//   /apis/{group}/{version}/...                        the same under a named group
+//   /apis/automesh.io/v1/apply                         batch apply
+// Pure: no I/O, so it is tested directly and shared by every handler.
+
+import { KINDS, kindForResource, type KindInfo } from '../../api/index.js';
+import { ApiError } from './api-error.js';
+
+/** The group/version of automesh's own endpoints (batch apply). */
+export const AUTOMESH_GROUP_VERSION = 'automesh.io/v1';
+
+export type Route =
+  | { type: 'apply' }
+  | {
+      type: 'resource';
+      kind: KindInfo;
+      /** The apiVersion the path addressed (`apps/v1`), used for list objects. */
+      apiVersion: string;
+      /** Absent for cluster-scoped kinds and for all-namespaces collections. */
+      namespace?: string;
+      name?: string;
+    };
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(
+      'AUTOMESH_ERR_API_BAD_REQUEST',
+      `malformed percent-encoding in path segment "${segment}"`,
+    );
+  }
+}
+
+function supported(): string {
+  return KINDS.map((k) => `${k.plural} (${k.kind}, ${k.apiVersions.join(' ')})`).join(', ');
+}
+
+function notFound(path: string): ApiError {
+  return new ApiError(
+    'AUTOMESH_ERR_API_NOT_FOUND',
+    `the server could not find the requested resource ${path}; supported resources: ${supported()}`,
+  );
+}
+
+export function parseRoute(pathname: string): Route {
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decode);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 2) {
+    [group, version, rest] = ['', parts[1] as string, parts.slice(2)];
+  } else if (parts[0] === 'apis' && parts.length >= 3) {
+    [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
+  } else throw notFound(pathname);
+
+  const apiVersion = group === '' ? version : `${group}/${version}`;
+  if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && rest[0] === 'apply')
+    return { type: 'apply' };
+
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const kind = kindForResource(group, version, rest[2] as string);
+    if (!kind || !kind.namespaced || rest.length > 4) throw notFound(pathname);
+    const name = rest[3];
+    return {
+      type: 'resource',
+      kind,
+      apiVersion,
+      namespace: rest[1] as string,
+      ...(name === undefined ? {} : { name }),
+    };
+  }
+  if (rest.length === 1 || rest.length === 2) {
+    const kind = kindForResource(group, version, rest[0] as string);
+    if (!kind) throw notFound(pathname);
+    // A namespaced kind without a namespace is only the all-namespaces collection, never one object.
+    if (kind.namespaced && rest.length === 2) throw notFound(pathname);
+    const name = rest[1];
+    return { type: 'resource', kind, apiVersion, ...(name === undefined ? {} : { name }) };
+  }
+  throw notFound(pathname);
+}

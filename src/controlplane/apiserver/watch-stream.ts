@@ -1,0 +1,94 @@
+// GET ...?watch=true: a stream of newline-delimited JSON events `{"type","object"}`.
+// With resourceVersion=N: every change after N, then live (410 Expired when N is compacted).
+// Without it (or with 0): an ADDED event per existing object, then live, as kubectl expects.
+// The stream ends on timeoutSeconds, client close, server close, or when the client reads too
+// slowly (the client then resumes from the last resourceVersion it saw).
+
+import type { ServerResponse } from 'node:http';
+import type { Resource } from '../../api/index.js';
+import {
+  matchesLabelSelector,
+  parseLabelSelector,
+  type WatchEvent,
+  type WatchEventType,
+} from '../../store/index.js';
+import { ApiError } from './api-error.js';
+import type { HandlerContext, ResourceRoute } from './resource-handlers.js';
+
+/** A watcher whose unread output passes this is dropped instead of buffering without bound. */
+export const WATCH_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+export interface WatchRegistry {
+  add(stop: () => void): () => void;
+}
+
+function parseResourceVersion(value: string | null): number | undefined {
+  if (value === null || value === '' || value === '0') return undefined;
+  if (!/^\d+$/.test(value))
+    throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', `invalid resourceVersion "${value}"`);
+  return Number(value);
+}
+
+function parseTimeoutMs(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', `invalid timeoutSeconds "${value}"`);
+  return Number(value) * 1000;
+}
+
+export async function handleWatch(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  url: URL,
+  res: ServerResponse,
+  registry: WatchRegistry,
+): Promise<void> {
+  const selector = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
+  if (!selector.ok) throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', selector.message);
+  const fromRevision = parseResourceVersion(url.searchParams.get('resourceVersion'));
+  const timeoutMs = parseTimeoutMs(url.searchParams.get('timeoutSeconds'));
+  const wanted = (object: Resource): boolean =>
+    (route.name === undefined || object.metadata.name === route.name) &&
+    matchesLabelSelector(object.metadata.labels, selector.requirements);
+
+  let initial: WatchEvent[] = [];
+  let from = fromRevision;
+  if (from === undefined) {
+    const listed = await ctx.store.list(
+      route.kind.kind,
+      route.namespace === undefined ? {} : { namespace: route.namespace },
+    );
+    initial = listed.items.map((object) => ({ type: 'ADDED', object, revision: listed.revision }));
+    from = listed.revision;
+  }
+
+  let ended = false;
+  const write = (type: WatchEventType, object: Resource): void => {
+    if (ended || !wanted(object)) return;
+    res.write(`${JSON.stringify({ type, object })}\n`);
+    if (res.writableLength > WATCH_MAX_BUFFERED_BYTES) end();
+  };
+  // store.watch throws (COMPACTED) before any byte is sent, so the error mapper still answers 410.
+  const unsubscribe = ctx.store.watch(
+    {
+      kinds: [route.kind.kind],
+      ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
+      fromRevision: from,
+    },
+    (event) => write(event.type, event.object),
+  );
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => end(), timeoutMs);
+  const unregister = registry.add(() => end());
+  function end(): void {
+    if (ended) return;
+    ended = true;
+    unsubscribe();
+    unregister();
+    if (timer) clearTimeout(timer);
+    res.end();
+  }
+  res.on('close', end);
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.flushHeaders();
+  for (const event of initial) write(event.type, event.object);
+}
