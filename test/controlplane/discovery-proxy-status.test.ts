@@ -1,0 +1,112 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_CONFIG_FILE, proxyStatusHandler, renderKubeconfig } from '../../src/controlplane/index.js';
+import type { ProxyStatus } from '../../src/controlplane/index.js';
+import { formatProxyStatus } from '../../src/cli/commands/proxy-status.js';
+import type { DiscoveryHarness } from '../support/discovery-harness.js';
+import { startDiscoveryHarness, waitFor } from '../support/discovery-harness.js';
+import { namespace, peerAuthentication, pod } from '../support/mesh-fixtures.js';
+import { runCli } from '../support/cli.js';
+
+const TOKEN = 'test-admin-token';
+
+describe('automesh proxy-status', () => {
+  let h: DiscoveryHarness;
+  let http: Server;
+  let home: string;
+  before(async () => {
+    h = await startDiscoveryHarness();
+    await h.store.create(namespace('shop'));
+    await h.store.create(pod('shop', 'web-1', { sa: 'web' }));
+    await h.store.create(pod('shop', 'web-2', { sa: 'web' }));
+    await h.sidecar('shop', 'web-1', { sa: 'web' });
+    const refusing = await h.sidecar('shop', 'web-2', { sa: 'web' });
+    await waitFor(() => h.server.proxyStatus().filter((s) => s.synced).length === 2, 'both synced');
+    refusing.refuse = () => 'port 8080 in use';
+    await h.store.create(peerAuthentication('shop', 'default', 'STRICT'));
+    const result = await h.server.waitForConvergence({ timeoutMs: 5000 });
+    assert.deepEqual(
+      result.notSynced.map((s) => s.pod),
+      ['web-2'],
+    );
+    const handle = proxyStatusHandler(h.server);
+    http = createServer((req, res) => {
+      if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401).end();
+      if (!handle(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    home = await mkdtemp(join(tmpdir(), 'automesh-proxy-status-'));
+    const server = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    await writeFile(join(home, ADMIN_CONFIG_FILE), renderKubeconfig({ server, token: TOKEN }), {
+      mode: 0o600,
+    });
+  });
+  after(async () => {
+    await new Promise((resolve) => http.close(resolve));
+    await h.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('prints every sidecar with its version, sync state and last ack', async () => {
+    const result = await runCli(['proxy-status'], { env: { AUTOMESH_HOME: home } });
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^NAME\s+NAMESPACE\s+VERSION\s+SYNCED\s+LAST ACK$/);
+    const [web1, web2] = h.server.proxyStatus();
+    assert.match(
+      lines[1] ?? '',
+      new RegExp(`^web-1\\s+shop\\s+${web1!.ackedVersion}\\s+SYNCED\\s+\\d+s ago$`),
+    );
+    assert.match(
+      lines[2] ?? '',
+      new RegExp(`^web-2\\s+shop\\s+${web2!.ackedVersion}\\s+NACKED\\s+\\d+s ago$`),
+    );
+    assert.match(result.stdout, /web-2\.shop refused \w+: port 8080 in use/);
+  });
+
+  it('narrows to one pod and prints JSON on request', async () => {
+    const result = await runCli(['proxy-status', 'web-1.shop', '-o', 'json'], {
+      env: { AUTOMESH_HOME: home },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    const items = JSON.parse(result.stdout) as ProxyStatus[];
+    assert.deepEqual(
+      items.map((i) => [i.pod, i.synced]),
+      [['web-1', true]],
+    );
+  });
+
+  it('says what went wrong when there is no control plane to ask', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'automesh-proxy-status-empty-'));
+    try {
+      const result = await runCli(['proxy-status'], { env: { AUTOMESH_HOME: empty } });
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, /^error: /);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('proxy-status table', () => {
+  it('shows STALE for a sent but unacked snapshot and never for a proxy that never acked', () => {
+    const status: ProxyStatus = {
+      id: '1',
+      pod: 'p',
+      namespace: 'ns',
+      spiffeId: 'spiffe://cluster.local/ns/ns/sa/default',
+      connectedAt: '2026-01-01T00:00:00.000Z',
+      desiredVersion: 'v2',
+      sentVersion: 'v2',
+      synced: false,
+      nacks: 0,
+    };
+    const text = formatProxyStatus([status], Date.parse('2026-01-01T00:00:05.000Z'));
+    assert.match(text, /^p\s+ns\s+-\s+STALE\s+never$/m);
+  });
+});
