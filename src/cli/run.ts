@@ -39,6 +39,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     summary: 'Print a manifest with the sidecar injected (istioctl kube-inject)',
     load: () => import('./commands/kube-inject.js'),
   },
+  config: { summary: 'Show the API server address and credential the CLI uses (config view)', load: () => import('./commands/config.js') },
   'proxy-config': { summary: "Show a sidecar's certificate: proxy-config secret POD -n NS [-o pem]", load: () => import('./commands/proxy-config.js') },
 };
 

@@ -38,14 +38,17 @@ export function adminConfigPath(stateDir: string): string {
 
 /** The kubeconfig text for a config (kubectl's layout: clusters, users, contexts). */
 export function renderKubeconfig(config: ClientConfig): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: CLUSTER_NAME, cluster: { server: config.server } }],
-    users: [{ name: USER_NAME, user: { token: config.token } }],
-    contexts: [{ name: CLUSTER_NAME, context: { cluster: CLUSTER_NAME, user: USER_NAME } }],
-    'current-context': CLUSTER_NAME,
-  });
+  return stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: CLUSTER_NAME, cluster: { server: config.server } }],
+      users: [{ name: USER_NAME, user: { token: config.token } }],
+      contexts: [{ name: CLUSTER_NAME, context: { cluster: CLUSTER_NAME, user: USER_NAME } }],
+      'current-context': CLUSTER_NAME,
+    },
+    { indentSeq: false },
+  );
 }
 
 interface KubeconfigShape {
