@@ -18,3 +18,4 @@ export type { ServerTlsMaterial } from './static-certificate-provider.js';
 export { StaticCertificateProvider } from './static-certificate-provider.js';
 export type { CaServerOptions, CaServer } from './ca-server.js';
 export { startCaServer } from './ca-server.js';
+export { writePodTokenFile } from './write-pod-token-file.js';
