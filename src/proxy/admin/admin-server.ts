@@ -1,0 +1,84 @@
+// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus. Off the data path,
+// so node:http is fine here. Never serves the private key.
+
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ProxySnapshot } from '../../api/index.js';
+import type { WorkloadCertificate } from '../sources.js';
+import type { ProxyMetrics } from './proxy-metrics.js';
+
+export interface AdminState {
+  snapshot(): ProxySnapshot | undefined;
+  certificate(): WorkloadCertificate | undefined;
+  metrics: ProxyMetrics;
+}
+
+export function certificateView(cert: WorkloadCertificate): Record<string, unknown> {
+  return {
+    identity: cert.spiffeId,
+    serialNumber: cert.serialNumber,
+    notBefore: cert.notBefore.toISOString(),
+    notAfter: cert.notAfter.toISOString(),
+    certChainPem: cert.certChainPem,
+    trustBundlePem: cert.trustBundlePem,
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  const json = (status: number, value: unknown): void =>
+    send(res, status, 'application/json', `${JSON.stringify(value, null, 2)}\n`);
+  switch (path) {
+    case '/config_dump': {
+      const snapshot = state.snapshot();
+      json(
+        snapshot === undefined ? 503 : 200,
+        snapshot === undefined ? { error: 'no snapshot yet' } : { version: snapshot.version, snapshot },
+      );
+      return;
+    }
+    case '/certs': {
+      const cert = state.certificate();
+      json(
+        cert === undefined ? 503 : 200,
+        cert === undefined ? { error: 'no certificate yet' } : certificateView(cert),
+      );
+      return;
+    }
+    case '/ready': {
+      const missing = [
+        state.snapshot() === undefined ? 'snapshot' : '',
+        state.certificate() === undefined ? 'certificate' : '',
+      ].filter(Boolean);
+      send(
+        res,
+        missing.length === 0 ? 200 : 503,
+        'text/plain',
+        missing.length === 0 ? 'ready\n' : `not ready: no ${missing.join(', no ')}\n`,
+      );
+      return;
+    }
+    case '/stats/prometheus':
+      send(res, 200, 'text/plain; version=0.0.4', state.metrics.render());
+      return;
+    default:
+      send(res, 404, 'text/plain', 'endpoints: /config_dump /certs /ready /stats/prometheus\n');
+  }
+}
+
+export function startAdminServer(state: AdminState, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => handle(state, req, res));
+  server.keepAliveTimeout = 5000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.removeListener('error', reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,103 @@
+// Counters for the admin endpoint in Prometheus text format. Labels say what each end knows:
+// the client side records what it sent (mutual_tls or none) and the server it verified.
+
+export type Direction = 'inbound' | 'outbound';
+export type TlsModeLabel = 'mutual_tls' | 'none';
+
+export interface RequestLabels {
+  direction: Direction;
+  sourcePrincipal: string;
+  destinationPrincipal: string;
+  tlsMode: TlsModeLabel;
+}
+
+type Series = Map<string, number>;
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+    .join(',');
+}
+
+export class ProxyMetrics {
+  private readonly requests: Series = new Map();
+  private readonly connections: Series = new Map();
+  private readonly handshakeFailures: Series = new Map();
+  private readonly active = { inbound: 0, outbound: 0 };
+
+  request(labels: RequestLabels, status: number): void {
+    const key = labelText({
+      direction: labels.direction,
+      source_principal: labels.sourcePrincipal,
+      destination_principal: labels.destinationPrincipal,
+      tls_mode: labels.tlsMode,
+      response_code: String(status),
+    });
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+  }
+
+  connectionOpened(labels: RequestLabels): void {
+    const key = labelText({
+      direction: labels.direction,
+      source_principal: labels.sourcePrincipal,
+      destination_principal: labels.destinationPrincipal,
+      tls_mode: labels.tlsMode,
+    });
+    this.connections.set(key, (this.connections.get(key) ?? 0) + 1);
+  }
+
+  activeChanged(direction: Direction, delta: number): void {
+    this.active[direction] += delta;
+  }
+
+  handshakeFailure(direction: Direction, reason: string): void {
+    const key = labelText({ direction, reason });
+    this.handshakeFailures.set(key, (this.handshakeFailures.get(key) ?? 0) + 1);
+  }
+
+  /** Total requests counted with these label values (for tests and status). */
+  requestCount(match: Partial<Record<string, string>> = {}): number {
+    let total = 0;
+    for (const [key, value] of this.requests) {
+      if (Object.entries(match).every(([k, v]) => key.includes(`${k}="${escapeLabel(v ?? '')}"`)))
+        total += value;
+    }
+    return total;
+  }
+
+  render(): string {
+    const out: string[] = [];
+    const family = (name: string, help: string, type: string, series: Series): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of series) out.push(`${name}{${labels}} ${value}`);
+    };
+    family(
+      'automesh_requests_total',
+      'HTTP requests by direction, principals, TLS mode and response code.',
+      'counter',
+      this.requests,
+    );
+    family(
+      'automesh_connections_total',
+      'Connections by direction, principals and TLS mode.',
+      'counter',
+      this.connections,
+    );
+    family(
+      'automesh_handshake_failures_total',
+      'Failed TLS handshakes and refused connections by reason.',
+      'counter',
+      this.handshakeFailures,
+    );
+    const active: Series = new Map([
+      ['direction="inbound"', this.active.inbound],
+      ['direction="outbound"', this.active.outbound],
+    ]);
+    family('automesh_connections_active', 'Open downstream connections by direction.', 'gauge', active);
+    return out.join('\n') + '\n';
+  }
+}

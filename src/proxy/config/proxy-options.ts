@@ -1,0 +1,86 @@
+// What startProxy takes (ProxyOptions) and the resolved, frozen settings it runs with (ProxyConfig).
+
+import type { ProxySnapshot } from '../../api/index.js';
+import type { UnknownHostPolicy } from '../outbound/outbound-listener.js';
+import type { CertificateSource } from '../sources.js';
+
+export interface ProxyLimits {
+  /** Per listener. */
+  maxConnections: number;
+  /** Request and response heads (request line + headers). */
+  maxHeadBytes: number;
+  /** Downstream keep-alive idle and "nothing moved" timeout. */
+  idleTimeoutMs: number;
+  /** Pooled upstream connections idle longer than this are closed: keep it below the peers' keep-alive (Node's default is 5 s). */
+  upstreamIdleTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** An upstream exchange with no bytes moving for this long is closed. */
+  streamIdleTimeoutMs: number;
+  /** How long to wait for the first bytes when sniffing TLS or HTTP. */
+  sniffTimeoutMs: number;
+  maxIdlePerEndpoint: number;
+  maxRequestsPerConnection: number;
+  maxConnectionAgeMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
+  maxConnections: 10_000,
+  maxHeadBytes: 64 * 1024,
+  idleTimeoutMs: 60_000,
+  upstreamIdleTimeoutMs: 4_000,
+  connectTimeoutMs: 5_000,
+  streamIdleTimeoutMs: 300_000,
+  sniffTimeoutMs: 5_000,
+  maxIdlePerEndpoint: 256,
+  maxRequestsPerConnection: 100_000,
+  maxConnectionAgeMs: 600_000,
+});
+
+export interface ListenAddress {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+export interface ProxyOptions {
+  /** Inbound listeners bind here, one per inbound port of the snapshot. */
+  podIP: string;
+  /** Where the app listens; inbound forwards to appHost:<same port>. Default 127.0.0.1. */
+  appHost?: string;
+  /** The explicit HTTP proxy (HTTP_PROXY). Default podIP:15001. */
+  outbound?: ListenAddress;
+  /** Default podIP:15000. */
+  admin?: ListenAddress;
+  certificates: CertificateSource;
+  limits?: Partial<ProxyLimits>;
+  /** Hosts not in the snapshot: plain connection as addressed (default), or a 404. */
+  unknownHosts?: UnknownHostPolicy;
+  /** Applied before the listeners start (standalone mode). */
+  snapshot?: ProxySnapshot;
+}
+
+export interface ProxyConfig {
+  podIP: string;
+  appHost: string;
+  outbound: Required<ListenAddress>;
+  admin: Required<ListenAddress>;
+  limits: ProxyLimits;
+  unknownHosts: UnknownHostPolicy;
+}
+
+export const OUTBOUND_PORT = 15001;
+export const ADMIN_PORT = 15000;
+
+export function resolveProxyConfig(options: ProxyOptions): ProxyConfig {
+  return Object.freeze({
+    podIP: options.podIP,
+    appHost: options.appHost ?? '127.0.0.1',
+    outbound: {
+      host: options.outbound?.host ?? options.podIP,
+      port: options.outbound?.port ?? OUTBOUND_PORT,
+    },
+    admin: { host: options.admin?.host ?? options.podIP, port: options.admin?.port ?? ADMIN_PORT },
+    limits: Object.freeze({ ...DEFAULT_LIMITS, ...options.limits }),
+    unknownHosts: options.unknownHosts ?? 'passthrough',
+  });
+}

@@ -1,0 +1,258 @@
+// One inbound listener: podIP:port, forwarding to the app at appHost:port. The first bytes of
+// each connection decide its path under the mode in force when it was accepted:
+//   STRICT      ClientHello → mTLS; anything else → TCP reset
+//   PERMISSIVE  ClientHello offering ALPN "istio" → mTLS; anything else → plaintext
+//   DISABLE     plaintext
+// A mode change applies to connections accepted after it; open ones keep theirs.
+
+import { connect as netConnect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import type { InboundListener as InboundListenerConfig } from '../../api/index.js';
+import { writeRequestHead } from '../http/head-writer.js';
+import type { ProxyMetrics } from '../admin/proxy-metrics.js';
+import { HttpSession } from '../session/http-session.js';
+import type { HttpSessionConfig } from '../session/http-session.js';
+import { pipeSockets } from '../session/l4-pipe.js';
+import type { EndpointSequence, Route, SessionHooks } from '../session/route.js';
+import { looksLikeHttp, peekSocket } from '../session/socket-peek.js';
+import { MAX_HELLO_BYTES, sniffClientHello } from '../tls/client-hello.js';
+import type { HelloSniff } from '../tls/client-hello.js';
+import type { MeshTls } from '../tls/mesh-tls.js';
+import { spiffeIdOf, xfccElement } from '../tls/spiffe-san.js';
+import { MESH_ALPN, plainDialer } from '../upstream/dialers.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { RequestHead } from '../http/request-head.js';
+
+export interface InboundEnvironment {
+  bindHost: string;
+  appHost: string;
+  pool: UpstreamPool;
+  metrics: ProxyMetrics;
+  mesh: MeshTls;
+  session: HttpSessionConfig;
+  sniffTimeoutMs: number;
+  maxConnections: number;
+  /** The trust domain of the snapshot in force. */
+  trustDomain(): string;
+}
+
+interface PeerInfo {
+  principal: string;
+  tlsMode: 'mutual_tls' | 'none';
+  xfcc: string | undefined;
+}
+
+const PLAINTEXT_PEER: PeerInfo = { principal: 'unknown', tlsMode: 'none', xfcc: undefined };
+
+export class InboundListener {
+  private readonly server: Server;
+  private readonly tlsServer: TlsServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly appEndpoint: EndpointSequence;
+  private readonly unsubscribeRotation: () => void;
+
+  constructor(
+    private config: InboundListenerConfig,
+    private readonly env: InboundEnvironment,
+  ) {
+    const dialer = plainDialer(env.appHost, config.port, 'app');
+    this.appEndpoint = { next: () => dialer };
+    this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server.maxConnections = env.maxConnections;
+    this.tlsServer = createTlsServer({ requestCert: true, rejectUnauthorized: true }, (s) =>
+      this.onSecure(s),
+    );
+    this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
+      env.metrics.handshakeFailure('inbound', handshakeReason(err));
+      s.destroy();
+    });
+    this.unsubscribeRotation = env.mesh.onRotate((cert) =>
+      this.tlsServer.setSecureContext(env.mesh.serverOptions(cert)),
+    );
+  }
+
+  get port(): number {
+    return this.config.port;
+  }
+
+  /** Open downstream connections on this listener. */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: this.env.bindHost, port: this.config.port }, () => {
+        this.server.removeListener('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** New settings for connections accepted from now on. */
+  update(config: InboundListenerConfig): void {
+    this.config = config;
+  }
+
+  /** Stops accepting. `drain`: open connections finish on their own; otherwise they are destroyed. */
+  close(drain: boolean): Promise<void> {
+    this.unsubscribeRotation();
+    if (!drain) for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    this.env.metrics.activeChanged('inbound', 1);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      this.env.metrics.activeChanged('inbound', -1);
+    });
+    socket.on('error', () => undefined); // 'close' follows; the session or pipe cleans up
+    const { mode } = this.config;
+    if (mode === 'DISABLE') {
+      this.plaintext(socket, null);
+      return;
+    }
+    peekSocket<HelloSniff>(
+      socket,
+      (buf) => {
+        const r = sniffClientHello(buf);
+        return r.kind === 'need-more' ? undefined : r;
+      },
+      { maxBytes: MAX_HELLO_BYTES, timeoutMs: this.env.sniffTimeoutMs, onTimeout: { kind: 'not-tls' } },
+      (hello, bytes) => this.route(socket, mode, hello, bytes),
+    );
+  }
+
+  private route(socket: Socket, mode: 'STRICT' | 'PERMISSIVE', hello: HelloSniff, bytes: Buffer): void {
+    if (socket.destroyed) return;
+    const mtls = hello.kind === 'tls' && (mode === 'STRICT' || hello.alpn.includes(MESH_ALPN));
+    if (mtls) {
+      socket.unshift(bytes);
+      this.tlsServer.emit('connection', socket);
+      return;
+    }
+    if (mode === 'STRICT') {
+      this.env.metrics.handshakeFailure(
+        'inbound',
+        bytes.length === 0 ? 'no_bytes_on_strict' : 'plaintext_on_strict',
+      );
+      socket.resetAndDestroy();
+      return;
+    }
+    this.plaintext(socket, bytes);
+  }
+
+  private plaintext(socket: Socket, initial: Buffer | null): void {
+    this.env.metrics.connectionOpened(this.labels(PLAINTEXT_PEER));
+    this.serve(socket, initial, PLAINTEXT_PEER);
+  }
+
+  private onSecure(socket: TLSSocket): void {
+    const cert = socket.getPeerX509Certificate();
+    const id = cert === undefined ? undefined : spiffeIdOf(cert.subjectAltName, this.env.trustDomain());
+    const own = this.env.mesh.current?.spiffeId;
+    // rejectUnauthorized already refused bad chains; check again so a regression cannot let one in.
+    if (!socket.authorized || cert === undefined || id === undefined || own === undefined) {
+      this.env.metrics.handshakeFailure(
+        'inbound',
+        !socket.authorized ? 'untrusted_client_certificate' : 'bad_client_identity',
+      );
+      socket.destroy();
+      return;
+    }
+    const peer: PeerInfo = {
+      principal: id,
+      tlsMode: 'mutual_tls',
+      xfcc: `x-forwarded-client-cert: ${xfccElement(own, cert, id)}`,
+    };
+    this.env.metrics.connectionOpened(this.labels(peer));
+    this.serve(socket, null, peer);
+  }
+
+  private serve(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
+    const { protocol } = this.config;
+    if (protocol === 'tcp') {
+      this.pipeToApp(socket, initial);
+      return;
+    }
+    if (protocol === 'http' || (initial !== null && looksLikeHttp(initial) === true)) {
+      this.startHttp(socket, initial, peer);
+      return;
+    }
+    if (initial !== null && looksLikeHttp(initial) === false) {
+      this.pipeToApp(socket, initial);
+      return;
+    }
+    peekSocket<boolean>(
+      socket,
+      (buf) => looksLikeHttp(Buffer.concat([initial ?? Buffer.alloc(0), buf])),
+      { maxBytes: 64, timeoutMs: this.env.sniffTimeoutMs, onTimeout: false },
+      (isHttp, bytes) => {
+        const all = initial === null ? bytes : Buffer.concat([initial, bytes]);
+        if (isHttp) this.startHttp(socket, all, peer);
+        else this.pipeToApp(socket, all);
+      },
+    );
+  }
+
+  private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
+    const session = new HttpSession(socket, this.hooks(peer), this.env.pool, this.env.session);
+    session.start(initial);
+    socket.resume();
+  }
+
+  private pipeToApp(socket: Socket, initial: Buffer | null): void {
+    const app = netConnect({ host: this.env.appHost, port: this.config.port });
+    app.setNoDelay(true);
+    pipeSockets(socket, app, initial);
+  }
+
+  private hooks(peer: PeerInfo): SessionHooks {
+    const labels = this.labels(peer);
+    const append = peer.xfcc === undefined ? [] : [peer.xfcc];
+    return {
+      route: (head: RequestHead): Route => {
+        if (head.method === 'CONNECT')
+          return { kind: 'local', status: 405, body: 'CONNECT is not accepted on an inbound port\n' };
+        return {
+          kind: 'forward',
+          head: writeRequestHead(head, { target: head.target, append }),
+          endpoints: this.appEndpoint,
+          attempts: 1,
+          tunnel: false,
+        };
+      },
+      recordRequest: (_conn, status) => this.env.metrics.request(labels, status),
+      recordConnectFailure: () => undefined,
+    };
+  }
+
+  private labels(peer: PeerInfo): {
+    direction: 'inbound';
+    sourcePrincipal: string;
+    destinationPrincipal: string;
+    tlsMode: 'mutual_tls' | 'none';
+  } {
+    return {
+      direction: 'inbound',
+      sourcePrincipal: peer.principal,
+      destinationPrincipal: this.env.mesh.current?.spiffeId ?? 'unknown',
+      tlsMode: peer.tlsMode,
+    };
+  }
+}
+
+function handshakeReason(err: NodeJS.ErrnoException): string {
+  const code = err.code ?? '';
+  if (code.includes('CERTIFICATE_REQUIRED') || code.includes('PEER_DID_NOT_RETURN'))
+    return 'no_client_certificate';
+  if (code.includes('CERTIFICATE') || code.includes('VERIFY') || code.includes('UNKNOWN_CA'))
+    return 'untrusted_client_certificate';
+  if (code === 'ECONNRESET') return 'connection_reset';
+  return code === '' ? 'handshake_error' : code.toLowerCase();
+}

@@ -1,0 +1,76 @@
+// The outbound routing table built from one snapshot: every alias of every service, with a
+// dialer per endpoint (its own TLS decision) and a round-robin cursor per service port.
+
+import type { OutboundPort, ProxySnapshot } from '../../api/index.js';
+import type { EndpointSequence } from '../session/route.js';
+import { endpointDialer } from '../upstream/dialers.js';
+import type { UpstreamDialer } from '../upstream/upstream-pool.js';
+import type { MeshTls } from '../tls/mesh-tls.js';
+
+export interface OutboundTarget {
+  /** The service FQDN, for messages. */
+  hostname: string;
+  port: OutboundPort;
+  /** The endpoints to try for one request, starting at the round-robin cursor. */
+  sequence(): EndpointSequence | undefined;
+}
+
+class PortTarget implements OutboundTarget {
+  private cursor = 0;
+
+  constructor(
+    readonly hostname: string,
+    readonly port: OutboundPort,
+    readonly dialers: UpstreamDialer[],
+  ) {}
+
+  sequence(): EndpointSequence | undefined {
+    const n = this.dialers.length;
+    if (n === 0) return undefined;
+    const start = this.cursor;
+    this.cursor = (this.cursor + 1) % n;
+    let i = 0;
+    const dialers = this.dialers;
+    // Retries move on to the next endpoint (and wrap around when there are fewer endpoints than attempts).
+    return { next: () => dialers[(start + i++) % n] };
+  }
+}
+
+export class OutboundTable {
+  private readonly targets = new Map<string, PortTarget>();
+  /** Pool keys of every endpoint in this table (to close idle connections to endpoints that left). */
+  readonly keys = new Set<string>();
+
+  constructor(snapshot: ProxySnapshot, mesh: MeshTls) {
+    for (const service of snapshot.outbound) {
+      for (const port of service.ports) {
+        const dialers = port.endpoints.map((ep) =>
+          endpointDialer(ep.address, ep.port, ep.tls, mesh, snapshot.mesh.trustDomain),
+        );
+        for (const d of dialers) this.keys.add(d.key);
+        const target = new PortTarget(service.hostname, port, dialers);
+        for (const alias of new Set([service.hostname, ...service.aliases])) {
+          const key = `${alias.toLowerCase()}:${port.port}`;
+          if (!this.targets.has(key)) this.targets.set(key, target);
+        }
+      }
+    }
+  }
+
+  lookup(host: string, port: number): OutboundTarget | undefined {
+    return this.targets.get(`${host.toLowerCase().replace(/\.$/, '')}:${port}`);
+  }
+}
+
+/** Splits "host:port" / "[v6]:port" / "host"; undefined when malformed. */
+export function splitAuthority(
+  authority: string,
+  defaultPort: number,
+): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]@/]+)(?::([0-9]{1,5}))?$/.exec(authority);
+  if (m === null) return undefined;
+  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
+  const port = m[2] === undefined ? defaultPort : Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host, port };
+}

@@ -1,0 +1,161 @@
+// The running sidecar: the snapshot in force, the listeners it implies, the upstream pools.
+// apply() validates a snapshot and reconciles listeners; a bad snapshot leaves the last good one.
+
+import type { ProxySnapshot } from '../api/index.js';
+import type { ProxyMetrics } from './admin/proxy-metrics.js';
+import { validateSnapshot } from './config/snapshot-schema.js';
+import type { ProxyConfig } from './config/proxy-options.js';
+import { InboundListener } from './inbound/inbound-listener.js';
+import type { InboundEnvironment } from './inbound/inbound-listener.js';
+import { OutboundTable } from './outbound/outbound-table.js';
+import type { ApplyResult } from './sources.js';
+import type { MeshTls } from './tls/mesh-tls.js';
+import type { HttpSessionConfig } from './session/http-session.js';
+import { UpstreamPool } from './upstream/upstream-pool.js';
+
+export class Sidecar {
+  private current: ProxySnapshot | undefined;
+  private outboundTable: OutboundTable | undefined;
+  private readonly inbound = new Map<number, InboundListener>();
+  private pendingWork: Promise<unknown> = Promise.resolve();
+  private bindErrors: string[] = [];
+  readonly appPool: UpstreamPool;
+  readonly meshPool: UpstreamPool;
+  readonly sessionConfig: HttpSessionConfig;
+
+  constructor(
+    private readonly config: ProxyConfig,
+    private readonly mesh: MeshTls,
+    readonly metrics: ProxyMetrics,
+  ) {
+    const l = config.limits;
+    const poolConfig = {
+      maxIdlePerKey: l.maxIdlePerEndpoint,
+      idleTimeoutMs: l.upstreamIdleTimeoutMs,
+      maxRequestsPerConnection: l.maxRequestsPerConnection,
+      maxConnectionAgeMs: l.maxConnectionAgeMs,
+      connectTimeoutMs: l.connectTimeoutMs,
+      streamIdleTimeoutMs: l.streamIdleTimeoutMs,
+    };
+    this.appPool = new UpstreamPool(poolConfig);
+    this.meshPool = new UpstreamPool(poolConfig, Date.now, (info) =>
+      metrics.connectionOpened({
+        direction: 'outbound',
+        sourcePrincipal: this.ownId(),
+        destinationPrincipal: info.peerPrincipal,
+        tlsMode: info.tlsMode,
+      }),
+    );
+    this.sessionConfig = {
+      maxHeadBytes: l.maxHeadBytes,
+      maxPendingBytes: 64 * 1024,
+      idleTimeoutMs: l.idleTimeoutMs,
+      replayLimitBytes: 64 * 1024,
+    };
+  }
+
+  get snapshot(): ProxySnapshot | undefined {
+    return this.current;
+  }
+
+  get table(): OutboundTable | undefined {
+    return this.outboundTable;
+  }
+
+  ownId(): string {
+    return this.mesh.current?.spiffeId ?? this.current?.proxy.spiffeId ?? 'unknown';
+  }
+
+  apply(input: ProxySnapshot): ApplyResult {
+    const checked = validateSnapshot(input);
+    if (!checked.ok) return checked;
+    const snapshot = checked.snapshot;
+    let table: OutboundTable;
+    try {
+      table = new OutboundTable(snapshot, this.mesh);
+    } catch (err) {
+      return { ok: false, error: `invalid snapshot: ${(err as Error).message}` };
+    }
+    this.current = snapshot;
+    this.outboundTable = table;
+    this.meshPool.retain((key) => table.keys.has(key) || key.startsWith('passthrough|'));
+    this.reconcileInbound(snapshot);
+    return { ok: true };
+  }
+
+  /** Applies and waits until new listeners are bound; bind failures are reported. */
+  async applyAndWait(snapshot: ProxySnapshot): Promise<ApplyResult> {
+    const result = this.apply(snapshot);
+    await this.settled();
+    const errors = this.bindErrors;
+    this.bindErrors = [];
+    if (result.ok && errors.length > 0) return { ok: false, error: errors.join('; ') };
+    return result;
+  }
+
+  /** Resolves when listener starts and stops begun so far have finished. */
+  settled(): Promise<void> {
+    return this.pendingWork.then(() => undefined);
+  }
+
+  connectionCounts(): { inbound: number; upstream: number } {
+    let inbound = 0;
+    for (const l of this.inbound.values()) inbound += l.connectionCount;
+    return { inbound, upstream: this.appPool.size + this.meshPool.size };
+  }
+
+  inboundPorts(): number[] {
+    return [...this.inbound.keys()].sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    const closing = [...this.inbound.values()].map((l) => l.close(false));
+    this.inbound.clear();
+    this.appPool.closeAll();
+    this.meshPool.closeAll();
+    await Promise.all(closing);
+  }
+
+  private reconcileInbound(snapshot: ProxySnapshot): void {
+    const wanted = new Map(snapshot.inbound.map((l) => [l.port, l]));
+    const work: Promise<unknown>[] = [];
+    for (const [port, listener] of this.inbound) {
+      if (wanted.has(port)) continue;
+      this.inbound.delete(port);
+      work.push(listener.close(true));
+    }
+    for (const [port, config] of wanted) {
+      const existing = this.inbound.get(port);
+      if (existing !== undefined) {
+        existing.update(config);
+        continue;
+      }
+      const listener = new InboundListener(config, this.inboundEnvironment());
+      this.inbound.set(port, listener);
+      work.push(
+        listener.listen().catch((err: Error) => {
+          this.inbound.delete(port);
+          this.bindErrors.push(`inbound port ${port}: ${err.message}`);
+          return listener.close(false);
+        }),
+      );
+    }
+    this.pendingWork = Promise.all([this.pendingWork, ...work]);
+  }
+
+  private inboundEnvironment(): InboundEnvironment {
+    const l = this.config.limits;
+    return {
+      bindHost: this.config.podIP,
+      appHost: this.config.appHost,
+      pool: this.appPool,
+      metrics: this.metrics,
+      mesh: this.mesh,
+      session: this.sessionConfig,
+      sniffTimeoutMs: l.sniffTimeoutMs,
+      maxConnections: l.maxConnections,
+      trustDomain: () => this.current?.mesh.trustDomain ?? 'cluster.local',
+    };
+  }
+}
