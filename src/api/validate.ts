@@ -11,6 +11,7 @@ import { configMap, endpoints, namespace, service, serviceAccount } from './sche
 import { authenticationPolicy, destinationRule, peerAuthentication } from './schemas/istio.js';
 import { deployment, pod } from './schemas/workloads.js';
 import { isMap } from './rules/raw.js';
+import { closestField, knownFields } from './suggest-field.js';
 import { deploymentIssues, podIssues, serviceIssues } from './rules/kubernetes.js';
 import {
   destinationRuleIssues,
@@ -88,7 +89,9 @@ export function validateResource(value: unknown): Validation {
   const identity = identify(value);
   if ('issues' in identity) return identity;
   const parsed = identity.check.schema.safeParse(value);
-  const issues = parsed.success ? [] : parsed.error.issues.flatMap((i) => toIssues(i, value));
+  const issues = parsed.success
+    ? []
+    : parsed.error.issues.flatMap((i) => toIssues(i, value, identity.check.schema));
   issues.push(...(identity.check.rules?.(value) ?? []));
   if (issues.length > 0) return { issues };
   // The schemas neither coerce nor default, so the input is the output; returning the input keeps
@@ -156,13 +159,16 @@ function orList(values: readonly unknown[]): string {
 }
 
 /** One zod issue in people's words; an unknown-keys issue becomes one issue per key. */
-function toIssues(issue: z.core.$ZodIssue, root: unknown): Issue[] {
+function toIssues(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodType): Issue[] {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
   const value = valueAt(root, path);
   const got = `got ${describeValue(value)}`;
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"` }));
+      return issue.keys.map((key) => ({
+        path: [...path, key],
+        message: unknownField(key, knownFields(schema, path)),
+      }));
     case 'invalid_type': {
       if (value === undefined)
         return [{ path, message: `required, expected ${TYPE_NAMES[issue.expected] ?? issue.expected}` }];
@@ -176,4 +182,11 @@ function toIssues(issue: z.core.$ZodIssue, root: unknown): Issue[] {
       return [{ path, message }];
     }
   }
+}
+
+function unknownField(key: string, known: string[]): string {
+  const suggestion = closestField(key, known);
+  return suggestion === undefined
+    ? `unknown field "${key}"`
+    : `unknown field "${key}"; did you mean "${suggestion}"?`;
 }

@@ -212,6 +212,45 @@ describe('decodeManifests: documents, comments and lists', () => {
   });
 });
 
+describe('decodeManifests: positions of problems', () => {
+  const text = [
+    'apiVersion: networking.istio.io/v1alpha3', // 1
+    'kind: DestinationRule', // 2
+    'metadata:', // 3
+    '  name: httpbin', // 4
+    'spec:', // 5
+    '  trafficPolicy:', // 6
+    '    tls:', // 7
+    '      mode: MUTUAL', // 8
+    '      clientCertificate: /etc/certs/cert.pem', // 9
+    '      sans: [a]', // 10
+  ].join('\n');
+  const { problems } = decodeManifests(text);
+  const at = (path: string): Problem | undefined => problems.find((p) => p.path === path);
+
+  it('points an unknown field at its key', () => {
+    assert.deepEqual(
+      [at('spec.trafficPolicy.tls.sans')?.line, at('spec.trafficPolicy.tls.sans')?.column],
+      [10, 7],
+    );
+  });
+
+  it('points a missing required field at the object that lacks it', () => {
+    assert.deepEqual([at('spec.host')?.line, at('spec.host')?.column], [6, 3]);
+    assert.deepEqual(
+      [at('spec.trafficPolicy.tls.privateKey')?.line, at('spec.trafficPolicy.tls.privateKey')?.column],
+      [8, 7],
+    );
+  });
+
+  it('points a bad value at the value', () => {
+    const { problems: bad } = decodeManifests(
+      'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - port: 0\n',
+    );
+    assert.deepEqual([bad[0]?.path, bad[0]?.line, bad[0]?.column], ['spec.ports[0].port', 6, 11]);
+  });
+});
+
 describe('decodeManifests: YAML syntax errors', () => {
   const cases: [string, string, number, number, RegExp][] = [
     [

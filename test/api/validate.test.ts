@@ -325,6 +325,21 @@ describe('validation: malformed input for every kind', () => {
     assert.equal(resource.spec.peers?.[0]?.mtls, null);
   });
 
+  it('suggests the field meant when an unknown field is a near miss', () => {
+    const value = structuredClone(BASES.Pod!);
+    value.metadata.lables = { app: 'x' };
+    value.spec.containers[0].imagee = 'x';
+    value.spec.serviceAccountname = 'sleep';
+    value.spec.colour = 'red';
+    const messages = decodeObject(value, { document: 1 }).problems.map((p) => `${p.path}: ${p.message}`);
+    assert.deepEqual(messages.sort(), [
+      'metadata.lables: unknown field "lables"; did you mean "labels"?',
+      'spec.colour: unknown field "colour"',
+      'spec.containers[0].imagee: unknown field "imagee"; did you mean "image"?',
+      'spec.serviceAccountname: unknown field "serviceAccountname"; did you mean "serviceAccountName"?',
+    ]);
+  });
+
   it('accepts MUTUAL with only a credentialName', () => {
     const value = structuredClone(BASES['DestinationRule v1']!);
     value.spec.trafficPolicy.tls = { mode: 'MUTUAL', credentialName: 'client-cred' };
