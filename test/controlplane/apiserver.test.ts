@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ApiClientError, type ClientWatchEvent } from '../../src/controlplane/index.js';
 import type { Service } from '../../src/api/index.js';
-import { namespace, peerAuthentication, service, startHarness, type Harness } from './apiserver-support.js';
+import {
+  TOKEN,
+  namespace,
+  peerAuthentication,
+  service,
+  startHarness,
+  type Harness,
+} from './apiserver-support.js';
 
 const rejectsWith = async (
   promise: Promise<unknown>,
@@ -384,6 +391,30 @@ describe('API server', () => {
       await new Promise((r) => setTimeout(r, 50));
       await own.close();
       await handle.done;
+    });
+  });
+
+  describe('extra handlers', () => {
+    it('mounts extra handlers behind the same credential check', async () => {
+      const own = await startHarness({
+        extraHandlers: [
+          (req, res) => {
+            if (req.url !== '/debug/hello') return false;
+            res.end('hi');
+            return true;
+          },
+        ],
+      });
+      try {
+        assert.equal((await own.raw('GET', '/debug/hello', undefined, null)).status, 401);
+        const res = await fetch(`${own.server.url}/debug/hello`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        assert.equal(await res.text(), 'hi');
+        assert.equal((await own.raw('GET', '/debug/other')).status, 404);
+      } finally {
+        await own.close();
+      }
     });
   });
 

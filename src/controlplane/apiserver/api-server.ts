@@ -21,6 +21,12 @@ import { parseRoute } from './route.js';
 import { defaultDecode, type DecodeFn } from './validate-write.js';
 import { handleWatch, type WatchRegistry } from './watch-stream.js';
 
+/**
+ * A handler mounted beside the resource paths, behind the same credential check (for example the
+ * discovery module's /debug/proxy-status). Returns true when it took the request.
+ */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
 export interface ApiServerOptions {
   store: ConfigStore;
   adminToken: string;
@@ -33,6 +39,8 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** Namespaces that always exist (created at start when missing), as in Kubernetes. */
   builtinNamespaces?: readonly string[];
+  /** Tried in order after authentication, before the resource routes. */
+  extraHandlers?: readonly ExtraHandler[];
   /** Called with errors the server could not map to a client mistake (5xx). Never gets tokens. */
   onInternalError?: (err: unknown) => void;
 }
@@ -107,6 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));
   const watches = watchRegistry();
+  const extraHandlers = options.extraHandlers ?? [];
   await ensureNamespaces(options.store, options.builtinNamespaces ?? DEFAULT_BUILTIN_NAMESPACES);
 
   const fail = (res: ServerResponse, err: unknown): void => {
@@ -123,6 +132,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const server: Server = createServer((req, res) => {
     try {
       checkAuth(req);
+      if (extraHandlers.some((handle) => handle(req, res))) return;
     } catch (err) {
       fail(res, err);
       return;

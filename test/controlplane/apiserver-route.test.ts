@@ -1,0 +1,57 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, parseRoute } from '../../src/controlplane/index.js';
+
+const describeRoute = (path: string): string => {
+  const route = parseRoute(path);
+  if (route.type === 'apply') return 'apply';
+  return [route.kind.kind, route.apiVersion, route.namespace ?? '-', route.name ?? '-'].join(' ');
+};
+
+describe('API server routes', () => {
+  const table: [string, string][] = [
+    ['/api/v1/namespaces', 'Namespace v1 - -'],
+    ['/api/v1/namespaces/foo', 'Namespace v1 - foo'],
+    ['/api/v1/namespaces/foo/pods', 'Pod v1 foo -'],
+    ['/api/v1/namespaces/foo/pods/web-1', 'Pod v1 foo web-1'],
+    ['/api/v1/pods', 'Pod v1 - -'],
+    ['/apis/apps/v1/namespaces/foo/deployments/httpbin', 'Deployment apps/v1 foo httpbin'],
+    ['/apis/extensions/v1beta1/namespaces/foo/deployments', 'Deployment extensions/v1beta1 foo -'],
+    [
+      '/apis/security.istio.io/v1/namespaces/istio-system/peerauthentications/default',
+      'PeerAuthentication security.istio.io/v1 istio-system default',
+    ],
+    [
+      '/apis/authentication.istio.io/v1alpha1/meshpolicies/default',
+      'MeshPolicy authentication.istio.io/v1alpha1 - default',
+    ],
+    [
+      '/apis/networking.istio.io/v1alpha3/destinationrules',
+      'DestinationRule networking.istio.io/v1alpha3 - -',
+    ],
+    ['/api/v1/namespaces/foo/services/a%20b', 'Service v1 foo a b'],
+    ['/apis/automesh.io/v1/apply', 'apply'],
+  ];
+  for (const [path, expected] of table) {
+    it(`routes ${path}`, () => assert.equal(describeRoute(path), expected));
+  }
+
+  const unknown = [
+    '/',
+    '/api',
+    '/api/v2/pods',
+    '/apis/apps/v1/pods',
+    '/api/v1/pods/web-1',
+    '/api/v1/namespaces/foo/meshpolicies',
+    '/api/v1/namespaces/foo/pods/web-1/status',
+    '/apis/networking.istio.io/v9/destinationrules',
+    '/apis/example.com/v1/widgets',
+  ];
+  for (const path of unknown) {
+    it(`answers NotFound for ${path}`, () =>
+      assert.throws(
+        () => parseRoute(path),
+        (err: unknown) => err instanceof ApiError && err.httpStatus === 404,
+      ));
+  }
+});
