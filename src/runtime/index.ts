@@ -1,6 +1,8 @@
 // Public surface of the runtime module: the local runtime (pods as processes), sidecar injection,
 // the privileged-port mapping and the pieces the CLI needs (container environment, httpbin).
-export { startRuntime } from './local-runtime.js';
+export { startRuntime, containerLogPath } from './local-runtime.js';
+export { killLeftoverProcesses } from './leftover-processes.js';
+export { ownerDeployment, POD_TEMPLATE_HASH_LABEL } from './pod-factory.js';
 export type { LocalRuntime, RuntimeOptions } from './local-runtime.js';
 export type { RuntimeBackend, BackendWatchEvent } from './runtime-backend.js';
 export type { StartSidecar, MintPodToken, SidecarContext } from './pod-worker.js';

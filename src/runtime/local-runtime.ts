@@ -1,15 +1,20 @@
-// The embedded stand-in for a cluster: turns Deployments into pods (processes on their own loopback
-// addresses), keeps Endpoints for every Service, and gives pods without a sidecar a plain service
-// proxy. It reads and writes resources only through a RuntimeBackend.
+// The embedded stand-in for a cluster: turns Deployments (and bare Pods) into pods that run as
+// processes on their own loopback addresses, keeps Endpoints for every Service, and gives pods
+// without a sidecar a plain service proxy. It reads and writes resources only through a
+// RuntimeBackend.
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Deployment, Endpoints, Pod, Resource, Service } from '../api/index.js';
+import type { Deployment, Pod, Resource, Service } from '../api/index.js';
 import { silentLogger } from '../log/index.js';
 import type { Logger } from '../log/index.js';
 import { AddressAllocator } from './address-allocator.js';
-import { hasSidecar } from './inject-sidecar.js';
+import { EndpointsWriter } from './endpoints-writer.js';
 import { runningAsRoot } from './host-port.js';
-import { podName, podTemplateHash, randomPodSuffix, stableJson } from './pod-naming.js';
+import { hasSidecar } from './inject-sidecar.js';
+import { killLeftoverProcesses } from './leftover-processes.js';
+import { POD_TEMPLATE_HASH_LABEL, ownerDeployment, podForDeployment } from './pod-factory.js';
+import { podTemplateHash } from './pod-naming.js';
 import { PodWorker } from './pod-worker.js';
 import type { MintPodToken, StartSidecar } from './pod-worker.js';
 import type { BackendWatchEvent, RuntimeBackend } from './runtime-backend.js';
@@ -20,7 +25,7 @@ import type { BackoffOptions } from './supervised-process.js';
 
 export interface RuntimeOptions {
   backend: RuntimeBackend;
-  /** Pod directories (logs, tokens) and the address file live here. */
+  /** Pod directories (logs, tokens, pid files) and the address file live here. */
   stateDir: string;
   /** Starts the sidecar process of an injected pod. Without it injected pods never get Ready. */
   startSidecar?: StartSidecar;
@@ -40,13 +45,24 @@ export interface LocalRuntime {
   pods(): Pod[];
   /** Resolves once the changes seen so far are reconciled and written. */
   settle(): Promise<void>;
-  /** Stops every pod process and listener; nothing is left running afterwards. */
+  /** Stops every pod process and listener; nothing is left running afterwards. Pod objects stay. */
   stop(): Promise<void>;
+}
+
+/** The log file of a container (`automesh logs`); the sidecar's is `istio-proxy.log`. */
+export function containerLogPath(
+  stateDir: string,
+  namespace: string,
+  pod: string,
+  container: string,
+): string {
+  return join(stateDir, 'pods', namespace, pod, `${container}.log`);
 }
 
 interface Entry {
   key: string;
-  deployment: string;
+  /** The owning Deployment, or undefined for a bare Pod. */
+  deployment: string | undefined;
   hash: string;
   pod: Pod;
   worker: PodWorker;
@@ -57,10 +73,6 @@ interface Entry {
 
 const keyOf = (ns: string | undefined, name: string): string => `${ns ?? 'default'}/${name}`;
 const nsOf = (r: Resource): string => r.metadata.namespace ?? 'default';
-
-function ownerDeployment(pod: Pod): string | undefined {
-  return pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller === true)?.name;
-}
 
 function withoutVersion(resource: Resource): Resource {
   const { resourceVersion: _rv, ...metadata } = resource.metadata;
@@ -75,8 +87,9 @@ class Runtime implements LocalRuntime {
   private readonly logger: Logger;
   private readonly reconciler: SerialTask;
   private readonly endpointSync: SerialTask;
-  private readonly writtenEndpoints = new Map<string, string>();
+  private readonly writer: EndpointsWriter;
   private deployments: Deployment[] = [];
+  /** Pods of Deployments left from an earlier run, adopted when their template is unchanged. */
   private orphans: Pod[] | undefined;
   private unwatch: (() => void) | undefined;
   private stopped = false;
@@ -85,75 +98,110 @@ class Runtime implements LocalRuntime {
     this.isRoot = options.isRoot ?? runningAsRoot();
     this.logger = options.logger ?? silentLogger;
     this.allocator = new AddressAllocator(options.addressBlock, join(options.stateDir, 'pod-addresses.json'));
+    this.writer = new EndpointsWriter(options.backend, this.logger);
     const onError = (err: unknown): void => this.logger.error('runtime sync failed', { err });
     this.reconciler = new SerialTask(() => this.reconcile(), onError);
     this.endpointSync = new SerialTask(() => this.syncEndpoints(), onError);
   }
 
   async start(): Promise<void> {
-    this.unwatch = this.options.backend.watch({ kinds: ['Deployment', 'Service', 'Pod', 'Namespace'] }, (e) =>
-      this.onEvent(e),
-    );
-    this.orphans = (await this.options.backend.list('Pod')).items as Pod[];
+    const killed = killLeftoverProcesses(this.options.stateDir);
+    if (killed.length > 0) this.logger.warn('stopped processes left from an earlier run', { pids: killed });
+    const kinds = ['Deployment', 'Service', 'Pod', 'Namespace'] as const;
+    this.unwatch = this.options.backend.watch({ kinds }, (e) => this.onEvent(e));
+    const pods = (await this.options.backend.list('Pod')).items as Pod[];
+    this.orphans = pods.filter((p) => ownerDeployment(p) !== undefined);
     this.reconciler.kick();
     await this.reconciler.idle();
   }
 
   private onEvent(event: BackendWatchEvent): void {
     if (this.stopped) return;
-    if (event.object.kind === 'Pod') {
-      const entry = this.entries.get(keyOf(event.object.metadata.namespace, event.object.metadata.name));
-      // Our own status writes come back as MODIFIED; only a deletion by someone else matters.
-      if (event.type !== 'DELETED' || entry === undefined || entry.gone) return;
-      if (event.object.metadata.uid !== entry.pod.metadata.uid) return;
+    if (event.object.kind !== 'Pod') return this.reconciler.kick();
+    const pod = event.object;
+    const entry = this.entries.get(keyOf(pod.metadata.namespace, pod.metadata.name));
+    if (
+      event.type === 'DELETED' &&
+      entry !== undefined &&
+      !entry.gone &&
+      pod.metadata.uid === entry.pod.metadata.uid
+    ) {
+      // Deleted by someone else (delete pod, delete ns): stop it; its Deployment makes a new one.
       void this.removePod(entry, false).then(() => this.reconciler.kick());
-      return;
+    } else if (event.type === 'ADDED' && entry === undefined && ownerDeployment(pod) === undefined) {
+      this.reconciler.kick(); // a bare Pod to run
     }
-    this.reconciler.kick();
+    // Our own status writes come back as MODIFIED and need nothing.
   }
 
   private async reconcile(): Promise<void> {
     if (this.stopped) return;
     const backend = this.options.backend;
-    const [deployments, services] = await Promise.all([backend.list('Deployment'), backend.list('Service')]);
+    const [deployments, services, pods] = await Promise.all([
+      backend.list('Deployment'),
+      backend.list('Service'),
+      backend.list('Pod'),
+    ]);
     this.deployments = deployments.items as Deployment[];
     this.table.setServices(services.items as Service[]);
-    const wanted = new Set<string>();
-    for (const d of this.deployments) {
-      wanted.add(keyOf(d.metadata.namespace, d.metadata.name));
-      await this.reconcileDeployment(d);
-    }
+    const wanted = new Set(this.deployments.map((d) => keyOf(d.metadata.namespace, d.metadata.name)));
+    for (const d of this.deployments) await this.reconcileDeployment(d);
+    await this.reconcileBarePods(pods.items as Pod[]);
     for (const entry of [...this.entries.values()]) {
-      if (!wanted.has(keyOf(entry.pod.metadata.namespace, entry.deployment)))
+      if (entry.deployment !== undefined && !wanted.has(keyOf(nsOf(entry.pod), entry.deployment))) {
         await this.removePod(entry, true);
+      }
     }
-    if (this.orphans !== undefined) {
-      const leftovers = this.orphans;
-      this.orphans = undefined;
-      await Promise.all(leftovers.map((p) => backend.delete('Pod', p.metadata.namespace, p.metadata.name)));
-      const endpoints = (await backend.list('Endpoints')).items;
-      const live = new Set(services.items.map((s) => keyOf(s.metadata.namespace, s.metadata.name)));
-      await Promise.all(
-        endpoints
-          .filter((e) => !live.has(keyOf(e.metadata.namespace, e.metadata.name)))
-          .map((e) => backend.delete('Endpoints', e.metadata.namespace, e.metadata.name)),
-      );
-    }
+    if (this.orphans !== undefined) await this.dropOrphans(services.items);
     this.endpointSync.kick();
   }
 
+  private async dropOrphans(services: Resource[]): Promise<void> {
+    const leftovers = this.orphans ?? [];
+    this.orphans = undefined;
+    await Promise.all(
+      leftovers.map((p) => this.options.backend.delete('Pod', p.metadata.namespace, p.metadata.name)),
+    );
+    await this.writer.removeOrphans(
+      new Set(services.map((s) => keyOf(s.metadata.namespace, s.metadata.name))),
+    );
+  }
+
   private async reconcileDeployment(d: Deployment): Promise<void> {
-    const ns = nsOf(d);
     const hash = podTemplateHash(d.spec.template);
     const replicas = Math.max(0, d.spec.replicas ?? 1);
     const mine = [...this.entries.values()].filter(
-      (e) => nsOf(e.pod) === ns && e.deployment === d.metadata.name,
+      (e) => nsOf(e.pod) === nsOf(d) && e.deployment === d.metadata.name,
     );
     const current = mine.filter((e) => e.hash === hash);
-    // A changed template replaces every pod; extra replicas go, newest first.
+    // A changed template replaces every pod; extra replicas go.
     const doomed = [...mine.filter((e) => e.hash !== hash), ...current.slice(replicas)];
     await Promise.all(doomed.map((e) => this.removePod(e, true)));
-    for (let i = current.length; i < replicas && !this.stopped; i++) await this.createPod(d, hash);
+    for (let i = current.length; i < replicas && !this.stopped; i++) {
+      const adopted = this.takeOrphan(d, hash);
+      const taken = (name: string): boolean => this.entries.has(keyOf(nsOf(d), name));
+      await this.runPod(
+        adopted ?? podForDeployment(d, hash, taken),
+        d.metadata.name,
+        hash,
+        adopted !== undefined,
+      );
+    }
+  }
+
+  private async reconcileBarePods(pods: Pod[]): Promise<void> {
+    const bare = pods.filter((p) => ownerDeployment(p) === undefined);
+    const present = new Set(bare.map((p) => `${keyOf(nsOf(p), p.metadata.name)}#${p.metadata.uid}`));
+    for (const entry of [...this.entries.values()]) {
+      if (entry.deployment === undefined && !present.has(`${entry.key}#${entry.pod.metadata.uid}`)) {
+        await this.removePod(entry, false);
+      }
+    }
+    for (const pod of bare) {
+      if (!this.entries.has(keyOf(nsOf(pod), pod.metadata.name)) && !this.stopped) {
+        await this.runPod(pod, undefined, '', true);
+      }
+    }
   }
 
   private takeOrphan(d: Deployment, hash: string): Pod | undefined {
@@ -161,67 +209,32 @@ class Runtime implements LocalRuntime {
       (p) =>
         nsOf(p) === nsOf(d) &&
         ownerDeployment(p) === d.metadata.name &&
-        p.metadata.labels?.['pod-template-hash'] === hash,
+        p.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === hash,
     );
     return index < 0 ? undefined : this.orphans?.splice(index, 1)[0];
   }
 
-  private newPod(d: Deployment, hash: string): Pod {
-    const template = d.spec.template;
-    let name = podName(d.metadata.name, hash, randomPodSuffix());
-    while (this.entries.has(keyOf(nsOf(d), name))) name = podName(d.metadata.name, hash, randomPodSuffix());
-    return {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        name,
-        namespace: nsOf(d),
-        labels: { ...template.metadata?.labels, 'pod-template-hash': hash },
-        ...(template.metadata?.annotations !== undefined
-          ? { annotations: template.metadata.annotations }
-          : {}),
-        ownerReferences: [
-          {
-            apiVersion: d.apiVersion,
-            kind: 'Deployment',
-            name: d.metadata.name,
-            uid: d.metadata.uid ?? '',
-            controller: true,
-          },
-        ],
-      },
-      spec: {
-        ...template.spec,
-        serviceAccountName: template.spec.serviceAccountName ?? template.spec.serviceAccount ?? 'default',
-      },
-      status: { phase: 'Pending' },
-    };
-  }
-
-  private async createPod(d: Deployment, hash: string): Promise<void> {
-    const adopted = this.takeOrphan(d, hash);
-    const draft = adopted ?? this.newPod(d, hash);
+  /** Writes the pod (create, or update when it already exists) and starts its processes. */
+  private async runPod(
+    draft: Pod,
+    deployment: string | undefined,
+    hash: string,
+    exists: boolean,
+  ): Promise<void> {
     const key = keyOf(nsOf(draft), draft.metadata.name);
     const addresses = this.allocator.allocate(key);
-    draft.status = {
-      phase: 'Pending',
-      podIP: addresses.podIP,
-      hostIP: '127.0.0.1',
-      startTime: new Date().toISOString(),
-    };
-    const pod =
-      adopted !== undefined
-        ? await this.options.backend.update(withoutVersion(draft))
-        : await this.options.backend.create(draft);
-    const p = pod as Pod;
+    const startTime = new Date().toISOString();
+    draft.status = { phase: 'Pending', podIP: addresses.podIP, hostIP: '127.0.0.1', startTime };
+    const backend = this.options.backend;
+    const pod = (exists ? await backend.update(withoutVersion(draft)) : await backend.create(draft)) as Pod;
     const worker = new PodWorker({
-      pod: p,
+      pod,
       podIP: addresses.podIP,
       appHost: addresses.appHost,
-      injected: hasSidecar(p),
-      podDir: join(this.options.stateDir, 'pods', nsOf(p), p.metadata.name),
+      injected: hasSidecar(pod),
+      podDir: join(this.options.stateDir, 'pods', nsOf(pod), pod.metadata.name),
       isRoot: this.isRoot,
-      resolve: (host, port) => this.table.resolve(nsOf(p), host, port),
+      resolve: (host, port) => this.table.resolve(nsOf(pod), host, port),
       logger: this.logger,
       onStatus: (status) => this.onStatus(key, status),
       ...(this.options.startSidecar !== undefined ? { startSidecar: this.options.startSidecar } : {}),
@@ -229,27 +242,25 @@ class Runtime implements LocalRuntime {
       ...(this.options.backoff !== undefined ? { backoff: this.options.backoff } : {}),
       ...(this.options.stopGraceMs !== undefined ? { stopGraceMs: this.options.stopGraceMs } : {}),
     });
-    const entry: Entry = {
-      key,
-      deployment: d.metadata.name,
-      hash,
-      pod: p,
-      worker,
-      gone: false,
-      writing: false,
-    };
-    this.entries.set(key, entry);
-    this.logger.info('pod starting', { namespace: nsOf(p), pod: p.metadata.name, podIP: addresses.podIP });
-    await worker.start();
+    this.entries.set(key, { key, deployment, hash, pod, worker, gone: false, writing: false });
+    this.logger.info('pod starting', {
+      namespace: nsOf(pod),
+      pod: pod.metadata.name,
+      podIP: addresses.podIP,
+    });
+    try {
+      await worker.start();
+    } catch (err) {
+      // Kept in place (not retried in a loop); its status shows it never became ready.
+      this.logger.error('pod could not start', { pod: key, err });
+    }
   }
 
   private onStatus(key: string, status: NonNullable<Pod['status']>): void {
     const entry = this.entries.get(key);
     if (entry === undefined || entry.gone || this.stopped) return;
-    entry.pendingStatus = {
-      ...status,
-      ...(entry.pod.status?.startTime !== undefined ? { startTime: entry.pod.status.startTime } : {}),
-    };
+    const startTime = entry.pod.status?.startTime;
+    entry.pendingStatus = { ...status, ...(startTime !== undefined ? { startTime } : {}) };
     if (!entry.writing) void this.flushStatus(entry);
     this.endpointSync.kick();
   }
@@ -275,6 +286,10 @@ class Runtime implements LocalRuntime {
     this.logger.info('pod stopping', { pod: entry.key });
     await entry.worker.stop();
     this.allocator.release(entry.key);
+    rmSync(join(this.options.stateDir, 'pods', nsOf(entry.pod), entry.pod.metadata.name), {
+      recursive: true,
+      force: true,
+    });
     if (deleteObject && !this.stopped) {
       await this.options.backend.delete('Pod', entry.pod.metadata.namespace, entry.pod.metadata.name);
     }
@@ -287,7 +302,7 @@ class Runtime implements LocalRuntime {
       name: e.pod.metadata.name,
       ...(e.pod.metadata.uid !== undefined ? { uid: e.pod.metadata.uid } : {}),
       labels: e.pod.metadata.labels ?? {},
-      ip: e.worker.status().podIP ?? '',
+      ip: e.pod.status?.podIP ?? '',
       ready: e.worker.ready,
       ports: e.pod.spec.containers.flatMap((c) => c.ports ?? []),
     }));
@@ -296,51 +311,13 @@ class Runtime implements LocalRuntime {
   private async syncEndpoints(): Promise<void> {
     if (this.stopped) return;
     this.table.setPods(this.podViews());
-    const backend = this.options.backend;
-    const live = new Set<string>();
-    for (const service of this.table.allServices()) {
-      const endpoints: Endpoints = this.table.endpointsFor(service);
-      const key = keyOf(endpoints.metadata.namespace, endpoints.metadata.name);
-      live.add(key);
-      const json = stableJson(endpoints);
-      if (this.writtenEndpoints.get(key) === json) continue;
-      const existing = await backend.get('Endpoints', endpoints.metadata.namespace, endpoints.metadata.name);
-      if (existing === undefined) await backend.create(endpoints);
-      else await backend.update(endpoints);
-      this.writtenEndpoints.set(key, json);
-    }
-    for (const key of [...this.writtenEndpoints.keys()]) {
-      if (live.has(key)) continue;
-      this.writtenEndpoints.delete(key);
-      const [ns, name] = key.split('/') as [string, string];
-      await backend.delete('Endpoints', ns, name);
-    }
-    await this.syncDeploymentStatus();
-  }
-
-  private async syncDeploymentStatus(): Promise<void> {
-    for (const d of this.deployments) {
+    await this.writer.writeEndpoints(this.table);
+    await this.writer.writeDeploymentStatus(this.deployments, (d) => {
       const pods = [...this.entries.values()].filter(
         (e) => nsOf(e.pod) === nsOf(d) && e.deployment === d.metadata.name,
       );
-      const ready = pods.filter((e) => e.worker.ready).length;
-      const status = {
-        replicas: pods.length,
-        updatedReplicas: pods.length,
-        readyReplicas: ready,
-        availableReplicas: ready,
-      };
-      if (stableJson(status) === stableJson(d.status ?? {})) continue;
-      try {
-        // resourceVersion kept: a concurrent apply wins and the next reconcile retries.
-        Object.assign(d, await this.options.backend.update({ ...d, status }));
-      } catch (err) {
-        this.logger.debug('deployment status not written', {
-          deployment: keyOf(d.metadata.namespace, d.metadata.name),
-          err,
-        });
-      }
-    }
+      return { replicas: pods.length, ready: pods.filter((e) => e.worker.ready).length };
+    });
   }
 
   pods(): Pod[] {
@@ -350,11 +327,9 @@ class Runtime implements LocalRuntime {
   async settle(): Promise<void> {
     await this.reconciler.idle();
     await this.endpointSync.idle();
-    await Promise.all(
-      [...this.entries.values()].map(async (e) => {
-        while (e.writing) await new Promise((r) => setTimeout(r, 10));
-      }),
-    );
+    for (const e of this.entries.values()) {
+      for (let i = 0; i < 500 && e.writing; i++) await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   async stop(): Promise<void> {

@@ -17,6 +17,7 @@ import { hostPort } from './host-port.js';
 import { imageProgram } from './image-program.js';
 import type { ImageProgram } from './image-program.js';
 import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from './inject-sidecar.js';
+import { forgetPid, recordPid } from './leftover-processes.js';
 import { startServiceProxy } from './service-proxy.js';
 import type { Resolver, ServiceProxy } from './service-proxy.js';
 import { SupervisedProcess } from './supervised-process.js';
@@ -211,10 +212,18 @@ export class PodWorker {
         : [program.command, program.args];
     const fd = openSync(this.logPath(container.name), 'a', 0o600);
     try {
-      return spawn(command, args, { env, cwd: o.podDir, stdio: ['ignore', fd, fd], detached: true });
+      // Detached: its own process group, so stopping the container stops what it started too.
+      const child = spawn(command, args, { env, cwd: o.podDir, stdio: ['ignore', fd, fd], detached: true });
+      this.trackPid(container.name, child);
+      return child;
     } finally {
       closeSync(fd);
     }
+  }
+
+  private trackPid(container: string, child: ProcessHandle): void {
+    recordPid(this.options.podDir, container, child.pid);
+    child.once('exit', () => forgetPid(this.options.podDir, container));
   }
 
   private writeToken(): void {
@@ -244,6 +253,7 @@ export class PodWorker {
       logPath,
       isRoot: o.isRoot,
     });
+    this.trackPid(SIDECAR_CONTAINER_NAME, handle);
     if (handle.stdout != null || handle.stderr != null) {
       const fd = openSync(logPath, 'a', 0o600);
       let open = 2;

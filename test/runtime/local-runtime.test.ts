@@ -1,12 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, Endpoints, Pod, Service } from '../../src/api/index.js';
-import { injectSidecar, startRuntime } from '../../src/runtime/index.js';
+import { injectSidecar, killLeftoverProcesses, startRuntime } from '../../src/runtime/index.js';
 import type { LocalRuntime, RuntimeOptions, SidecarContext } from '../../src/runtime/index.js';
 import { FakeBackend } from './fake-backend.js';
 import { alive, curl, podProcesses, randomAddressBlock, waitFor } from './support.js';
@@ -72,6 +72,30 @@ function fakeSidecar(pod: Pod, ctx: SidecarContext): ReturnType<typeof spawn> {
     env: { POD_IP: ctx.podIP, POD_NAME: pod.metadata.name },
   });
 }
+
+describe('leftover processes', () => {
+  it('kills a pod process recorded in the state directory whose runtime died', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'automesh-leftover-'));
+    const podDir = join(stateDir, 'pods', 'ns', 'web-abc-12345');
+    mkdirSync(podDir, { recursive: true });
+    const child = spawn('sleep', ['30'], {
+      env: { PATH: process.env['PATH'], POD_NAME: 'web-abc-12345' },
+      detached: true,
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    writeFileSync(join(podDir, 'web.pid'), `${child.pid}\n`);
+    const unrelated = spawn('sleep', ['30'], { env: { PATH: process.env['PATH'] } });
+    writeFileSync(join(podDir, 'other.pid'), `${unrelated.pid}\n`);
+    try {
+      assert.deepEqual(killLeftoverProcesses(stateDir), [child.pid]);
+      await exited;
+      assert.equal(alive(unrelated.pid!), true, 'a recycled pid of another process is left alone');
+    } finally {
+      unrelated.kill('SIGKILL');
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('local runtime', () => {
   const block = randomAddressBlock();
@@ -207,6 +231,24 @@ describe('local runtime', () => {
     assert.equal(
       readFileSync(ctx.tokenPath, 'utf8'),
       `token-for:full/httpbin/${pod.metadata.name}/${pod.metadata.uid}`,
+    );
+  });
+
+  it('runs a bare Pod as it is and stops it when it is deleted', async () => {
+    const bare: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'lonely', namespace: 'legacy', labels: { app: 'lonely' } },
+      spec: { containers: SLEEP },
+    };
+    await backend.create(bare);
+    const running = await waitFor('bare pod Ready', () => pods('legacy', 'lonely').find(isReady));
+    assert.equal(running.metadata.name, 'lonely');
+    assert.equal(podProcesses(running.status?.podIP ?? 'none').length, 1);
+    await backend.delete('Pod', 'legacy', 'lonely');
+    await waitFor(
+      'bare pod processes gone',
+      () => podProcesses(running.status?.podIP ?? 'none').length === 0,
     );
   });
 

@@ -1,0 +1,66 @@
+// Pid files beside each container's log, so that processes outliving a runtime that was killed
+// hard (SIGKILL, power loss of the terminal) are found and stopped by the next start or by `down`.
+
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function pidFile(podDir: string, container: string): string {
+  return join(podDir, `${container}.pid`);
+}
+
+export function recordPid(podDir: string, container: string, pid: number | undefined): void {
+  if (pid !== undefined) writeFileSync(pidFile(podDir, container), `${pid}\n`);
+}
+
+export function forgetPid(podDir: string, container: string): void {
+  rmSync(pidFile(podDir, container), { force: true });
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return ''; // the process is gone or not ours to inspect: nothing to match
+  }
+}
+
+/** True when `pid` still runs for this pod (guards against a recycled pid). */
+function belongsToPod(pid: number, podDir: string, pod: string): boolean {
+  const environ = readText(`/proc/${pid}/environ`).split('\0');
+  const cmdline = readText(`/proc/${pid}/cmdline`);
+  return (
+    environ.includes(`POD_NAME=${pod}`) || environ.some((v) => v.includes(podDir)) || cmdline.includes(podDir)
+  );
+}
+
+function kill(pid: number): void {
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+/** Kills processes recorded under `<stateDir>/pods` that still run; returns their pids. */
+export function killLeftoverProcesses(stateDir: string): number[] {
+  const root = join(stateDir, 'pods');
+  if (!existsSync(root)) return [];
+  const killed: number[] = [];
+  for (const ns of readdirSync(root)) {
+    for (const pod of readdirSync(join(root, ns))) {
+      const podDir = join(root, ns, pod);
+      for (const file of readdirSync(podDir).filter((f) => f.endsWith('.pid'))) {
+        const pid = Number(readText(join(podDir, file)).trim());
+        if (Number.isInteger(pid) && pid > 1 && belongsToPod(pid, podDir, pod)) {
+          kill(pid);
+          killed.push(pid);
+        }
+        rmSync(join(podDir, file), { force: true });
+      }
+    }
+  }
+  return killed;
+}
