@@ -13,8 +13,8 @@ import {
   createCsr,
   generateKeyPair,
   signLeafCertificate,
-  silentLogger,
 } from '../../src/identity/index.js';
+import { silentLogger } from '../../src/log/index.js';
 
 const PHASE_MS = Number(process.argv[2] ?? 3) * 1000;
 const IN_FLIGHT = 8;

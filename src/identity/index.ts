@@ -3,8 +3,6 @@
 export { x509 } from './x509.js';
 export type { Clock } from './clock.js';
 export { systemClock } from './clock.js';
-export type { Logger, LogLevel, LogSink } from './log.js';
-export { createLogger, silentLogger } from './log.js';
 export type { IdentityErrorCode } from './identity-error.js';
 export { IdentityError } from './identity-error.js';
 export type { WorkloadIdentity, SpiffeIdParse } from './spiffe-id.js';

@@ -12,11 +12,11 @@ import {
   PodTokenIssuer,
   certificateServiceClient,
   createCsr,
-  createLogger,
   generateKeyPair,
   signLeafCertificate,
   uriSans,
 } from '../../src/identity/index.js';
+import { createLogger } from '../../src/log/index.js';
 import { makeOpensslCacerts, openssl, tempDir } from './support.js';
 
 const TD = 'cluster.local';
@@ -98,7 +98,7 @@ describe('CA server (CertificateService over TLS)', () => {
       trustDomain: TD,
       tokenVerifier: issuer,
       isPodCurrent: (ns, pod, uid) => currentPods.has(`${ns}/${pod}/${uid}`),
-      logger: createLogger('ca', (line) => logLines.push(line)),
+      logger: createLogger({ component: 'ca', write: (line) => logLines.push(line) }),
     });
   });
   after(async () => {
@@ -153,7 +153,7 @@ describe('CA server (CertificateService over TLS)', () => {
       stateDir: dir.path,
       trustDomain: TD,
       tokenVerifier: verifier,
-      logger: createLogger('ca', () => undefined),
+      logger: createLogger({ component: 'ca', write: () => undefined }),
     });
     try {
       const result = await rawCall(other, { token: past.mint(SLEEP_POD, 600) });
@@ -246,7 +246,7 @@ describe('CA server with a plugged-in intermediate', () => {
       trustDomain: TD,
       tokenVerifier: issuer,
       pluggedInCaDir: dir.path,
-      logger: createLogger('ca', () => undefined),
+      logger: createLogger({ component: 'ca', write: () => undefined }),
     });
     try {
       const first = await rawCall(server, { token: issuer.mint(SLEEP_POD, 300) });

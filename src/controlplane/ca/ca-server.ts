@@ -2,12 +2,13 @@
 // root, client certificate requested but optional (first call: pod token; renewals: current SVID).
 
 import * as grpc from '@grpc/grpc-js';
-import type { CaSigner, Clock, Logger, PodTokenVerifier } from '../../identity/index.js';
+import type { CaSigner, Clock, PodTokenVerifier } from '../../identity/index.js';
+import type { Logger } from '../../log/index.js';
+import { createLogger } from '../../log/index.js';
 import type { CreateCertificateRequest, CreateCertificateResponse } from '../../identity/index.js';
 import {
   certificateServiceClient,
   controlPlaneSpiffeId,
-  createLogger,
   issueServingCertificate,
   systemClock,
 } from '../../identity/index.js';
@@ -113,7 +114,7 @@ function bind(server: grpc.Server, address: string, creds: grpc.ServerCredential
 /** Starts the CA server; resolves once it listens. Loads (or creates) the signer unless given one. */
 export async function startCaServer(options: CaServerOptions): Promise<CaServer> {
   const clock = options.clock ?? systemClock;
-  const log = options.logger ?? createLogger('ca');
+  const log = options.logger ?? createLogger({ component: 'ca' });
   const signer = options.signer ?? (await loadCaSigner({ ...options, clock }));
   const authority = new CertificateAuthority(signer, { ...options, clock });
   const host = options.host ?? '127.0.0.1';

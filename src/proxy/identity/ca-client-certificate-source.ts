@@ -3,8 +3,10 @@
 // current certificate stays in force. Listeners get each new certificate for new connections.
 
 import { readFile } from 'node:fs/promises';
-import type { Clock, Logger } from '../../identity/index.js';
-import { controlPlaneSpiffeId, createLogger, systemClock } from '../../identity/index.js';
+import type { Clock } from '../../identity/index.js';
+import { controlPlaneSpiffeId, systemClock } from '../../identity/index.js';
+import type { Logger } from '../../log/index.js';
+import { createLogger } from '../../log/index.js';
 import type { CertificateSource, Unsubscribe, WorkloadCertificate } from '../sources.js';
 import { CaClientError } from './ca-client-error.js';
 import { renewalDelayMs, retryDelayMs } from './renewal-schedule.js';
@@ -46,7 +48,7 @@ export class CaClientCertificateSource implements CertificateSource {
   };
   private clock: Clock = systemClock;
   private random: () => number = Math.random;
-  private log: Logger = createLogger('ca-client');
+  private log: Logger = createLogger({ component: 'ca-client' });
 
   /** Resolves with the first certificate; rejects if none could be had within `startTimeoutMs`. */
   async start(options: CaClientOptions): Promise<WorkloadCertificate> {
