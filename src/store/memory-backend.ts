@@ -1,16 +1,25 @@
 // In-memory SyncBackend: for tests and for a control plane started with no state directory.
-// Transactions roll back by restoring a snapshot taken on entry (cheap at test sizes).
+// Objects are kept as JSON text (so every read is a fresh copy, as from a real database), and a
+// transaction keeps an undo journal of what it touched, so a rollback costs only what it changed.
 
 import type { Resource, ResourceKind } from '../api/index.js';
 import type { WatchEvent } from './config-store.js';
 import { resourceKey } from './resource-key.js';
 import type { SyncBackend } from './sync-backend.js';
 
-interface MemoryState {
-  objects: Map<string, Resource>;
-  events: WatchEvent[];
+interface StoredObject {
+  kind: ResourceKind;
+  namespace: string | undefined;
+  name: string;
+  json: string;
+}
+
+interface Journal {
+  /** Key → the object before the transaction first touched it (undefined: it did not exist). */
+  before: Map<string, StoredObject | undefined>;
   revision: number;
   compacted: number;
+  droppedEvents: WatchEvent[];
 }
 
 /** Code-unit order, the same as SQLite's BINARY collation, so every backend lists alike. */
@@ -18,89 +27,123 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function byNamespaceThenName(a: Resource, b: Resource): number {
-  const ns = compareText(a.metadata.namespace ?? '', b.metadata.namespace ?? '');
-  return ns !== 0 ? ns : compareText(a.metadata.name, b.metadata.name);
+function byNamespaceThenName(a: StoredObject, b: StoredObject): number {
+  const ns = compareText(a.namespace ?? '', b.namespace ?? '');
+  return ns !== 0 ? ns : compareText(a.name, b.name);
 }
 
+const parse = (o: StoredObject): Resource => JSON.parse(o.json) as Resource;
+
 export class MemoryBackend implements SyncBackend {
-  private state: MemoryState = { objects: new Map(), events: [], revision: 0, compacted: 0 };
-  private depth = 0;
+  private readonly objects = new Map<string, StoredObject>();
+  private events: WatchEvent[] = [];
+  private rev = 0;
+  private compacted = 0;
+  private journal: Journal | undefined;
 
   get(kind: ResourceKind, namespace: string | undefined, name: string): Resource | undefined {
-    const found = this.state.objects.get(resourceKey(kind, namespace, name));
-    return found === undefined ? undefined : structuredClone(found);
+    const found = this.objects.get(resourceKey(kind, namespace, name));
+    return found === undefined ? undefined : parse(found);
   }
 
   list(kind: ResourceKind, namespace?: string): Resource[] {
-    return [...this.state.objects.values()]
-      .filter((r) => r.kind === kind && (namespace === undefined || r.metadata.namespace === namespace))
+    return [...this.objects.values()]
+      .filter((o) => o.kind === kind && (namespace === undefined || o.namespace === namespace))
       .sort(byNamespaceThenName)
-      .map((r) => structuredClone(r));
+      .map(parse);
   }
 
   listInNamespace(namespace: string): Resource[] {
-    return [...this.state.objects.values()]
-      .filter((r) => r.metadata.namespace === namespace)
-      .map((r) => structuredClone(r));
+    return [...this.objects.values()].filter((o) => o.namespace === namespace).map(parse);
   }
 
   put(resource: Resource): void {
     const { kind, metadata } = resource;
-    this.state.objects.set(resourceKey(kind, metadata.namespace, metadata.name), structuredClone(resource));
+    const key = resourceKey(kind, metadata.namespace, metadata.name);
+    this.remember(key);
+    this.objects.set(key, {
+      kind,
+      namespace: metadata.namespace,
+      name: metadata.name,
+      json: JSON.stringify(resource),
+    });
   }
 
   remove(kind: ResourceKind, namespace: string | undefined, name: string): void {
-    this.state.objects.delete(resourceKey(kind, namespace, name));
+    const key = resourceKey(kind, namespace, name);
+    this.remember(key);
+    this.objects.delete(key);
   }
 
   appendEvent(event: WatchEvent): void {
-    this.state.events.push(structuredClone(event));
+    this.events.push(JSON.parse(JSON.stringify(event)) as WatchEvent);
   }
 
   eventsAfter(after: number): WatchEvent[] {
-    return this.state.events.filter((e) => e.revision > after).map((e) => structuredClone(e));
+    return this.events
+      .filter((e) => e.revision > after)
+      .map((e) => JSON.parse(JSON.stringify(e)) as WatchEvent);
   }
 
   compact(keep: number): void {
-    const drop = this.state.events.length - keep;
-    if (drop <= 0) return;
-    const removed = this.state.events.splice(0, drop);
-    this.state.compacted = removed[removed.length - 1]?.revision ?? this.state.compacted;
+    // Drop in steps of a tenth of the window, not one event per write.
+    const slack = Math.max(1, Math.floor(keep / 10));
+    if (this.events.length <= keep + slack) return;
+    const removed = this.events.splice(0, this.events.length - keep);
+    this.journal?.droppedEvents.unshift(...removed);
+    this.compacted = removed[removed.length - 1]?.revision ?? this.compacted;
   }
 
   compactedRevision(): number {
-    return this.state.compacted;
+    return this.compacted;
   }
 
   revision(): number {
-    return this.state.revision;
+    return this.rev;
   }
 
   setRevision(revision: number): void {
-    this.state.revision = revision;
+    this.rev = revision;
   }
 
   transaction<T>(fn: () => T): T {
-    if (this.depth > 0) return fn();
-    const saved: MemoryState = {
-      objects: new Map(this.state.objects),
-      events: [...this.state.events],
-      revision: this.state.revision,
-      compacted: this.state.compacted,
+    if (this.journal !== undefined) return fn();
+    const journal: Journal = {
+      before: new Map(),
+      revision: this.rev,
+      compacted: this.compacted,
+      droppedEvents: [],
     };
-    this.depth++;
+    this.journal = journal;
     try {
       return fn();
     } catch (err) {
-      this.state = saved;
+      this.rollback(journal);
       throw err;
     } finally {
-      this.depth--;
+      this.journal = undefined;
     }
   }
 
   close(): void {
-    this.state.objects.clear();
+    this.objects.clear();
+    this.events = [];
+  }
+
+  private remember(key: string): void {
+    if (this.journal && !this.journal.before.has(key)) this.journal.before.set(key, this.objects.get(key));
+  }
+
+  private rollback(journal: Journal): void {
+    for (const [key, value] of journal.before) {
+      if (value === undefined) this.objects.delete(key);
+      else this.objects.set(key, value);
+    }
+    // Events the transaction appended have revisions past its start; compaction may have dropped
+    // older ones into the journal.
+    const old = (e: WatchEvent): boolean => e.revision <= journal.revision;
+    this.events = [...journal.droppedEvents.filter(old), ...this.events.filter(old)];
+    this.rev = journal.revision;
+    this.compacted = journal.compacted;
   }
 }

@@ -309,6 +309,29 @@ export function runConfigStoreCompliance(backendName: string, factory: StoreFact
         assert.equal(replay.events.length, 0);
       });
 
+      it('rolls back the watch history too when a failed batch would have compacted it', async () => {
+        const store = await open({ eventHistory: 5 });
+        for (let i = 0; i < 5; i++) await store.create(svc('d', `s${i}`));
+        const before = store.revision();
+        const ops = Array.from(
+          { length: 20 },
+          (_, i) => ({ op: 'create', resource: svc('d', `n${i}`) }) as const,
+        );
+        await assert.rejects(store.applyBatch([...ops, { op: 'create', resource: svc('d', 's0') }]), (e) =>
+          isStoreError(e, 'AUTOMESH_ERR_STORE_EXISTS'),
+        );
+        assert.equal(store.revision(), before);
+        const replay = collector();
+        const stop = store.watch({ fromRevision: before - 4 }, replay.onEvent);
+        await replay.next(4);
+        await settle();
+        stop();
+        assert.deepEqual(
+          replay.events.map((e) => e.object.metadata.name),
+          ['s1', 's2', 's3', 's4'],
+        );
+      });
+
       it('deletes inside a batch, and a missing target fails the batch with STORE_NOT_FOUND', async () => {
         const store = await open();
         await store.create(svc('d', 'a'));
