@@ -152,6 +152,26 @@ describe('plugged-in intermediate CA (Istio cacerts layout)', () => {
     assert.ok(check.ok && check.spiffeId === 'spiffe://cluster.local/ns/full/sa/sleep');
   });
 
+  it('signs with an RSA intermediate (like Istio samples/certs), the leaf staying ECDSA P-256', async () => {
+    const rsa = await tempDir();
+    try {
+      await makeOpensslCacerts(rsa.path, TD, 'rsa');
+      const signer = await loadCaSigner({ stateDir: rsa.path, trustDomain: TD, pluggedInCaDir: rsa.path });
+      const issued = await issueFor(new CertificateAuthority(signer));
+      const text = await x509Text(rsa.path, issued.certChainPem[0] ?? '', 'leaf.pem');
+      assert.match(text, /Signature Algorithm: sha256WithRSAEncryption/);
+      assert.match(text, /ASN1 OID: prime256v1/);
+      await writeFile(join(rsa.path, 'untrusted.pem'), issued.certChainPem.slice(1).join(''));
+      const ok = await openssl(
+        ['verify', '-CAfile', 'root-cert.pem', '-untrusted', 'untrusted.pem', 'leaf.pem'],
+        rsa.path,
+      );
+      assert.match(ok, /leaf\.pem: OK/);
+    } finally {
+      await rsa.remove();
+    }
+  });
+
   it('refuses a ca-key.pem that does not match ca-cert.pem', async () => {
     const other = await tempDir();
     try {

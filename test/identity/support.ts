@@ -30,7 +30,15 @@ export async function x509Text(dir: string, pem: string, name = 'cert-to-read.pe
  * Writes an Istio-style `cacerts` directory made by openssl alone: an EC P-256 root and an
  * intermediate CA signed by it (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem).
  */
-export async function makeOpensslCacerts(dir: string, trustDomain = 'cluster.local'): Promise<void> {
+export async function makeOpensslCacerts(
+  dir: string,
+  trustDomain = 'cluster.local',
+  keyType: 'ec' | 'rsa' = 'ec',
+): Promise<void> {
+  const genkey = (out: string): string[] =>
+    keyType === 'ec'
+      ? ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', out]
+      : ['genrsa', '-out', out, '2048'];
   await writeFile(
     join(dir, 'ext.cnf'),
     [
@@ -47,7 +55,7 @@ export async function makeOpensslCacerts(dir: string, trustDomain = 'cluster.loc
     ].join('\n'),
   );
   const steps: string[][] = [
-    ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'root-key.pem'],
+    genkey('root-key.pem'),
     [
       'req',
       '-new',
@@ -65,7 +73,7 @@ export async function makeOpensslCacerts(dir: string, trustDomain = 'cluster.loc
       '-out',
       'root-cert.pem',
     ],
-    ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca-key.pem'],
+    genkey('ca-key.pem'),
     ['req', '-new', '-key', 'ca-key.pem', '-subj', `/O=${trustDomain}/CN=Intermediate CA`, '-out', 'ca.csr'],
     [
       'x509',
