@@ -90,6 +90,8 @@ function handleRequest(options: ServiceProxyOptions, req: IncomingMessage, res: 
     agent: false,
     setHost: false,
   });
+  // Forward no Connection header of our own: the app sees the request as the client sent it.
+  upstream.removeHeader('connection');
   upstream.on('response', (upstreamRes) => {
     res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, upstreamRes.rawHeaders);
     upstreamRes.pipe(res);
