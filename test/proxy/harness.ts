@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createServer, request } from 'node:http';
 import type { Agent, IncomingHttpHeaders, Server } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
+import { connect as netConnect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type {
   InboundListener,
@@ -43,8 +44,23 @@ export async function startEchoApp(host = '127.0.0.1'): Promise<EchoApp> {
       };
       const ms = Number(url.searchParams.get('ms') ?? 0);
       if (url.pathname === '/slow') setTimeout(answer, ms);
-      else answer();
+      else if (url.pathname === '/chunked') {
+        res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-done' });
+        res.write('part1-');
+        setTimeout(() => {
+          res.write('part2');
+          res.addTrailers({ 'x-done': 'yes' });
+          res.end();
+        }, 20);
+      } else answer();
     });
+  });
+  // Upgrade: answer 101 and echo every byte back in upper case.
+  server.on('upgrade', (_req, socket, head) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n');
+    if (head.length > 0) socket.write(head.toString().toUpperCase());
+    socket.on('data', (d: Buffer) => socket.write(d.toString().toUpperCase()));
+    socket.on('end', () => socket.end());
   });
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
@@ -260,4 +276,31 @@ export async function eventually(check: () => boolean, timeoutMs = 5000): Promis
     await new Promise((r) => setTimeout(r, 25));
   }
   return check();
+}
+
+/** Writes bytes on a raw connection and collects everything until the peer closes (bounded). */
+export function rawExchange(
+  host: string,
+  port: number,
+  chunks: Array<string | Buffer>,
+  options: { endAfterWrite?: boolean; timeoutMs?: number; gapMs?: number } = {},
+): Promise<{ text: string; error?: string }> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port });
+    const received: Buffer[] = [];
+    let error: string | undefined;
+    socket.setTimeout(options.timeoutMs ?? 5000, () => socket.destroy(new Error('timeout')));
+    socket.on('connect', () => {
+      void (async () => {
+        for (const c of chunks) {
+          socket.write(c);
+          if (options.gapMs !== undefined) await new Promise((r) => setTimeout(r, options.gapMs));
+        }
+        if (options.endAfterWrite === true) socket.end();
+      })();
+    });
+    socket.on('data', (d: Buffer) => received.push(d));
+    socket.on('error', (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
+    socket.on('close', () => resolve({ text: Buffer.concat(received).toString('latin1'), error }));
+  });
 }
