@@ -9,7 +9,10 @@ import type { SnapshotProvider } from '../../src/controlplane/discovery/index.js
 import { ProxyStream } from '../../src/controlplane/discovery/proxy-stream.js';
 import { PushDebouncer, type Timers } from '../../src/controlplane/discovery/push-debouncer.js';
 import { PushController } from '../../src/controlplane/discovery/push-controller.js';
-import type { SnapshotMessage } from '../../src/controlplane/discovery/discovery-proto.js';
+import type { OutgoingSnapshot } from '../../src/controlplane/discovery/proxy-stream.js';
+import { encodeSnapshotMessage } from '../../src/controlplane/discovery/snapshot-json.js';
+import { discoveryService } from '../../src/proxy/discovery/discovery-proto.js';
+import type { SnapshotMessage } from '../../src/proxy/discovery/discovery-proto.js';
 import { silentLogger } from '../../src/log/index.js';
 
 /** Timers the test moves by hand. */
@@ -45,9 +48,9 @@ class ManualTimers implements Timers {
 
 /** A writer whose writes finish only when `complete()` is called. */
 class StalledWriter {
-  written: SnapshotMessage[] = [];
+  written: OutgoingSnapshot[] = [];
   private waiting: (() => void)[] = [];
-  write(message: SnapshotMessage, done: () => void): void {
+  write(message: OutgoingSnapshot, done: () => void): void {
     this.written.push(message);
     this.waiting.push(done);
   }
@@ -58,14 +61,41 @@ class StalledWriter {
   }
 }
 
+function snapshotOf(namespace: string, pod: string, version: string): ProxySnapshot {
+  return {
+    version,
+    proxy: { pod, namespace, serviceAccount: 'sa', spiffeId: '', podIP: '' },
+    mesh: { autoMtls: true, mtlsEnabled: false, trustDomain: 'cluster.local', rootNamespace: 'istio-system' },
+    inbound: [{ port: 8080, protocol: 'http', mode: 'STRICT', reason: 'ünïcode “reason”' }],
+    outbound: [],
+  };
+}
+
+describe('snapshot encoding', () => {
+  it('frames a SnapshotMessage the sidecar decodes back to the same snapshot JSON', () => {
+    const snapshot = snapshotOf('ns', 'p', 'v1');
+    snapshot.outbound.push({
+      hostname: 'web.ns.svc.cluster.local',
+      name: 'web',
+      namespace: 'ns',
+      aliases: ['web'],
+      ports: [],
+    });
+    const method = discoveryService().service['StreamSnapshots']!;
+    const decoded = method.responseDeserialize(encodeSnapshotMessage(snapshot)) as SnapshotMessage;
+    assert.equal(decoded.version, 'v1');
+    assert.equal(decoded.snapshot_json, JSON.stringify(snapshot));
+  });
+});
+
 describe('latest-only proxy stream', () => {
   it('writes one snapshot at a time and skips the ones superseded while a write was stalled', () => {
     const writer = new StalledWriter();
     const sent: string[] = [];
     const stream = new ProxyStream(writer, (v) => sent.push(v));
-    stream.send('v1', '{}');
-    stream.send('v2', '{}');
-    stream.send('v3', '{}');
+    stream.send(snapshotOf('ns', 'p', 'v1'));
+    stream.send(snapshotOf('ns', 'p', 'v2'));
+    stream.send(snapshotOf('ns', 'p', 'v3'));
     assert.deepEqual(
       writer.written.map((m) => m.version),
       ['v1'],
@@ -195,8 +225,8 @@ describe('push controller', () => {
       maxDelayMs: 100,
       timers,
     });
-    const fast1: SnapshotMessage[] = [];
-    const fast2: SnapshotMessage[] = [];
+    const fast1: OutgoingSnapshot[] = [];
+    const fast2: OutgoingSnapshot[] = [];
     const slow = new StalledWriter();
     connect(controller, '1', 'p1', { write: (m, done) => (fast1.push(m), done()) });
     connect(controller, '2', 'p2', { write: (m, done) => (fast2.push(m), done()) });

@@ -71,7 +71,7 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
   });
   let nextId = 0;
-  server.addService(discoveryService().service, {
+  server.addService(preEncodedService(), {
     StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, controller, options, logger),
   });
   const credentials = grpc.ServerCredentials.createSsl(
@@ -101,6 +101,21 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
       controller.close();
       server.forceShutdown();
       await Promise.resolve();
+    },
+  };
+}
+
+/** The Discovery service with snapshots written as bytes the push path has already encoded. */
+function preEncodedService(): grpc.ServiceDefinition {
+  const service = discoveryService().service;
+  const method = service['StreamSnapshots'];
+  if (method === undefined) throw new Error('proto/discovery.proto has no StreamSnapshots');
+  const serialize = method.responseSerialize;
+  return {
+    ...service,
+    StreamSnapshots: {
+      ...method,
+      responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value)),
     },
   };
 }
@@ -154,7 +169,7 @@ function handleStream(
         namespace: hello.namespace,
         identity: peer.identity,
         spiffeId: peer.spiffeId,
-        writer: { write: (m, done) => void call.write(m, done) },
+        writer: { write: (m, done) => void call.write(m.payload as unknown as SnapshotMessage, done) },
         deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
       });
     } else if (!helloSeen) {

@@ -2,17 +2,24 @@
 // a time; a proxy that stops reading stalls only its own writes (HTTP/2 flow control), and when
 // it drains it jumps straight to the newest snapshot, skipping the ones it missed.
 
-import type { SnapshotMessage } from './discovery-proto.js';
+import type { ProxySnapshot } from '../../api/index.js';
+import { encodeSnapshotMessage } from './snapshot-json.js';
+
+/** A snapshot as it goes on the wire: its version and its encoded SnapshotMessage. */
+export interface OutgoingSnapshot {
+  version: string;
+  payload: Buffer;
+}
 
 /** The transport under a stream: `done` runs once the message has been handed to the peer. */
 export interface SnapshotWriter {
-  write(message: SnapshotMessage, done: (err?: Error | null) => void): void;
+  write(message: OutgoingSnapshot, done: (err?: Error | null) => void): void;
 }
 
 export class ProxyStream {
   private readonly writer: SnapshotWriter;
   private readonly onSent: (version: string) => void;
-  private pending: SnapshotMessage | undefined;
+  private pending: ProxySnapshot | undefined;
   private inFlight = false;
   private closed = false;
   private queuedVersion: string | undefined;
@@ -27,11 +34,14 @@ export class ProxyStream {
     return this.queuedVersion;
   }
 
-  /** Replaces whatever is waiting with this snapshot and writes it when the previous write is done. */
-  send(version: string, snapshotJson: string): void {
+  /**
+   * Replaces whatever is waiting with this snapshot and writes it when the previous write is done.
+   * It is encoded only when its turn comes, so a waiting snapshot costs no more than a reference.
+   */
+  send(snapshot: ProxySnapshot): void {
     if (this.closed) return;
-    this.queuedVersion = version;
-    this.pending = { version, snapshot_json: snapshotJson };
+    this.queuedVersion = snapshot.version;
+    this.pending = snapshot;
     this.pump();
   }
 
@@ -42,11 +52,11 @@ export class ProxyStream {
 
   private pump(): void {
     if (this.inFlight || this.closed || this.pending === undefined) return;
-    const message = this.pending;
+    const snapshot = this.pending;
     this.pending = undefined;
     this.inFlight = true;
-    this.onSent(message.version);
-    this.writer.write(message, (err) => {
+    this.onSent(snapshot.version);
+    this.writer.write({ version: snapshot.version, payload: encodeSnapshotMessage(snapshot) }, (err) => {
       this.inFlight = false;
       if (err != null) {
         this.close();

@@ -11,7 +11,6 @@ import { PUSH_DEBOUNCE_MS, PUSH_MAX_DELAY_MS } from './constants.js';
 import { ProxyStatusRegistry } from './proxy-status-registry.js';
 import type { SnapshotWriter } from './proxy-stream.js';
 import { ProxyStream } from './proxy-stream.js';
-import { snapshotJson } from './snapshot-json.js';
 import { PushDebouncer, type Timers, realTimers } from './push-debouncer.js';
 import type { PodRef, SnapshotProvider } from './snapshot-provider.js';
 import { podKey } from './snapshot-provider.js';
@@ -160,7 +159,7 @@ export class PushController {
     }
     if (connection.stream.latestVersion() === snapshot.version) return false;
     this.status.desired(connection.id, snapshot.version);
-    connection.stream.send(snapshot.version, snapshotJson(snapshot));
+    connection.stream.send(snapshot);
     return true;
   }
 }

@@ -57,8 +57,12 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.ssl_target_name_override': 'discovery.automesh.internal',
   'grpc.default_authority': 'discovery.automesh.internal',
   'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  // A snapshot is hundreds of KB in a large mesh: let it arrive without a window update per 64 KB.
+  'grpc-node.flow_control_window': 16 * 1024 * 1024,
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
+  // A fresh connection per attempt: the global pool could hand back one still in back-off.
+  'grpc.use_local_subchannel_pool': 1,
 };
 
 /** Starts the client; it runs until closed, whatever the control plane does. */
