@@ -1,6 +1,7 @@
 // The CertificateService gRPC server: TLS with the control plane's own certificate from the mesh
 // root, client certificate requested but optional (first call: pod token; renewals: current SVID).
 
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import type { CaSigner, Clock, PodTokenVerifier } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
@@ -118,11 +119,12 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
   const signer = options.signer ?? (await loadCaSigner({ ...options, clock }));
   const authority = new CertificateAuthority(signer, { ...options, clock });
   const host = options.host ?? '127.0.0.1';
-  const isIp = /^[\d.]+$|:/.test(host);
+  const isIp = isIP(host) !== 0;
+  const unique = (xs: string[]): string[] => [...new Set(xs)];
   const serving = await issueServingCertificate(signer, {
     spiffeId: controlPlaneSpiffeId(options.trustDomain),
-    dnsNames: ['localhost', ...(isIp ? [] : [host]), ...(options.servingDnsNames ?? [])],
-    ipAddresses: ['127.0.0.1', ...(isIp && host !== '127.0.0.1' && !host.includes(':') ? [host] : [])],
+    dnsNames: unique(['localhost', ...(isIp ? [] : [host]), ...(options.servingDnsNames ?? [])]),
+    ipAddresses: unique(['127.0.0.1', ...(isIp ? [host] : [])]),
     nowMs: clock.now(),
   });
   const provider = new StaticCertificateProvider(serving);
