@@ -3,9 +3,10 @@
 // (applyDefaults in defaults.ts), so what the user wrote and what the mesh assumed stay apart.
 
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { formatPath } from './problem.js';
+import { describeValue, formatPath } from './problem.js';
 import type { Issue, PathSegment, Problem } from './problem.js';
 import type { Resource } from './resources.js';
+import { kindInfo } from './kinds.js';
 import { isMap } from './rules/raw.js';
 import { validateResource } from './validate.js';
 import { locate } from './yaml-locate.js';
@@ -21,6 +22,8 @@ export interface DecodeResult {
 interface Found {
   value: unknown;
   at: PathSegment[];
+  /** Set when the list holding the object is itself malformed. */
+  issue?: string;
 }
 
 /**
@@ -68,7 +71,10 @@ function decodeAt(
   locator?: Locator,
 ): { resource?: Resource; problems: Problem[] } {
   const value = withoutNulls(found.value, []);
-  const { resource, issues } = validateResource(value);
+  const { resource, issues } =
+    found.issue === undefined
+      ? validateResource(value)
+      : { resource: undefined, issues: [{ path: [], message: found.issue }] };
   if (resource) return { resource, problems: [] };
   const kind = isMap(value) && typeof value.kind === 'string' ? value.kind : undefined;
   const metadata = isMap(value) && isMap(value.metadata) ? value.metadata : undefined;
@@ -108,23 +114,29 @@ function syntaxProblem(
   return clean({ document, source, path: '', message, line: pos?.line, column: pos?.col });
 }
 
+/** `List`, or a known kind's list (`PodList`): the kind its items have, '' for any. */
+function listItemKind(value: unknown): string | undefined {
+  if (!isMap(value) || typeof value.kind !== 'string') return undefined;
+  if (value.kind === 'List') return '';
+  const itemKind = value.kind.slice(0, -'List'.length);
+  return value.kind.endsWith('List') && kindInfo(itemKind) !== undefined ? itemKind : undefined;
+}
+
 /**
- * `kind: List` and typed lists (`PodList`) stand for their items. Items of a typed list may omit
- * kind and apiVersion (the API's own list responses do); they are taken from the list then.
+ * `kind: List` and typed lists (`PodList`) stand for their items (none when `items` is absent).
+ * Items of a typed list may omit kind and apiVersion (the API's own list responses do); they are
+ * taken from the list then.
  */
 function expandLists(value: unknown): Found[] {
-  if (
-    !isMap(value) ||
-    typeof value.kind !== 'string' ||
-    !value.kind.endsWith('List') ||
-    !Array.isArray(value.items)
-  ) {
-    return [{ value, at: [] }];
+  const itemKind = listItemKind(value);
+  if (itemKind === undefined || !isMap(value)) return [{ value, at: [] }];
+  if (value.items == null) return [];
+  if (!Array.isArray(value.items)) {
+    return [{ value, at: ['items'], issue: `expected a list, got ${describeValue(value.items)}` }];
   }
-  const itemKind = value.kind === 'List' ? undefined : value.kind.slice(0, -'List'.length);
   return value.items.map((item: unknown, i) => {
     const at: PathSegment[] = ['items', i];
-    if (itemKind === undefined || !isMap(item)) return { value: item, at };
+    if (itemKind === '' || !isMap(item)) return { value: item, at };
     return { value: { apiVersion: value.apiVersion, kind: itemKind, ...item }, at };
   });
 }

@@ -165,6 +165,22 @@ describe('decodeManifests: documents, comments and lists', () => {
     );
   });
 
+  it('treats a List without items as empty and refuses items that are not a list', () => {
+    assert.deepEqual(decodeManifests('apiVersion: v1\nkind: List\nitems: []\n'), {
+      resources: [],
+      problems: [],
+    });
+    assert.deepEqual(decodeManifests('apiVersion: v1\nkind: PodList\nmetadata: {}\n'), {
+      resources: [],
+      problems: [],
+    });
+    const { problems } = decodeManifests('apiVersion: v1\nkind: List\nitems: {a: 1}\n');
+    assert.equal(problems[0]?.path, 'items');
+    assert.equal(problems[0]?.message, 'expected a list, got a map');
+    const unknown = decodeManifests('apiVersion: v1\nkind: WidgetList\nitems: []\n').problems;
+    assert.match(unknown[0]?.message ?? '', /unknown kind "WidgetList"/);
+  });
+
   it('reports a problem inside a List item with the item path and position', () => {
     const text = [
       'apiVersion: v1',

@@ -158,6 +158,10 @@ const CASES: Case[] = [
   ['a bad label value', 'Pod', (o) => (o.metadata.labels = { app: 'a b' }), 'metadata.labels.app', 'invalid label value "a b"'],
   ['annotations as a list', 'ConfigMap', (o) => (o.metadata.annotations = ['a']), 'metadata.annotations', 'expected a map, got a list'],
   ['an unknown top-level field', 'ServiceAccount', (o) => (o.spec = {}), 'spec', 'unknown field "spec"'],
+  ['a Namespace spec that is not a map', 'Namespace', (o) => (o.spec = 'x'), 'spec', 'expected a map, got "x"'],
+  ['an unknown Namespace field', 'Namespace', (o) => (o.data = {}), 'data', 'unknown field "data"'],
+  ['automountServiceAccountToken not a boolean', 'ServiceAccount', (o) => (o.automountServiceAccountToken = 'yes'), 'automountServiceAccountToken', 'expected true or false, got "yes"'],
+  ['a bad ServiceAccount name', 'ServiceAccount', (o) => (o.metadata.name = 'sleep_sa'), 'metadata.name', 'invalid name "sleep_sa"'],
   // ---- Service
   ['a port out of range', 'Service', (o) => (o.spec.ports[0].port = 70000), 'spec.ports[0].port', 'expected a port number 1-65535, got 70000'],
   ['a port as a string', 'Service', (o) => (o.spec.ports[0].port = '8000'), 'spec.ports[0].port', 'expected a number, got "8000"'],
@@ -189,9 +193,14 @@ const CASES: Case[] = [
   ['an address without ip', 'Endpoints', (o) => delete o.subsets[0].addresses[0].ip, 'subsets[0].addresses[0].ip', 'required, expected a string'],
   ['a targetRef to something else than a pod', 'Endpoints', (o) => (o.subsets[0].addresses[0].targetRef.kind = 'Node'), 'subsets[0].addresses[0].targetRef.kind', 'expected Pod, got "Node"'],
   ['an unknown subset field', 'Endpoints', (o) => (o.subsets[0].address = []), 'subsets[0].address', 'unknown field "address"'],
+  ['subsets as a map', 'Endpoints', (o) => (o.subsets = {}), 'subsets', 'expected a list, got a map'],
+  ['a bad endpoint port protocol', 'Endpoints', (o) => (o.subsets[0].ports[0].protocol = 'tcp'), 'subsets[0].ports[0].protocol', 'expected TCP, UDP or SCTP, got "tcp"'],
+  ['a bad Endpoints name', 'Endpoints', (o) => (o.metadata.name = '-httpbin'), 'metadata.name', 'invalid name "-httpbin"'],
   // ---- ConfigMap
   ['a data value that is not a string', 'ConfigMap', (o) => (o.data = { enabled: true }), 'data.enabled', 'expected a string, got true'],
   ['an unknown ConfigMap field', 'ConfigMap', (o) => (o.spec = {}), 'spec', 'unknown field "spec"'],
+  ['immutable not a boolean', 'ConfigMap', (o) => (o.immutable = 1), 'immutable', 'expected true or false, got 1'],
+  ['a ConfigMap without name', 'ConfigMap', (o) => delete o.metadata.name, 'metadata.name', 'required, expected a string'],
   // ---- Deployment
   ['an apps/v1 Deployment without selector', 'Deployment apps/v1', (o) => delete o.spec.selector, 'spec.selector', 'required, expected a map'],
   ['a selector that does not match the template', 'Deployment apps/v1', (o) => (o.spec.selector.matchLabels = { app: 'sleep' }), 'spec.template.metadata.labels', 'selector does not match template labels: the template needs app=sleep'],
@@ -234,6 +243,13 @@ const CASES: Case[] = [
   ['a MeshPolicy with targets', 'MeshPolicy', (o) => (o.spec.targets = [{ name: 'httpbin' }]), 'spec.targets', 'a MeshPolicy applies to the whole mesh and cannot have targets'],
   ['a bad MeshPolicy mode', 'MeshPolicy', (o) => (o.spec.peers[0].mtls.mode = 'permissive'), 'spec.peers[0].mtls.mode', 'expected STRICT or PERMISSIVE, got "permissive"'],
   ['allowTls not a boolean', 'MeshPolicy', (o) => (o.spec.peers[0].mtls.allowTls = 'yes'), 'spec.peers[0].mtls.allowTls', 'expected true or false, got "yes"'],
+  ['an unknown MeshPolicy spec field', 'MeshPolicy', (o) => (o.spec.selector = {}), 'spec.selector', 'unknown field "selector"'],
+  ['MeshPolicy peers as a map', 'MeshPolicy', (o) => (o.spec.peers = { mtls: {} }), 'spec.peers', 'expected a list, got a map'],
+  ['a MeshPolicy without spec', 'MeshPolicy', (o) => delete o.spec, 'spec', 'required, expected a map'],
+  ['a bad PeerAuthentication name', 'PeerAuthentication v1', (o) => (o.metadata.name = 'Default'), 'metadata.name', 'invalid name "Default"'],
+  ['a PeerAuthentication without spec', 'PeerAuthentication v1beta1', (o) => delete o.spec, 'spec', 'required, expected a map'],
+  ['a bad Deployment name', 'Deployment extensions/v1beta1', (o) => (o.metadata.name = 'httpbin.'), 'metadata.name', 'invalid name "httpbin."'],
+  ['a bad Policy name', 'Policy', (o) => (o.metadata.name = 'http bin'), 'metadata.name', 'invalid name "http bin"'],
   // ---- DestinationRule
   ['a DestinationRule without host', 'DestinationRule v1alpha3', (o) => delete o.spec.host, 'spec.host', 'required, expected a string'],
   ['an empty host', 'DestinationRule v1alpha3', (o) => (o.spec.host = ''), 'spec.host', 'required: the host the rule applies to'],
@@ -251,6 +267,9 @@ const CASES: Case[] = [
   ['duplicate subset names', 'DestinationRule v1alpha3', (o) => o.spec.subsets.push({ name: 'v1' }), 'spec.subsets[1].name', 'duplicate subset name "v1"'],
   ['an unknown tls field', 'DestinationRule v1alpha3', (o) => (o.spec.trafficPolicy.tls.sans = []), 'spec.trafficPolicy.tls.sans', 'unknown field "sans"'],
   ['subjectAltNames as a string', 'DestinationRule v1', (o) => (o.spec.trafficPolicy.tls.subjectAltNames = 'spiffe://x'), 'spec.trafficPolicy.tls.subjectAltNames', 'expected a list, got "spiffe://x"'],
+  ['a bad DestinationRule name', 'DestinationRule v1', (o) => (o.metadata.name = 'Ext'), 'metadata.name', 'invalid name "Ext"'],
+  ['exportTo as a string', 'DestinationRule v1beta1', (o) => (o.spec.exportTo = '*'), 'spec.exportTo', 'expected a list, got "*"'],
+  ['an unknown DestinationRule spec field', 'DestinationRule v1', (o) => (o.spec.hosts = ['a']), 'spec.hosts', 'unknown field "hosts"; did you mean "host"?'],
 ];
 
 describe('validation: malformed input for every kind', () => {
