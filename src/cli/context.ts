@@ -1,9 +1,12 @@
 // What every API-talking command needs: the state directory (`$AUTOMESH_HOME`, default
-// `~/.automesh`) and a client for the API server found there.
+// `~/.automesh`) and a client for the API server recorded there. The client is wrapped so that
+// commands see kubectl's wording for missing and existing objects whatever the server says.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { KindInfo, Resource } from '../api/index.js';
+import { kindInfo, type KindInfo, type Resource } from '../api/index.js';
+import { ApiClient, ApiClientError, loadClientConfig, type ClientConfig } from '../controlplane/index.js';
 import type { AnyObject } from './output/columns.js';
+import { qualifiedPlural } from './output/resource-type.js';
 
 /** The state directory: `$AUTOMESH_HOME`, or `~/.automesh`. */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -12,33 +15,114 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** What `apply` did to one object, in kubectl's words. */
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted';
 
 export interface ApplyOutcome {
   object: AnyObject;
   action: ApplyAction;
 }
 
+/** What `apply --wait` learnt from the control plane. */
+export interface SyncResult {
+  converged: boolean;
+  proxies: number;
+  notSynced: { namespace: string; pod: string; nackError?: string }[];
+}
+
 /** The API operations the CLI commands use. */
 export interface MeshApi {
   get(kind: KindInfo, name: string, namespace?: string): Promise<AnyObject>;
   list(kind: KindInfo, options: { namespace?: string; labelSelector?: string }): Promise<AnyObject[]>;
-  create(resource: Resource | AnyObject): Promise<AnyObject>;
-  update(resource: Resource | AnyObject): Promise<AnyObject>;
+  create(resource: Resource): Promise<AnyObject>;
   delete(kind: KindInfo, name: string, namespace?: string): Promise<void>;
   /** Applies all objects atomically; one outcome per object, in order. */
-  apply(
-    resources: readonly (Resource | AnyObject)[],
-    options?: { dryRun?: boolean },
-  ): Promise<ApplyOutcome[]>;
-  /** Waits until every proxy acked the current config, when the server offers it. */
-  waitForSync?(timeoutMs: number): Promise<unknown>;
+  apply(resources: readonly Resource[], options?: { dryRun?: boolean }): Promise<ApplyOutcome[]>;
+  /** Waits until every connected proxy acked the current config; undefined when the server cannot tell. */
+  waitForSync?(timeoutMs: number): Promise<SyncResult | undefined>;
 }
 
-/** Connects to the API server of the state directory. */
+/** An error as kubectl words it, keeping the server's reason: `pods "x" not found`. */
+function reworded(error: unknown, kind: KindInfo, name: string): unknown {
+  if (!(error instanceof ApiClientError) || error.status === undefined) return error;
+  const subject = `${qualifiedPlural(kind)} "${name}"`;
+  let message: string | undefined;
+  // A 404 naming the namespace (`namespaces "x" not found`) is already right.
+  if (error.reason === 'NotFound' && !error.message.startsWith('namespaces "'))
+    message = `${subject} not found`;
+  if (error.reason === 'AlreadyExists') message = `${subject} already exists`;
+  if (message === undefined) return error;
+  return new ApiClientError(error.code, message, {
+    httpStatus: error.httpStatus,
+    status: { ...error.status, message },
+    cause: error,
+  });
+}
+
+/** Adapts ApiClient to MeshApi. */
+export class ClientMeshApi implements MeshApi {
+  constructor(
+    private readonly client: ApiClient,
+    private readonly config: ClientConfig,
+  ) {}
+
+  async get(kind: KindInfo, name: string, namespace?: string): Promise<AnyObject> {
+    try {
+      return (await this.client.get(kind, name, scope(namespace))) as unknown as AnyObject;
+    } catch (error) {
+      throw reworded(error, kind, name);
+    }
+  }
+
+  async list(kind: KindInfo, options: { namespace?: string; labelSelector?: string }): Promise<AnyObject[]> {
+    const listed = await this.client.list(kind, options);
+    return listed.items as unknown as AnyObject[];
+  }
+
+  async create(resource: Resource): Promise<AnyObject> {
+    try {
+      return (await this.client.create(resource)) as unknown as AnyObject;
+    } catch (error) {
+      const info = kindInfo(resource.kind);
+      throw info === undefined ? error : reworded(error, info, resource.metadata.name);
+    }
+  }
+
+  async delete(kind: KindInfo, name: string, namespace?: string): Promise<void> {
+    try {
+      await this.client.delete(kind, name, scope(namespace));
+    } catch (error) {
+      throw reworded(error, kind, name);
+    }
+  }
+
+  async apply(resources: readonly Resource[], options: { dryRun?: boolean } = {}): Promise<ApplyOutcome[]> {
+    const response = await this.client.apply(resources, { dryRun: options.dryRun === true });
+    return response.items.map((item) => ({
+      object: item.object as unknown as AnyObject,
+      action: item.outcome,
+    }));
+  }
+
+  /** `GET /debug/sync` on the API server, mounted there by the control plane's composition. */
+  async waitForSync(timeoutMs: number): Promise<SyncResult | undefined> {
+    const url = `${this.config.server.replace(/\/+$/, '')}/debug/sync?timeoutMs=${timeoutMs}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${this.config.token}` } });
+    if (response.status === 404) return undefined;
+    const body = (await response.json()) as SyncResult & { message?: string };
+    if (!response.ok)
+      throw new Error(`the control plane could not report proxy sync: ${body.message ?? response.status}`);
+    return body;
+  }
+}
+
+function scope(namespace: string | undefined): { namespace?: string } {
+  return namespace === undefined ? {} : { namespace };
+}
+
+/** Connects to the API server of the state directory (`automesh up` records it there). */
 export async function loadClient(dir: string = stateDir()): Promise<MeshApi> {
-  void dir;
-  return Promise.reject(new Error('the API client is not available yet'));
+  const config = await loadClientConfig(dir);
+  return new ClientMeshApi(new ApiClient(config), config);
 }
 
 /** The clock for AGE and timeouts; one place so tests could replace it. */

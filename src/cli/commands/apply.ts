@@ -180,9 +180,17 @@ export async function run(args: string[]): Promise<number> {
 }
 
 async function waitForProxies(client: MeshApi, timeout: string | undefined): Promise<void> {
-  if (client.waitForSync === undefined) {
-    process.stderr.write('warning: this API server cannot report proxy sync; --wait did not wait\n');
+  const timeoutMs = timeout === undefined ? DEFAULT_WAIT_MS : parseDuration(timeout);
+  const result = client.waitForSync === undefined ? undefined : await client.waitForSync(timeoutMs);
+  if (result === undefined) {
+    process.stderr.write('warning: this control plane cannot report proxy sync; --wait did not wait\n');
     return;
   }
-  await client.waitForSync(timeout === undefined ? DEFAULT_WAIT_MS : parseDuration(timeout));
+  if (result.converged) return;
+  const pods = result.notSynced.map(
+    (p) => `${p.namespace}/${p.pod}${p.nackError ? ` (rejected: ${p.nackError})` : ''}`,
+  );
+  throw new Error(
+    `timed out waiting for ${pods.length} of ${result.proxies} proxies to acknowledge the configuration: ${pods.join(', ')}`,
+  );
 }
