@@ -41,6 +41,10 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   },
   config: { summary: 'Show the API server address and credential the CLI uses (config view)', load: () => import('./commands/config.js') },
   'proxy-config': { summary: "Show a sidecar's certificate: proxy-config secret POD -n NS [-o pem]", load: () => import('./commands/proxy-config.js') },
+  x: {
+    summary: 'Experimental: x explain -f FILE --from W.NS --to HOST:PORT (TLS per endpoint, offline)',
+    load: () => import('./commands/explain.js'),
+  },
 };
 
 function usage(): string {

@@ -21,3 +21,5 @@ export {
 export { meshDefaults } from './mesh-defaults.js';
 export { parseMeshValues, PROFILES } from './mesh-values.js';
 export { serviceFqdn, spiffeIdFor, istioSni, targetPortOn, portProtocol } from './names.js';
+export type { EndpointExplanation, RouteExplanation } from './explain-route.js';
+export { explainRoute, expectedOutcome, serviceForHost, workloadsNamed } from './explain-route.js';

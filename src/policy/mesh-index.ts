@@ -46,9 +46,9 @@ export class MeshIndex {
   constructor(state: MeshState) {
     this.settings = state.settings;
     const root = state.settings.rootNamespace;
-    this.services = [...state.services].sort((a, b) => compareKeys(keyOfService(a), keyOfService(b)));
+    this.services = sortByKey(state.services, keyOfService);
     for (const service of this.services) push(this.servicesByNs, serviceNamespace(service), service);
-    const workloads = [...state.workloads].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    const workloads = sortByKey(state.workloads, keyOf);
     for (const workload of workloads) {
       push(this.workloadsByNs, workload.namespace, workload);
       this.workloadByKey.set(keyOf(workload), workload);
@@ -124,8 +124,11 @@ function nsOf(resource: { metadata: { namespace?: string } }): string {
   return resource.metadata.namespace ?? 'default';
 }
 
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A sorted copy, computing each key once. */
+export function sortByKey<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, key: key(item) }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

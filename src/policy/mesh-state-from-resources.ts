@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Deployment, MeshSettings, Pod, Resource } from '../api/index.js';
 import { DEFAULT_MESH_SETTINGS } from '../api/index.js';
+import { sortByKey } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { hasSidecar, workloadFromPod } from './workload-from-pod.js';
 
@@ -102,11 +103,7 @@ function podWorkload(pod: Pod, needAddress: WorkloadInstance[]): WorkloadInstanc
 
 /** Deterministic addresses in 10.244.0.0/16, in namespace/name order, skipping ones in use. */
 function assignAddresses(workloads: WorkloadInstance[], used: Set<string>): void {
-  const sorted = [...workloads].sort((a, b) => {
-    const ka = `${a.namespace}/${a.name}`;
-    const kb = `${b.namespace}/${b.name}`;
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
-  });
+  const sorted = sortByKey(workloads, (w) => `${w.namespace}/${w.name}`);
   let next = 0;
   for (const workload of sorted) {
     let address: string;

@@ -15,7 +15,8 @@ import type {
   ServicePort,
 } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
-import { MeshIndex, keyOf } from './mesh-index.js';
+import { destinationRuleFor } from './destination-rule-for.js';
+import { MeshIndex, keyOf, keyOfService } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { serverModeIn } from './server-mode.js';
@@ -28,9 +29,15 @@ interface Outbound {
   hash: string;
 }
 
+interface OutboundEntry {
+  service: OutboundService;
+  hash: string;
+}
+
 export class SnapshotBuilder {
   readonly index: MeshIndex;
   private readonly outboundMemo = new Map<string, Outbound>();
+  private readonly entryMemo = new Map<string, OutboundEntry>();
 
   constructor(state: MeshState) {
     this.index = new MeshIndex(state);
@@ -106,12 +113,32 @@ export class SnapshotBuilder {
     const key = `${client.namespace}|${client.hasSidecar}`;
     let outbound = this.outboundMemo.get(key);
     if (outbound === undefined) {
-      const services = this.index.services.map((s) => this.outboundService(client, s));
-      const hash = createHash('sha256').update(JSON.stringify(services)).digest('hex');
-      outbound = { services, hash };
+      const entries = this.index.services.map((s) => this.outboundEntry(client, s));
+      const hash = createHash('sha256');
+      for (const entry of entries) hash.update(entry.hash);
+      outbound = { services: entries.map((e) => e.service), hash: hash.digest('hex') };
       this.outboundMemo.set(key, outbound);
     }
     return outbound;
+  }
+
+  /**
+   * One service as a client sees it. It depends on the client only through the DestinationRule
+   * it picks, whether it shares the service's namespace (short-name alias) and whether it has a
+   * sidecar, so entries are shared by every namespace where those agree, and hashed once.
+   */
+  private outboundEntry(client: WorkloadInstance, service: Service): OutboundEntry {
+    const rule = destinationRuleFor(this.index, client.namespace, service);
+    const sameNamespace = serviceNamespace(service) === client.namespace;
+    const ruleKey = rule === undefined ? '-' : `${rule.metadata.namespace ?? ''}/${rule.metadata.name}`;
+    const key = `${keyOfService(service)}|${ruleKey}|${sameNamespace}|${client.hasSidecar}`;
+    let entry = this.entryMemo.get(key);
+    if (entry === undefined) {
+      const built = this.outboundService(client, service);
+      entry = { service: built, hash: createHash('sha256').update(JSON.stringify(built)).digest('hex') };
+      this.entryMemo.set(key, entry);
+    }
+    return entry;
   }
 
   private outboundService(client: WorkloadInstance, service: Service): OutboundService {
