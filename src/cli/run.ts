@@ -10,6 +10,15 @@ type Loader = () => Promise<CommandModule>;
 
 /** Command name → loader, with its one-line help. Add a command with one line here. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  demo: {
+    summary: 'Run the automatic mutual TLS walkthrough on a throw-away mesh and check every outcome',
+    load: () => import('./commands/demo.js'),
+  },
+  up: {
+    summary: 'Start the control plane and the local runtime (-d: in the background)',
+    load: () => import('./commands/up.js'),
+  },
+  down: { summary: 'Stop the mesh started by automesh up -d', load: () => import('./commands/down.js') },
   install: {
     summary: 'Install or reconfigure the mesh: install --set KEY=VALUE',
     load: () => import('./commands/install.js'),
@@ -35,12 +44,28 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     summary: 'Wait for a condition on objects (kubectl wait)',
     load: () => import('./commands/wait.js'),
   },
+  exec: {
+    summary: "Run a command in a pod's container, through its sidecar (kubectl exec)",
+    load: () => import('./commands/exec.js'),
+  },
+  logs: { summary: "Print a container's logs (kubectl logs)", load: () => import('./commands/logs.js') },
   'kube-inject': {
     summary: 'Print a manifest with the sidecar injected (istioctl kube-inject)',
     load: () => import('./commands/kube-inject.js'),
   },
-  config: { summary: 'Show the API server address and credential the CLI uses (config view)', load: () => import('./commands/config.js') },
-  'proxy-config': { summary: "Show a sidecar's certificate: proxy-config secret POD -n NS [-o pem]", load: () => import('./commands/proxy-config.js') },
+  'proxy-config': {
+    summary: "Show a sidecar's certificate: proxy-config secret POD -n NS [-o pem]",
+    load: () => import('./commands/proxy-config.js'),
+  },
+  proxy: { summary: 'Run a sidecar proxy (--bootstrap FILE: standalone)', load: () => import('./commands/proxy.js') },
+  'proxy-status': {
+    summary: 'Show whether each sidecar has the latest config (istioctl proxy-status)',
+    load: () => import('./commands/proxy-status.js'),
+  },
+  config: {
+    summary: 'Show the API server address and credential the CLI uses (config view)',
+    load: () => import('./commands/config.js'),
+  },
   x: {
     summary: 'Experimental: x explain -f FILE --from W.NS --to HOST:PORT (TLS per endpoint, offline)',
     load: () => import('./commands/explain.js'),

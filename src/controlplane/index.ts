@@ -2,3 +2,13 @@
 export * from './ca/index.js';
 export * from './apiserver/index.js';
 export * from './client/index.js';
+export * from './registry/index.js';
+export * from './discovery/index.js';
+export {
+  startControlPlane,
+  CONTROL_PLANE_FILE,
+  POD_TOKEN_TTL_SECONDS,
+  type ControlPlane,
+  type ControlPlaneEndpoints,
+  type ControlPlaneOptions,
+} from './control-plane.js';

@@ -1,7 +1,6 @@
 // `automesh demo`: the seed walkthrough, run and checked end to end on a throw-away local mesh.
-import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
 import { runDemo } from '../demo/run-demo.js';
+import { cliArgv, PACKAGE_ROOT } from '../self.js';
 
 const HELP = `Run the "Automatic mutual TLS" walkthrough against a throw-away local mesh.
 
@@ -25,14 +24,9 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`error: unknown flag: ${unknown[0]}\n`);
     return 1;
   }
-  const mainPath = fileURLToPath(new URL('../main.js', import.meta.url));
-  // Compiled: <repo>/dist/src/cli/main.js; from source (tsx): <repo>/src/cli/main.ts.
-  const compiled = mainPath.includes('/dist/');
-  const repoRoot = resolve(mainPath, compiled ? '../../../..' : '../../..');
-  const cliArgv = compiled ? [mainPath] : ['--import', 'tsx', resolve(repoRoot, 'src/cli/main.ts')];
   return runDemo({
-    repoRoot,
-    cliArgv,
+    repoRoot: PACKAGE_ROOT,
+    cliArgv: cliArgv(),
     keepState: args.includes('--keep-state'),
     write: (text) => process.stdout.write(text),
   });

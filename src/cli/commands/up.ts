@@ -1,0 +1,97 @@
+// `automesh up [-d]`: the control plane and the local runtime, in the foreground (Ctrl-C stops
+// everything and leaves no process behind) or in the background with a log file (`-d`).
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { createLogger } from '../../log/index.js';
+import { stateDir } from '../context.js';
+import { flagBool, formatFlagHelp, parseFlags, COMMON_FLAGS } from '../flags.js';
+import { reportError } from '../output/report-error.js';
+import { cliArgv } from '../self.js';
+import { isAlive, logFile, pidFile, runningPid } from '../up/daemon-files.js';
+import { startLocalMesh } from '../up/start-mesh.js';
+
+const FLAGS = [
+  {
+    name: 'detach',
+    short: 'd',
+    type: 'bool',
+    usage: 'run in the background; logs go to $AUTOMESH_HOME/automesh.log',
+  },
+  COMMON_FLAGS.help,
+] as const;
+const USAGE = 'automesh up [-d]';
+const READY_LINE = 'automesh is up';
+const DETACH_START_TIMEOUT_MS = 60_000;
+
+async function foreground(dir: string): Promise<number> {
+  const logger = createLogger({ component: 'automesh' });
+  const mesh = await startLocalMesh({ stateDir: dir, cliArgv: cliArgv(), logger });
+  writeFileSync(pidFile(dir), `${process.pid}\n`);
+  process.stdout.write(
+    `${READY_LINE}: API server ${mesh.controlPlane.apiServer}, state in ${dir}. Press Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stdout.write('stopping pods and the control plane...\n');
+  await mesh.stop();
+  rmSync(pidFile(dir), { force: true });
+  process.stdout.write('automesh stopped\n');
+  return 0;
+}
+
+/** Starts `automesh up` in the background and waits until it says it is up (or dies). */
+async function detach(dir: string): Promise<number> {
+  const log = openSync(logFile(dir), 'a', 0o600);
+  const child = spawn(process.execPath, [...cliArgv(), 'up'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
+  closeSync(log);
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the background process');
+  const started = Date.now();
+  while (Date.now() - started < DETACH_START_TIMEOUT_MS) {
+    await new Promise((r) => setTimeout(r, 100));
+    const text = readFileSync(logFile(dir), 'utf8');
+    if (text.includes(READY_LINE) && runningPid(dir) === pid) {
+      process.stdout.write(`automesh is up in the background (pid ${pid}); logs: ${logFile(dir)}\n`);
+      return 0;
+    }
+    if (!isAlive(pid)) {
+      process.stderr.write(
+        `error: automesh up exited during start; last log lines:\n${text.split('\n').slice(-15).join('\n')}\n`,
+      );
+      return 1;
+    }
+  }
+  process.kill(pid, 'SIGTERM');
+  process.stderr.write(
+    `error: automesh did not come up within ${DETACH_START_TIMEOUT_MS / 1000}s; see ${logFile(dir)}\n`,
+  );
+  return 1;
+}
+
+export async function run(args: string[]): Promise<number> {
+  try {
+    const flags = parseFlags(args, FLAGS);
+    if (flagBool(flags, 'help')) {
+      process.stdout.write(formatFlagHelp(USAGE, 'Start the control plane and the local runtime.', FLAGS));
+      return 0;
+    }
+    if (flags.positionals.length > 0)
+      throw new Error(`unexpected argument "${flags.positionals[0]}": ${USAGE}`);
+    const dir = stateDir();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const running = runningPid(dir);
+    if (running !== undefined) {
+      throw new Error(`automesh is already running on ${dir} (pid ${running}); stop it with 'automesh down'`);
+    }
+    return await (flagBool(flags, 'detach') ? detach(dir) : foreground(dir));
+  } catch (error) {
+    return reportError(error);
+  }
+}

@@ -1,0 +1,87 @@
+// Starts the whole local mesh in this process: the control plane, then the runtime that runs
+// pods (app processes plus one sidecar process per injected pod) against the control plane's store.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod } from '../../api/index.js';
+import { startControlPlane, CONTROL_PLANE_FILE, type ControlPlane } from '../../controlplane/index.js';
+import {
+  startRuntime,
+  type LocalRuntime,
+  type SidecarContext,
+  type ProcessHandle,
+} from '../../runtime/index.js';
+import type { Logger } from '../../log/index.js';
+
+export interface LocalMesh {
+  controlPlane: ControlPlane;
+  runtime: LocalRuntime;
+  stop(): Promise<void>;
+}
+
+export interface StartMeshOptions {
+  stateDir: string;
+  /** argv (after the node binary) that starts this CLI: the sidecar runs as `automesh proxy ...`. */
+  cliArgv: string[];
+  logger: Logger;
+  svidTtlSeconds?: number;
+}
+
+function sidecarStarter(options: StartMeshOptions) {
+  return (pod: Pod, context: SidecarContext): ProcessHandle => {
+    const args = [
+      ...options.cliArgv,
+      'proxy',
+      '--pod',
+      pod.metadata.name,
+      '--namespace',
+      pod.metadata.namespace ?? 'default',
+      '--pod-ip',
+      context.podIP,
+      '--app-host',
+      context.appHost,
+      '--control-plane',
+      join(options.stateDir, CONTROL_PLANE_FILE),
+      '--token',
+      context.tokenPath,
+    ];
+    const log = openSync(context.logPath, 'a', 0o600);
+    try {
+      return spawn(process.execPath, args, {
+        stdio: ['ignore', log, log],
+        env: { ...process.env, AUTOMESH_PRIVILEGED_PORTS_REMAPPED: context.isRoot ? '0' : '1' },
+      });
+    } finally {
+      closeSync(log);
+    }
+  };
+}
+
+export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMesh> {
+  const controlPlane = await startControlPlane({
+    stateDir: options.stateDir,
+    logger: options.logger.child('controlplane'),
+    ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
+  });
+  let runtime: LocalRuntime;
+  try {
+    runtime = await startRuntime({
+      backend: controlPlane.store,
+      stateDir: options.stateDir,
+      startSidecar: sidecarStarter(options),
+      mintPodToken: (binding) => controlPlane.mintPodToken(binding),
+      logger: options.logger.child('runtime'),
+    });
+  } catch (err) {
+    await controlPlane.close();
+    throw err;
+  }
+  return {
+    controlPlane,
+    runtime,
+    stop: async () => {
+      await runtime.stop();
+      await controlPlane.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+// The control plane's composition root: wires the store, registry, CA, discovery and API server
+// together. No logic of its own beyond the order things start and stop in.
+
+import { writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PodBinding } from '../identity/index.js';
+import { PodTokenIssuer, issueServingCertificate, controlPlaneSpiffeId } from '../identity/index.js';
+import type { ConfigStore } from '../store/index.js';
+import { SqliteConfigStore } from '../store/index.js';
+import type { Logger } from '../log/index.js';
+import { createLogger } from '../log/index.js';
+import { loadCaSigner, loadPodTokenKey, startCaServer } from './ca/index.js';
+import { MeshRegistry } from './registry/index.js';
+import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
+import { startApiServer, ensureAdminCredential } from './apiserver/index.js';
+
+/** Pod tokens are needed only for the first certificate; renewals use the SVID. */
+export const POD_TOKEN_TTL_SECONDS = 3600;
+
+export const CONTROL_PLANE_FILE = 'controlplane.json';
+
+export interface ControlPlaneOptions {
+  stateDir: string;
+  trustDomain?: string;
+  /** Where every server listens; loopback by default. */
+  host?: string;
+  /** API server port; 0 picks a free one (written to the admin credential). */
+  apiPort?: number;
+  /** An Istio `cacerts` directory to sign with instead of the self-signed root. */
+  pluggedInCaDir?: string;
+  /** SVID lifetime handed out by the CA. */
+  svidTtlSeconds?: number;
+  logger?: Logger;
+}
+
+/** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */
+export interface ControlPlaneEndpoints {
+  apiServer: string;
+  caAddress: string;
+  discoveryAddress: string;
+  rootCertPem: string;
+  trustDomain: string;
+}
+
+export interface ControlPlane extends ControlPlaneEndpoints {
+  store: ConfigStore;
+  /** A credential bound to one pod, for its sidecar's first certificate request. */
+  mintPodToken(binding: PodBinding): string;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const logger = options.logger ?? createLogger({ component: 'controlplane' });
+  const trustDomain = options.trustDomain ?? 'cluster.local';
+  const host = options.host ?? '127.0.0.1';
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne();
+  };
+  try {
+    const store = SqliteConfigStore.inStateDir(options.stateDir);
+    closers.push(() => store.close());
+    const registry = new MeshRegistry({ store, settings: { trustDomain }, logger: logger.child('registry') });
+    await registry.start();
+    closers.push(() => registry.stop());
+
+    const signer = await loadCaSigner({
+      stateDir: options.stateDir,
+      trustDomain,
+      ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
+    });
+    const tokens = new PodTokenIssuer(await loadPodTokenKey(options.stateDir));
+    const isPodCurrent = async (namespace: string, pod: string, podUid: string) =>
+      (await store.get('Pod', namespace, pod))?.metadata.uid === podUid;
+    const ca = await startCaServer({
+      stateDir: options.stateDir,
+      trustDomain,
+      tokenVerifier: tokens,
+      isPodCurrent,
+      signer,
+      host,
+      logger: logger.child('ca'),
+      ...(options.svidTtlSeconds === undefined ? {} : { defaultTtlSeconds: options.svidTtlSeconds }),
+    });
+    closers.push(() => ca.close());
+
+    const serving = await issueServingCertificate(signer, {
+      spiffeId: controlPlaneSpiffeId(trustDomain),
+      dnsNames: ['localhost'],
+      ipAddresses: [host],
+    });
+    const discovery = await startDiscoveryServer({
+      source: registry,
+      tls: serving,
+      trustDomain,
+      host,
+      logger: logger.child('discovery'),
+    });
+    closers.push(() => discovery.close());
+
+    const credential = await ensureAdminCredential(options.stateDir);
+    const api = await startApiServer({
+      store,
+      adminToken: credential.token,
+      host,
+      port: options.apiPort ?? 0,
+      builtinNamespaces: ['default', 'istio-system'],
+      extraHandlers: [proxyStatusHandler(discovery)],
+      onInternalError: (err) => logger.error('API server error', { err }),
+    });
+    closers.push(() => api.close());
+    await ensureAdminCredential(options.stateDir, { server: api.url });
+
+    const endpoints: ControlPlaneEndpoints = {
+      apiServer: api.url,
+      caAddress: ca.address,
+      discoveryAddress: discovery.address,
+      rootCertPem: ca.rootCertPem,
+      trustDomain,
+    };
+    const file = join(options.stateDir, CONTROL_PLANE_FILE);
+    await writeFile(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o644 });
+    await rename(`${file}.tmp`, file);
+    logger.info('control plane ready', { apiServer: api.url, ca: ca.address, discovery: discovery.address });
+    return {
+      ...endpoints,
+      store,
+      mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
