@@ -122,6 +122,38 @@ describe('get printers', () => {
     assert.match(printResources(POD, [p], table()).stdout, /web-1 {3}1\/2 {5}CrashLoopBackOff {3}3 {10}10s/);
   });
 
+  it('takes STATUS from the first container with a reason, else the phase', () => {
+    const withStates = (states: unknown[], phase = 'Running'): AnyObject => {
+      const p = pod(
+        'web-1',
+        'full',
+        10,
+        states.map(() => false),
+      );
+      const status = p.status as { phase: string; containerStatuses: { state: unknown }[] };
+      status.phase = phase;
+      states.forEach((state, i) => (status.containerStatuses[i]!.state = state));
+      return p;
+    };
+    const status = (o: AnyObject): string =>
+      printResources(POD, [o], table()).stdout.split('\n')[1]!.split(/ {3,}/)[2]!;
+    assert.equal(
+      status(withStates([{ waiting: { reason: 'ContainerCreating' } }], 'Pending')),
+      'ContainerCreating',
+    );
+    assert.equal(status(withStates([{ running: {} }, { terminated: { exitCode: 2 } }])), 'ExitCode:2');
+    assert.equal(
+      status(
+        withStates([
+          { waiting: { reason: 'CrashLoopBackOff' } },
+          { waiting: { reason: 'ImagePullBackOff' } },
+        ]),
+      ),
+      'CrashLoopBackOff',
+    );
+    assert.equal(status(withStates([{ running: {} }])), 'Running');
+  });
+
   it('adds IP and NODE with -o wide', () => {
     const out = printResources(POD, [pod('web-1', 'full', 10, [true], '127.0.1.9')], {
       ...table(),

@@ -28,15 +28,39 @@ const NONE = '<none>';
 
 const asPod = (o: AnyObject): Pod => o as unknown as Pod;
 
-/** STATUS as kubectl derives it: Terminating, a container's waiting/terminated reason, else the phase. */
+type ContainerState = {
+  waiting?: { reason?: string };
+  running?: unknown;
+  terminated?: { reason?: string; exitCode?: number; signal?: number };
+};
+
+/** One container's contribution to STATUS, as kubectl words it; undefined when it has none. */
+function containerReason(state: ContainerState): string | undefined {
+  if (state.waiting?.reason) return state.waiting.reason;
+  const terminated = state.terminated;
+  if (terminated === undefined) return undefined;
+  if (terminated.reason) return terminated.reason;
+  return terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode ?? 0}`;
+}
+
+/**
+ * STATUS as kubectl derives it: Terminating while being deleted; else the reason of the first
+ * container that has one (waiting or terminated); else the phase. `Completed` with a container
+ * still running reads `Running` (or `NotReady`).
+ */
 export function podStatus(pod: Pod): string {
   const meta = pod.metadata as { deletionTimestamp?: string };
   if (meta.deletionTimestamp !== undefined) return 'Terminating';
-  let reason: string = pod.status?.phase ?? 'Pending';
-  for (const cs of pod.status?.containerStatuses ?? []) {
-    const state = cs.state as { waiting?: { reason?: string }; terminated?: { reason?: string } };
-    const why = state.waiting?.reason ?? state.terminated?.reason;
-    if (why !== undefined && why !== '') reason = why;
+  const statuses = pod.status?.containerStatuses ?? [];
+  const firstReason = statuses
+    .map((cs) => containerReason(cs.state as ContainerState))
+    .find((r) => r !== undefined);
+  const reason =
+    firstReason ?? (pod.status as { reason?: string } | undefined)?.reason ?? pod.status?.phase ?? 'Pending';
+  const running = statuses.some((cs) => cs.ready && (cs.state as ContainerState).running !== undefined);
+  if (reason === 'Completed' && running) {
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    return ready ? 'Running' : 'NotReady';
   }
   return reason;
 }
