@@ -172,7 +172,12 @@ function toIssues(issue: z.core.$ZodIssue, root: unknown, schema: z.ZodType): Is
     case 'invalid_type': {
       if (value === undefined)
         return [{ path, message: `required, expected ${TYPE_NAMES[issue.expected] ?? issue.expected}` }];
-      return [{ path, message: `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, ${got}` }];
+      // YAML reads `version: 1` or `enabled: true` as a number or boolean; quoting keeps a string.
+      const hint =
+        issue.expected === 'string' && (typeof value === 'number' || typeof value === 'boolean')
+          ? ' (quote it to keep it a string)'
+          : '';
+      return [{ path, message: `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, ${got}${hint}` }];
     }
     case 'invalid_value':
       if (value === undefined) return [{ path, message: `required, expected ${orList(issue.values)}` }];

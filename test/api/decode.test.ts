@@ -203,6 +203,14 @@ describe('decodeManifests: documents, comments and lists', () => {
     assert.equal(problems[0]?.line, 10);
   });
 
+  it('reads JSON text too (JSON is YAML)', () => {
+    const { resources, problems } = decodeManifests(
+      '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "full"}}',
+    );
+    assert.deepEqual(problems, []);
+    assert.equal(resources[0]?.metadata.name, 'full');
+  });
+
   it('reports the index, kind and name of the one bad document among good ones', () => {
     const text = [
       fixture('istio-httpbin.yaml'),

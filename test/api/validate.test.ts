@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeObject } from '../../src/api/decode.js';
 import { formatProblem } from '../../src/api/problem.js';
+import { KINDS } from '../../src/api/kinds.js';
+import { validateResource } from '../../src/api/validate.js';
 
 type Obj = Record<string, any>;
 
@@ -153,7 +155,7 @@ const CASES: Case[] = [
   ['a service name starting with a digit', 'Service', (o) => (o.metadata.name = '1httpbin'), 'metadata.name', 'starting with a letter'],
   ['a bad metadata.namespace', 'Pod', (o) => (o.metadata.namespace = 'Full'), 'metadata.namespace', 'invalid name "Full"'],
   ['an unknown metadata field', 'Service', (o) => (o.metadata.colour = 'red'), 'metadata.colour', 'unknown field "colour"'],
-  ['a number label value', 'Namespace', (o) => (o.metadata.labels = { version: 1 }), 'metadata.labels.version', 'expected a string, got 1'],
+  ['a number label value', 'Namespace', (o) => (o.metadata.labels = { version: 1 }), 'metadata.labels.version', 'expected a string, got 1 (quote it to keep it a string)'],
   ['a bad label key', 'Namespace', (o) => (o.metadata.labels = { 'bad key': 'x' }), 'metadata.labels["bad key"]', 'invalid label key "bad key"'],
   ['a bad label value', 'Pod', (o) => (o.metadata.labels = { app: 'a b' }), 'metadata.labels.app', 'invalid label value "a b"'],
   ['annotations as a list', 'ConfigMap', (o) => (o.metadata.annotations = ['a']), 'metadata.annotations', 'expected a map, got a list'],
@@ -271,6 +273,21 @@ const CASES: Case[] = [
   ['exportTo as a string', 'DestinationRule v1beta1', (o) => (o.spec.exportTo = '*'), 'spec.exportTo', 'expected a list, got "*"'],
   ['an unknown DestinationRule spec field', 'DestinationRule v1', (o) => (o.spec.hosts = ['a']), 'spec.hosts', 'unknown field "hosts"; did you mean "host"?'],
 ];
+
+describe('validation: the registry and the schemas agree', () => {
+  for (const info of KINDS) {
+    for (const apiVersion of info.apiVersions) {
+      it(`has a schema for ${apiVersion} ${info.kind}`, () => {
+        const { issues } = validateResource({ apiVersion, kind: info.kind });
+        assert.equal(
+          issues.some((i) => i.path[0] === 'apiVersion' || i.path[0] === 'kind'),
+          false,
+        );
+        assert.ok(issues.some((i) => i.path[0] === 'metadata'));
+      });
+    }
+  }
+});
 
 describe('validation: malformed input for every kind', () => {
   for (const [what, base, change, path, fragment] of CASES) {
