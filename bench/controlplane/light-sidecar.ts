@@ -1,6 +1,7 @@
 // A simulated sidecar: one real gRPC stream over TLS with its SVID, Hello, and an ack for every
 // snapshot. Without `parse` it decodes only the version (the control plane is what is measured);
-// with `parse` it decodes and parses the snapshot JSON, as the real client does before applying.
+// with `parse` it inflates and parses the snapshot JSON, as the real client does before applying.
+import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
 import { discoveryService } from '../../src/proxy/discovery/discovery-proto.js';
 import type { ProxyMessage, SnapshotMessage } from '../../src/proxy/discovery/discovery-proto.js';
@@ -64,13 +65,13 @@ export function startLightSidecar(options: LightSidecarOptions): LightSidecar {
   let closed = false;
   call.on('data', (message: SnapshotMessage) => {
     received++;
-    if (options.parse) JSON.parse(message.snapshot_json);
+    if (options.parse) JSON.parse(gunzipSync(message.snapshot_json_gzip!).toString('utf8'));
     call.write({ ack: { version: message.version } });
   });
   call.on('error', (err: grpc.ServiceError) => {
     if (!closed) process.stderr.write(`sidecar ${options.namespace}/${options.pod}: ${err.message}\n`);
   });
-  call.write({ hello: { pod: options.pod, namespace: options.namespace, version: '' } });
+  call.write({ hello: { pod: options.pod, namespace: options.namespace, version: '', accepts_gzip: true } });
   return {
     received: () => received,
     close: () => {

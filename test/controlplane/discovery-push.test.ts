@@ -2,6 +2,7 @@
 // driving fake proxies whose writes complete when the test says so.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import type { ProxySnapshot } from '../../src/api/index.js';
 import type { MeshState } from '../../src/policy/index.js';
 import type { MeshStateSource } from '../../src/controlplane/registry/index.js';
@@ -85,6 +86,23 @@ describe('snapshot encoding', () => {
     const decoded = method.responseDeserialize(encodeSnapshotMessage(snapshot)) as SnapshotMessage;
     assert.equal(decoded.version, 'v1');
     assert.equal(decoded.snapshot_json, JSON.stringify(snapshot));
+  });
+
+  it('sends the same JSON as concatenated gzip members to a proxy that accepts gzip', () => {
+    const snapshot = snapshotOf('ns', 'p', 'v1');
+    snapshot.outbound.push({
+      hostname: 'web.ns.svc.cluster.local',
+      name: 'web',
+      namespace: 'ns',
+      aliases: ['web'],
+      ports: [],
+    });
+    const method = discoveryService().service['StreamSnapshots']!;
+    const decoded = method.responseDeserialize(
+      encodeSnapshotMessage(snapshot, { gzip: true }),
+    ) as SnapshotMessage;
+    assert.equal(decoded.snapshot_json, '');
+    assert.equal(gunzipSync(decoded.snapshot_json_gzip!).toString('utf8'), JSON.stringify(snapshot));
   });
 });
 

@@ -169,6 +169,7 @@ function handleStream(
         namespace: hello.namespace,
         identity: peer.identity,
         spiffeId: peer.spiffeId,
+        acceptsGzip: hello.accepts_gzip === true,
         writer: { write: (m, done) => void call.write(m.payload as unknown as SnapshotMessage, done) },
         deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
       });

@@ -19,14 +19,17 @@ export interface SnapshotWriter {
 export class ProxyStream {
   private readonly writer: SnapshotWriter;
   private readonly onSent: (version: string) => void;
+  private readonly gzip: boolean;
   private pending: ProxySnapshot | undefined;
   private inFlight = false;
   private closed = false;
   private queuedVersion: string | undefined;
 
-  constructor(writer: SnapshotWriter, onSent: (version: string) => void) {
+  /** `gzip`: the proxy said it accepts compressed snapshots. */
+  constructor(writer: SnapshotWriter, onSent: (version: string) => void, options: { gzip?: boolean } = {}) {
     this.writer = writer;
     this.onSent = onSent;
+    this.gzip = options.gzip === true;
   }
 
   /** The newest version handed to this stream (sent or waiting). */
@@ -56,7 +59,8 @@ export class ProxyStream {
     this.pending = undefined;
     this.inFlight = true;
     this.onSent(snapshot.version);
-    this.writer.write({ version: snapshot.version, payload: encodeSnapshotMessage(snapshot) }, (err) => {
+    const payload = encodeSnapshotMessage(snapshot, { gzip: this.gzip });
+    this.writer.write({ version: snapshot.version, payload }, (err) => {
       this.inFlight = false;
       if (err != null) {
         this.close();

@@ -31,6 +31,8 @@ export interface ProxyConnectionRequest {
   identity: WorkloadIdentity;
   spiffeId: string;
   writer: SnapshotWriter;
+  /** The proxy takes gzip-compressed snapshots. */
+  acceptsGzip?: boolean;
   /** Ends the stream because the identity may not have this pod's snapshot. */
   deny(reason: string): void;
 }
@@ -68,7 +70,9 @@ export class PushController {
 
   /** A proxy said Hello: register it and send its full snapshot at once. */
   connect(request: ProxyConnectionRequest): void {
-    const stream = new ProxyStream(request.writer, (version) => this.status.sent(request.id, version));
+    const stream = new ProxyStream(request.writer, (version) => this.status.sent(request.id, version), {
+      gzip: request.acceptsGzip === true,
+    });
     const connection: Connection = { ...request, stream };
     this.connections.set(request.id, connection);
     this.status.connected(request.id, request.pod, request.namespace, request.spiffeId);

@@ -1,23 +1,47 @@
 // Snapshot → wire bytes. The policy engine shares one outbound array among the proxies of a
 // namespace, and outbound is most of a snapshot (hundreds of KB at 1,000 endpoints), so its JSON
-// is produced and UTF-8 encoded once per array; each proxy's message is its own small head plus a
-// copy of those bytes, framed by hand as the proto's SnapshotMessage.
+// is produced, UTF-8 encoded and gzip-compressed once per array. Each proxy's message is its own
+// small head plus those shared bytes, framed by hand as the proto's SnapshotMessage. Compressed,
+// the parts are separate gzip members, which concatenate into one valid gzip stream (RFC 1952).
 
+import { gzipSync } from 'node:zlib';
 import type { OutboundService, ProxySnapshot } from '../../api/index.js';
 
-const outboundBytes = new WeakMap<OutboundService[], Buffer>();
+interface OutboundBytes {
+  json: Buffer;
+  gzip?: Buffer;
+}
 
-/** The same JSON as `JSON.stringify(snapshot)`, in parts: the outbound part cached by array identity. */
-function jsonParts(snapshot: ProxySnapshot): Buffer[] {
-  let outbound = outboundBytes.get(snapshot.outbound);
-  if (outbound === undefined) {
-    outbound = Buffer.from(JSON.stringify(snapshot.outbound));
-    outboundBytes.set(snapshot.outbound, outbound);
+const outboundCache = new WeakMap<OutboundService[], OutboundBytes>();
+const CLOSE_BRACE = Buffer.from('}');
+const CLOSE_BRACE_GZIP = gzipSync(CLOSE_BRACE);
+
+function outboundOf(snapshot: ProxySnapshot): OutboundBytes {
+  let cached = outboundCache.get(snapshot.outbound);
+  if (cached === undefined) {
+    cached = { json: Buffer.from(JSON.stringify(snapshot.outbound)) };
+    outboundCache.set(snapshot.outbound, cached);
   }
+  return cached;
+}
+
+/** Everything before the outbound list: `{"version":…,"inbound":[…],"outbound":`. */
+function headOf(snapshot: ProxySnapshot): Buffer {
   const { outbound: _outbound, ...rest } = snapshot;
   const head = JSON.stringify(rest);
-  const open = head === '{}' ? '{"outbound":' : `${head.slice(0, -1)},"outbound":`;
-  return [Buffer.from(open), outbound, Buffer.from('}')];
+  return Buffer.from(head === '{}' ? '{"outbound":' : `${head.slice(0, -1)},"outbound":`);
+}
+
+/** The same JSON as `JSON.stringify(snapshot)`, in parts. */
+function jsonParts(snapshot: ProxySnapshot): Buffer[] {
+  return [headOf(snapshot), outboundOf(snapshot).json, CLOSE_BRACE];
+}
+
+/** That JSON as gzip members; the outbound member is compressed once per shared array. */
+function gzipParts(snapshot: ProxySnapshot): Buffer[] {
+  const outbound = outboundOf(snapshot);
+  outbound.gzip ??= gzipSync(outbound.json);
+  return [gzipSync(headOf(snapshot)), outbound.gzip, CLOSE_BRACE_GZIP];
 }
 
 export function snapshotJson(snapshot: ProxySnapshot): string {
@@ -41,7 +65,11 @@ function field(number: number, parts: Buffer[]): Buffer[] {
   return [Buffer.from([(number << 3) | 2]), varint(length), ...parts];
 }
 
-/** `SnapshotMessage{version, snapshot_json}` in protobuf binary form, ready for the stream. */
-export function encodeSnapshotMessage(snapshot: ProxySnapshot): Buffer {
-  return Buffer.concat([...field(1, [Buffer.from(snapshot.version)]), ...field(2, jsonParts(snapshot))]);
+/**
+ * `SnapshotMessage{version, snapshot_json}` in protobuf binary form, ready for the stream; with
+ * `gzip`, `snapshot_json_gzip` (field 3) instead of the plain JSON.
+ */
+export function encodeSnapshotMessage(snapshot: ProxySnapshot, options: { gzip?: boolean } = {}): Buffer {
+  const body = options.gzip === true ? field(3, gzipParts(snapshot)) : field(2, jsonParts(snapshot));
+  return Buffer.concat([...field(1, [Buffer.from(snapshot.version)]), ...body]);
 }

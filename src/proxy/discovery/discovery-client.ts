@@ -5,6 +5,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
+import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../../identity/index.js';
 import { controlPlaneSpiffeId, parseSpiffeId, systemClock, uriSans } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
@@ -153,11 +154,14 @@ class DiscoveryStreamClient implements DiscoveryClient {
 
   private onSnapshot(call: Call, message: SnapshotMessage): void {
     if (this.active?.call !== call) return;
-    const parsed = parseSnapshot(message.snapshot_json, {
-      version: message.version,
-      pod: this.options.pod,
-      namespace: this.options.namespace,
-    });
+    const text = snapshotText(message);
+    const parsed = text.ok
+      ? parseSnapshot(text.text, {
+          version: message.version,
+          pod: this.options.pod,
+          namespace: this.options.namespace,
+        })
+      : text;
     const result = parsed.ok ? this.applyToSink(parsed.snapshot) : parsed;
     if (result.ok) {
       this.state.version = message.version;
@@ -206,6 +210,17 @@ class DiscoveryStreamClient implements DiscoveryClient {
     if (active === undefined) return;
     active.call.cancel();
     active.channel.close();
+  }
+}
+
+/** The snapshot JSON, inflated when it came compressed. */
+function snapshotText(message: SnapshotMessage): { ok: true; text: string } | { ok: false; error: string } {
+  const compressed = message.snapshot_json_gzip;
+  if (compressed === undefined || compressed.length === 0) return { ok: true, text: message.snapshot_json };
+  try {
+    return { ok: true, text: gunzipSync(compressed).toString('utf8') };
+  } catch (err) {
+    return { ok: false, error: `snapshot does not inflate: ${(err as Error).message}` };
   }
 }
 

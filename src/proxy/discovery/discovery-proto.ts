@@ -10,7 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 /** A ProxyMessage as proto-loader decodes it (`oneofs: true` names the set field in `kind`). */
 export interface ProxyMessage {
   kind?: 'hello' | 'ack' | 'nack';
-  hello?: { pod: string; namespace: string; version: string };
+  hello?: { pod: string; namespace: string; version: string; accepts_gzip?: boolean };
   ack?: { version: string };
   nack?: { version: string; error: string };
 }
@@ -18,6 +18,8 @@ export interface ProxyMessage {
 export interface SnapshotMessage {
   version: string;
   snapshot_json: string;
+  /** Set instead of `snapshot_json` for sidecars that accept gzip. */
+  snapshot_json_gzip?: Buffer;
 }
 
 function findProtoFile(name: string): string {
