@@ -33,7 +33,7 @@ describe('mode changes under a live request stream', () => {
     const results: number[] = [];
     const stream = Promise.all(
       Array.from({ length: 4 }, async () => {
-        for (let n = 0; n < 500 && !stop; n++) {
+        for (let n = 0; n < 500 && !(stop && results.length >= 40); n++) {
           const r = await httpRequest({
             host: mesh.client.podIP,
             port: mesh.clientProxy.outboundPort,
