@@ -93,6 +93,8 @@ class Runtime implements LocalRuntime {
   private orphans: Pod[] | undefined;
   private unwatch: (() => void) | undefined;
   private stopped = false;
+  /** Pods being stopped because someone deleted them; stop() waits for these too. */
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(private readonly options: RuntimeOptions) {
     this.isRoot = options.isRoot ?? runningAsRoot();
@@ -127,7 +129,9 @@ class Runtime implements LocalRuntime {
       pod.metadata.uid === entry.pod.metadata.uid
     ) {
       // Deleted by someone else (delete pod, delete ns): stop it; its Deployment makes a new one.
-      void this.removePod(entry, false).then(() => this.reconciler.kick());
+      const removal = this.removePod(entry, false).then(() => this.reconciler.kick());
+      this.removals.add(removal);
+      void removal.finally(() => this.removals.delete(removal));
     } else if (event.type === 'ADDED' && entry === undefined && ownerDeployment(pod) === undefined) {
       this.reconciler.kick(); // a bare Pod to run
     }
@@ -339,7 +343,7 @@ class Runtime implements LocalRuntime {
     await this.endpointSync.idle();
     const entries = [...this.entries.values()];
     this.entries.clear();
-    await Promise.all(entries.map((e) => e.worker.stop()));
+    await Promise.all([...entries.map((e) => e.worker.stop()), ...this.removals]);
   }
 }
 

@@ -4,20 +4,18 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PodBinding } from '../identity/index.js';
 import type { Logger } from '../log/index.js';
 import type { Container, ContainerStatus, Pod, PodCondition } from '../api/index.js';
 import { containerEnvironment } from './container-env.js';
+import { httpbinArgv } from './builtin-programs.js';
 import { hostPort } from './host-port.js';
 import { imageProgram } from './image-program.js';
 import type { ImageProgram } from './image-program.js';
 import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from './inject-sidecar.js';
 import { forgetPid, recordPid } from './leftover-processes.js';
+import { httpReady, tcpAccepts } from './readiness-probes.js';
 import { startServiceProxy } from './service-proxy.js';
 import type { Resolver, ServiceProxy } from './service-proxy.js';
 import { SupervisedProcess } from './supervised-process.js';
@@ -57,42 +55,6 @@ export interface PodWorkerOptions {
 
 const PROBE_FAST_MS = 100;
 const PROBE_SLOW_MS = 2000;
-const PROBE_TIMEOUT_MS = 1000;
-
-/** How to run the built-in httpbin: compiled JS directly, TypeScript source through tsx. */
-function httpbinArgv(host: string, port: number): string[] {
-  const here = fileURLToPath(import.meta.url);
-  const fromSource = here.endsWith('.ts');
-  const main = join(here, '..', 'images', fromSource ? 'httpbin-main.ts' : 'httpbin-main.js');
-  const loader = fromSource
-    ? ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
-    : [];
-  return [...loader, main, '--host', host, '--port', String(port)];
-}
-
-function tcpAccepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: PROBE_TIMEOUT_MS });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
-
-function httpReady(host: string, port: number, path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = get({ host, port, path, agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.once('error', () => resolve(false));
-    req.once('timeout', () => req.destroy());
-  });
-}
 
 interface Slot {
   container: Container;
