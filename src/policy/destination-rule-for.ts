@@ -3,8 +3,7 @@
 // Exactly one rule applies: fields are never merged across rules.
 import type { DestinationRule, Service } from '../api/index.js';
 import type { MeshIndex } from './mesh-index.js';
-import { keyOfService } from './mesh-index.js';
-import { CLUSTER_DOMAIN, fqdnOf, serviceNamespace } from './names.js';
+import { CLUSTER_DOMAIN, serviceNamespace } from './names.js';
 
 /** The rule a client in `clientNamespace` uses for `service`, if any. */
 export function destinationRuleFor(
@@ -12,30 +11,39 @@ export function destinationRuleFor(
   clientNamespace: string,
   service: Service,
 ): DestinationRule | undefined {
-  const key = `${clientNamespace}|${keyOfService(service)}`;
-  const memo = index.ruleMemo.get(key);
-  if (memo !== undefined) return memo ?? undefined;
-  const scopes = [...new Set([clientNamespace, serviceNamespace(service), index.settings.rootNamespace])];
-  const fqdn = fqdnOf(service);
-  let chosen: DestinationRule | undefined;
-  for (const ns of scopes) {
-    chosen = mostSpecific(index.destinationRules.get(ns) ?? [], fqdn, clientNamespace);
-    if (chosen !== undefined) break;
+  let perService = index.ruleMemo.get(clientNamespace);
+  if (perService === undefined) {
+    perService = new Map();
+    index.ruleMemo.set(clientNamespace, perService);
   }
-  index.ruleMemo.set(key, chosen ?? null);
+  const memo = perService.get(service);
+  if (memo !== undefined) return memo ?? undefined;
+  const fqdn = index.fqdn(service);
+  const serviceNs = serviceNamespace(service);
+  const root = index.settings.rootNamespace;
+  let chosen = mostSpecific(index, clientNamespace, fqdn, clientNamespace);
+  if (chosen === undefined && serviceNs !== clientNamespace)
+    chosen = mostSpecific(index, serviceNs, fqdn, clientNamespace);
+  if (chosen === undefined && root !== clientNamespace && root !== serviceNs) {
+    chosen = mostSpecific(index, root, fqdn, clientNamespace);
+  }
+  perService.set(service, chosen ?? null);
   return chosen;
 }
 
 function mostSpecific(
-  rules: DestinationRule[],
+  index: MeshIndex,
+  ns: string,
   fqdn: string,
   clientNamespace: string,
 ): DestinationRule | undefined {
+  const rules = index.destinationRules.get(ns);
+  if (rules === undefined) return undefined;
   let best: DestinationRule | undefined;
   let bestScore = -1;
   for (const rule of rules) {
     if (!visibleFrom(rule, clientNamespace)) continue;
-    const score = hostMatchScore(rule.spec.host, rule.metadata.namespace ?? 'default', fqdn);
+    const score = hostMatchScore(rule.spec.host, ns, fqdn);
     if (score > bestScore) {
       best = rule;
       bestScore = score;
@@ -56,7 +64,21 @@ export function hostMatchScore(host: string, ruleNamespace: string, fqdn: string
     const suffix = host.slice(1);
     return fqdn.endsWith(suffix) ? suffix.length : -1;
   }
-  return resolveHost(host, ruleNamespace) === fqdn ? 1_000_000 : -1;
+  return resolvedHost(host, ruleNamespace) === fqdn ? 1_000_000 : -1;
+}
+
+const resolvedHosts = new Map<string, string>();
+
+/** resolveHost, cached: a pure function of its inputs, called once per rule per service. */
+function resolvedHost(host: string, namespace: string): string {
+  const key = `${namespace}/${host}`;
+  let resolved = resolvedHosts.get(key);
+  if (resolved === undefined) {
+    resolved = resolveHost(host, namespace);
+    if (resolvedHosts.size > 10_000) resolvedHosts.clear();
+    resolvedHosts.set(key, resolved);
+  }
+  return resolved;
 }
 
 export function resolveHost(host: string, namespace: string): string {

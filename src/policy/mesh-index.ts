@@ -11,7 +11,7 @@ import type {
 } from '../api/index.js';
 import { hasSelector, labelsMatch } from './labels.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
-import { serviceNamespace } from './names.js';
+import { fqdnOf, serviceNamespace } from './names.js';
 import { oldestFirst } from './oldest-first.js';
 import type { ModeDecision } from './mode-decision.js';
 
@@ -35,13 +35,17 @@ export class MeshIndex {
   readonly meshPolicy: MeshPolicy | undefined;
   /** DestinationRules per namespace, oldest first. */
   readonly destinationRules = new Map<string, DestinationRule[]>();
+  /** Namespaces holding a DestinationRule not exported to everyone. */
+  readonly restrictedRuleNamespaces = new Set<string>();
 
   /** Memos, filled as decisions are made. */
   readonly modeMemo = new Map<string, ModeDecision>();
   readonly serviceWorkloadsMemo = new Map<string, WorkloadInstance[]>();
   readonly workloadServicesMemo = new Map<string, Service[]>();
   readonly sansMemo = new Map<string, string[]>();
-  readonly ruleMemo = new Map<string, DestinationRule | null>();
+  /** client namespace → service → the rule it picks (null: none). */
+  readonly ruleMemo = new Map<string, Map<Service, DestinationRule | null>>();
+  private readonly fqdnMemo = new Map<Service, string>();
 
   constructor(state: MeshState) {
     this.settings = state.settings;
@@ -73,7 +77,33 @@ export class MeshIndex {
     this.meshPolicy = oldestFirst(state.meshPolicies).find(
       (m) => m.metadata.name === 'default' && (m.spec.targets ?? []).length === 0,
     );
-    for (const rule of oldestFirst(state.destinationRules)) push(this.destinationRules, nsOf(rule), rule);
+    for (const rule of oldestFirst(state.destinationRules)) {
+      push(this.destinationRules, nsOf(rule), rule);
+      const exportTo = rule.spec.exportTo ?? [];
+      if (exportTo.length > 0 && !exportTo.includes('*')) this.restrictedRuleNamespaces.add(nsOf(rule));
+    }
+  }
+
+  /**
+   * True when the DestinationRule a client in `clientNamespace` picks for `service` cannot depend
+   * on that namespace: it holds no rules itself, and the service's and root namespaces export
+   * theirs to everyone.
+   */
+  clientNeutralRules(clientNamespace: string, service: Service): boolean {
+    return (
+      !this.destinationRules.has(clientNamespace) &&
+      !this.restrictedRuleNamespaces.has(serviceNamespace(service)) &&
+      !this.restrictedRuleNamespaces.has(this.settings.rootNamespace)
+    );
+  }
+
+  fqdn(service: Service): string {
+    let fqdn = this.fqdnMemo.get(service);
+    if (fqdn === undefined) {
+      fqdn = fqdnOf(service);
+      this.fqdnMemo.set(service, fqdn);
+    }
+    return fqdn;
   }
 
   workload(namespace: string, name: string): WorkloadInstance | undefined {

@@ -11,12 +11,13 @@ import type {
   OutboundService,
   PortProtocol,
   ProxySnapshot,
+  DestinationRule,
   Service,
   ServicePort,
 } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
 import { destinationRuleFor } from './destination-rule-for.js';
-import { MeshIndex, keyOf, keyOfService } from './mesh-index.js';
+import { MeshIndex, keyOf } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { serverModeIn } from './server-mode.js';
@@ -37,7 +38,10 @@ interface OutboundEntry {
 export class SnapshotBuilder {
   readonly index: MeshIndex;
   private readonly outboundMemo = new Map<string, Outbound>();
-  private readonly entryMemo = new Map<string, OutboundEntry>();
+  /** service → chosen rule → [variant: same namespace × sidecar] → entry. */
+  private readonly entryMemo = new Map<Service, Map<DestinationRule | null, (OutboundEntry | undefined)[]>>();
+  private readonly neutralWithSidecar = new Map<Service, OutboundEntry>();
+  private readonly neutralWithout = new Map<Service, OutboundEntry>();
 
   constructor(state: MeshState) {
     this.index = new MeshIndex(state);
@@ -128,16 +132,34 @@ export class SnapshotBuilder {
    * sidecar, so entries are shared by every namespace where those agree, and hashed once.
    */
   private outboundEntry(client: WorkloadInstance, service: Service): OutboundEntry {
-    const rule = destinationRuleFor(this.index, client.namespace, service);
     const sameNamespace = serviceNamespace(service) === client.namespace;
-    const ruleKey = rule === undefined ? '-' : `${rule.metadata.namespace ?? ''}/${rule.metadata.name}`;
-    const key = `${keyOfService(service)}|${ruleKey}|${sameNamespace}|${client.hasSidecar}`;
-    let entry = this.entryMemo.get(key);
+    // Fast path, most (namespace, service) pairs: the client's namespace has no rules and the
+    // rules that could apply are exported to everyone, so the entry is the same for all of them.
+    const neutral = !sameNamespace && this.index.clientNeutralRules(client.namespace, service);
+    const neutralMemo = client.hasSidecar ? this.neutralWithSidecar : this.neutralWithout;
+    if (neutral) {
+      const found = neutralMemo.get(service);
+      if (found !== undefined) return found;
+    }
+    const rule = destinationRuleFor(this.index, client.namespace, service) ?? null;
+    let perService = this.entryMemo.get(service);
+    if (perService === undefined) {
+      perService = new Map();
+      this.entryMemo.set(service, perService);
+    }
+    const variant = (sameNamespace ? 2 : 0) + (client.hasSidecar ? 1 : 0);
+    let perRule = perService.get(rule);
+    if (perRule === undefined) {
+      perRule = [];
+      perService.set(rule, perRule);
+    }
+    let entry = perRule[variant];
     if (entry === undefined) {
       const built = this.outboundService(client, service);
       entry = { service: built, hash: createHash('sha256').update(JSON.stringify(built)).digest('hex') };
-      this.entryMemo.set(key, entry);
+      perRule[variant] = entry;
     }
+    if (neutral) neutralMemo.set(service, entry);
     return entry;
   }
 

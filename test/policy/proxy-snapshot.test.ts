@@ -218,6 +218,26 @@ describe('snapshot versions', () => {
 });
 
 describe('all snapshots', () => {
+  it("apply a namespace's DestinationRule to that namespace's proxies only", () => {
+    const rule = destinationRule('partial', 'to-full', {
+      host: 'httpbin.full.svc.cluster.local',
+      trafficPolicy: { tls: { mode: 'DISABLE' } },
+    });
+    const state = seedState([rule]);
+    const all = buildAllSnapshots(state);
+    const tlsSeenBy = (ns: string, deploymentName: string) => {
+      const w = pod(state, ns, deploymentName);
+      const snapshot = all.get(`${ns}/${w.name}`);
+      const toFull = snapshot?.outbound.find((s) => s.hostname === 'httpbin.full.svc.cluster.local');
+      return toFull?.ports[0]?.endpoints[0]?.tls.reason;
+    };
+    assert.equal(tlsSeenBy('partial', 'httpbin'), 'explicit: DestinationRule partial/to-full sets DISABLE');
+    assert.equal(
+      tlsSeenBy('full', 'sleep'),
+      'auto mTLS: endpoint has a sidecar and its port 80 is PERMISSIVE (MeshPolicy default)',
+    );
+  });
+
   it('cover exactly the pods with a sidecar, keyed ns/name, equal to one-by-one snapshots', () => {
     const state = seedState();
     const all = buildAllSnapshots(state);
