@@ -22,6 +22,7 @@ export class Sidecar {
   readonly appPool: UpstreamPool;
   readonly meshPool: UpstreamPool;
   readonly sessionConfig: HttpSessionConfig;
+  private readonly unsubscribeRotation: () => void;
 
   constructor(
     private readonly config: ProxyConfig,
@@ -46,6 +47,9 @@ export class Sidecar {
         tlsMode: info.tlsMode,
       }),
     );
+    // Idle mesh connections still present the old certificate: new requests get new connections.
+    // (Connections in use finish on the old one; it stays valid past the renewal.)
+    this.unsubscribeRotation = mesh.onRotate(() => this.meshPool.closeIdle());
     this.sessionConfig = {
       maxHeadBytes: l.maxHeadBytes,
       maxPendingBytes: 64 * 1024,
@@ -109,6 +113,7 @@ export class Sidecar {
   }
 
   async close(): Promise<void> {
+    this.unsubscribeRotation();
     await this.settled();
     const closing = [...this.inbound.values()].map((l) => l.close(false));
     this.inbound.clear();

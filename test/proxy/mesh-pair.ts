@@ -21,6 +21,8 @@ export interface MeshPair {
   serverApp: EchoApp;
   clientProxy: ProxyHandle;
   serverProxy: ProxyHandle;
+  /** The client sidecar's certificate source (rotate it by hand). */
+  clientCertificates: FixedCertificateSource;
   /** Sets the server's inbound mode (and protocol). */
   setServerMode(mode: ServerMode, protocol?: 'http' | 'tcp' | 'auto'): Promise<void>;
   /** Sets the TLS the client sidecar uses toward the server's endpoint. */
@@ -65,10 +67,11 @@ export async function startMeshPair(limits: Partial<ProxyLimits> = TEST_LIMITS):
   });
   const clientTlsSnapshot = (tls: UpstreamTls) =>
     snapshotFor(client, 'PERMISSIVE', [serviceFor('httpbin', 'full', SERVICE_PORT, [{ pod: server, tls }])]);
+  const clientCertificates = new FixedCertificateSource(clientCert);
   const clientProxy = await startProxy({
     ...common,
     podIP: client.podIP,
-    certificates: new FixedCertificateSource(clientCert),
+    certificates: clientCertificates,
     snapshot: clientTlsSnapshot(meshTls(server, SERVICE_PORT, 'httpbin.full.svc.cluster.local')),
   });
   return {
@@ -81,6 +84,7 @@ export async function startMeshPair(limits: Partial<ProxyLimits> = TEST_LIMITS):
     serverApp,
     clientProxy,
     serverProxy,
+    clientCertificates,
     async setServerMode(mode, protocol = 'http') {
       const r = await serverProxy.applyAndWait(snapshotFor(server, mode, [], undefined, protocol));
       if (!r.ok) throw new Error(r.error);

@@ -244,3 +244,40 @@ describe('outbound explicit proxy', () => {
     assert.equal((await fetch(`${admin}/ready`)).status, 200);
   });
 });
+
+describe('certificate rotation', () => {
+  it('presents the new certificate on new connections after a rotation, without failing a request', async () => {
+    const { createHash, X509Certificate } = await import('node:crypto');
+    const { issueLeaf, spiffeId } = await import('../support/pki.js');
+    const mesh = await startMeshPair();
+    try {
+      await mesh.setServerMode('STRICT');
+      const call = () =>
+        httpRequest({
+          host: mesh.client.podIP,
+          port: mesh.clientProxy.outboundPort,
+          path: `http://httpbin.full:${SERVICE_PORT}/headers`,
+        });
+      const hashOf = (pem: string) => createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+      const first = await call();
+      assert.match(
+        appSaw(first).headers.get('x-forwarded-client-cert')![0]!,
+        new RegExp(`Hash=${hashOf(mesh.client.cert.certChainPem[0]!)}`),
+      );
+      const renewed = await issueLeaf(mesh.ca, spiffeId('default', 'sleep'));
+      (mesh.clientCertificates as FixedCertificateSource).rotate(renewed);
+      const second = await call();
+      assert.equal(second.status, 200);
+      assert.match(
+        appSaw(second).headers.get('x-forwarded-client-cert')![0]!,
+        new RegExp(`Hash=${hashOf(renewed.certChainPem[0]!)}`),
+      );
+      const certs = (await (
+        await fetch(`http://${mesh.client.podIP}:${mesh.clientProxy.adminPort}/certs`)
+      ).json()) as { serialNumber: string };
+      assert.equal(certs.serialNumber, renewed.serialNumber);
+    } finally {
+      await mesh.close();
+    }
+  });
+});
