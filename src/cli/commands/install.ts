@@ -11,8 +11,9 @@ import type {
   Namespace,
   Resource,
 } from '../../api/index.js';
-import { kindInfo } from '../../api/index.js';
-import { meshDefaults, parseMeshValues } from '../../policy/index.js';
+import { DEFAULT_MESH_SETTINGS, kindInfo } from '../../api/index.js';
+import { meshDefaults, meshStateFromResources, parseMeshValues } from '../../policy/index.js';
+import { breakingChanges, formatBrokenPairs, type BrokenPair } from '../output/breaking-changes.js';
 import { loadClient, type MeshApi } from '../context.js';
 import { flagBool, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import { reportError, serverReason } from '../output/report-error.js';
@@ -89,6 +90,69 @@ async function pruneDefaultRule(client: MeshApi, wanted: Resource[], rootNamespa
   }
 }
 
+const STATE_KINDS = [
+  'Namespace',
+  'Service',
+  'Pod',
+  'PeerAuthentication',
+  'Policy',
+  'MeshPolicy',
+  'DestinationRule',
+];
+
+/** The settings the running mesh uses now: its values ConfigMap over the defaults. */
+function settingsNow(values: ConfigMap | undefined, rootNamespace: string): MeshSettings {
+  const data = values?.data ?? {};
+  const flag = (key: string, fallback: boolean): boolean =>
+    data[key] === 'true' ? true : data[key] === 'false' ? false : fallback;
+  return {
+    ...DEFAULT_MESH_SETTINGS,
+    rootNamespace,
+    autoMtls: flag('values.global.mtls.auto', DEFAULT_MESH_SETTINGS.autoMtls),
+    mtlsEnabled: flag('values.global.mtls.enabled', DEFAULT_MESH_SETTINGS.mtlsEnabled),
+    trustDomain: data['values.global.trustDomain'] ?? DEFAULT_MESH_SETTINGS.trustDomain,
+  };
+}
+
+/** The mesh's resources once install replaced its defaults (MeshPolicy default, the default rule). */
+export function afterInstall(current: Resource[], wanted: Resource[], rootNamespace: string): Resource[] {
+  const replaced = (r: Resource): boolean =>
+    (r.kind === 'MeshPolicy' && r.metadata.name === 'default') ||
+    (r.kind === 'DestinationRule' &&
+      r.metadata.namespace === rootNamespace &&
+      r.metadata.name === 'default' &&
+      r.metadata.annotations?.[INSTALLED_BY_ANNOTATION] === 'install');
+  const defaults = wanted.filter((r) => r.kind === 'MeshPolicy' || r.kind === 'DestinationRule');
+  return [...current.filter((r) => !replaced(r)), ...defaults];
+}
+
+/** Client → server pairs that work now and would fail with the new values. */
+async function wouldBreak(
+  client: MeshApi,
+  settings: MeshSettings,
+  wanted: Resource[],
+): Promise<BrokenPair[]> {
+  const kinds = STATE_KINDS.flatMap((k) => kindInfo(k) ?? []);
+  const lists = await Promise.all(kinds.map((kind) => client.list(kind, {})));
+  const current = lists.flat() as unknown as Resource[];
+  const configMap = kindInfo('ConfigMap');
+  let values: ConfigMap | undefined;
+  try {
+    if (configMap !== undefined) {
+      values = (await client.get(
+        configMap,
+        MESH_VALUES_CONFIGMAP,
+        settings.rootNamespace,
+      )) as unknown as ConfigMap;
+    }
+  } catch (error) {
+    if (serverReason(error) !== 'NotFound') throw error;
+  }
+  const before = meshStateFromResources(current, settingsNow(values, settings.rootNamespace));
+  const after = meshStateFromResources(afterInstall(current, wanted, settings.rootNamespace), settings);
+  return breakingChanges(before, after);
+}
+
 export async function run(args: string[]): Promise<number> {
   try {
     const flags = parseFlags(args, FLAGS);
@@ -105,6 +169,16 @@ export async function run(args: string[]): Promise<number> {
     }
     const resources = installResources(parsed.settings, profileOf(sets));
     const client = await loadClient();
+    if (!flagBool(flags, 'force')) {
+      const broken = await wouldBreak(client, parsed.settings, resources);
+      if (broken.length > 0) {
+        process.stderr.write(
+          `error: this change would break traffic that works now (${broken.length} client → server pairs):\n` +
+            `${formatBrokenPairs(broken)}Nothing was changed. Run again with --force to apply it anyway.\n`,
+        );
+        return 1;
+      }
+    }
     await client.apply(resources);
     process.stdout.write('✔ Mesh values applied\n');
     await pruneDefaultRule(client, resources, parsed.settings.rootNamespace);
