@@ -74,10 +74,10 @@ function deploymentWorkloads(deployment: Deployment): WorkloadInstance[] {
       name,
       namespace,
       uid: `${namespace}/${name}`,
-      labels,
+      labels: { ...labels },
       serviceAccount: template.spec.serviceAccountName ?? template.spec.serviceAccount ?? 'default',
       address: '',
-      hasSidecar: hasSidecar(labels, template.metadata?.annotations),
+      hasSidecar: hasSidecar(labels, template.metadata?.annotations, template.spec.containers),
       ready: true,
       ports: template.spec.containers.flatMap((c) =>
         (c.ports ?? []).map((p) =>

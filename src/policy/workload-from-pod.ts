@@ -16,7 +16,7 @@ export function workloadFromPod(pod: Pod): WorkloadInstance {
     labels,
     serviceAccount: pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default',
     address: pod.status?.podIP ?? '',
-    hasSidecar: hasSidecar(labels, pod.metadata.annotations),
+    hasSidecar: hasSidecar(labels, pod.metadata.annotations, pod.spec.containers),
     ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     ports: pod.spec.containers.flatMap((c) =>
       (c.ports ?? []).map((p) =>
@@ -28,10 +28,20 @@ export function workloadFromPod(pod: Pod): WorkloadInstance {
   };
 }
 
-/** Injected: labelled `security.istio.io/tlsMode: istio`, or carrying the injector's status annotation. */
+/**
+ * Injected, as far as clients are concerned: the `security.istio.io/tlsMode` label decides when
+ * present (only `istio` means a sidecar that terminates mesh mTLS, as in Istio, so a pod labelled
+ * `disabled` gets plaintext); without the label, the injector's status annotation or an
+ * `istio-proxy` container.
+ */
 export function hasSidecar(
   labels: Record<string, string>,
   annotations: Record<string, string> | undefined,
+  containers: readonly { name: string }[] = [],
 ): boolean {
-  return labels[TLS_MODE_LABEL] === 'istio' || annotations?.[SIDECAR_STATUS_ANNOTATION] !== undefined;
+  const label = labels[TLS_MODE_LABEL];
+  if (label !== undefined) return label === 'istio';
+  return (
+    annotations?.[SIDECAR_STATUS_ANNOTATION] !== undefined || containers.some((c) => c.name === 'istio-proxy')
+  );
 }

@@ -47,6 +47,24 @@ describe('mesh state from resources', () => {
     );
   });
 
+  it('lets a tlsMode label other than istio win over injection, as Istio does', () => {
+    const labelled = deployment('a', 'x', { labels: { app: 'x', 'security.istio.io/tlsMode': 'disabled' } });
+    labelled.spec.template.metadata = {
+      ...labelled.spec.template.metadata,
+      annotations: { 'sidecar.istio.io/status': '{}' },
+    };
+    const withProxy = deployment('a', 'y');
+    withProxy.spec.template.spec.containers.push({ name: 'istio-proxy', image: 'automesh' });
+    const state = meshStateFromResources([labelled, withProxy]);
+    assert.deepEqual(
+      state.workloads.map((w) => [w.labels.app, w.hasSidecar]),
+      [
+        ['x', false],
+        ['y', true],
+      ],
+    );
+  });
+
   it('assigns the same addresses for the same input', () => {
     const resources = [deployment('a', 'x', { replicas: 2 }), deployment('b', 'y')];
     const one = meshStateFromResources(resources).workloads.map((w) => w.address);
