@@ -4,7 +4,7 @@ import type { Resource } from '../../src/api/index.js';
 import { parseDuration, placeInNamespace, refOf } from '../../src/cli/commands/apply.js';
 import { conditionMet, parseWaitFor } from '../../src/cli/commands/wait.js';
 import { installResources } from '../../src/cli/commands/install.js';
-import { resolveKind } from '../../src/cli/commands/get.js';
+import { parseQueries, resolveKind } from '../../src/cli/commands/get.js';
 import { DEFAULT_MESH_SETTINGS } from '../../src/api/index.js';
 
 const svc = (namespace?: string): Resource => ({
@@ -140,5 +140,29 @@ describe('install resources', () => {
     assert.ok(kinds(false, true).includes('DestinationRule'));
     assert.ok(!kinds(true, true).includes('DestinationRule'));
     assert.ok(!kinds(false, false).includes('DestinationRule'));
+  });
+});
+
+describe('get arguments', () => {
+  const scope = { namespace: 'full', allNamespaces: false };
+  const summary = (args: string[], s = scope) =>
+    parseQueries(args, s).map((q) => `${q.kind.kind}:${q.names.join('+')}@${q.namespace ?? '-'}`);
+
+  it('reads KIND NAME..., KIND,KIND and KIND/NAME forms', () => {
+    assert.deepEqual(summary(['pods']), ['Pod:@full']);
+    assert.deepEqual(summary(['po', 'a', 'b']), ['Pod:a+b@full']);
+    assert.deepEqual(summary(['svc,deploy']), ['Service:@full', 'Deployment:@full']);
+    assert.deepEqual(summary(['pod/a', 'svc/b', 'pod/c']), ['Pod:a+c@full', 'Service:b@full']);
+    assert.deepEqual(summary(['ns', 'full']), ['Namespace:full@-']);
+    assert.deepEqual(summary(['meshpolicies'], { namespace: 'x', allNamespaces: true }), ['MeshPolicy:@-']);
+  });
+
+  it('refuses names across all namespaces and names with several kinds', () => {
+    assert.throws(
+      () => summary(['pods', 'a'], { namespace: 'full', allNamespaces: true }),
+      /across all namespaces/,
+    );
+    assert.throws(() => summary(['pods,svc', 'a']), /single resource type/);
+    assert.throws(() => summary([]), /you must specify the type of resource to get/);
   });
 });

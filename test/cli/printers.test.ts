@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { humanDuration, formatAge } from '../../src/cli/output/age.js';
 import { formatTable } from '../../src/cli/output/table.js';
 import { parseOutputFormat } from '../../src/cli/output/output-format.js';
-import { printResources, type PrintOptions } from '../../src/cli/output/print-resources.js';
+import { printGroups, printResources, type PrintOptions } from '../../src/cli/output/print-resources.js';
 import type { ResourceType } from '../../src/cli/output/resource-type.js';
 import type { AnyObject } from '../../src/cli/output/columns.js';
 
@@ -307,6 +307,61 @@ describe('output format flag', () => {
     assert.throws(
       () => parseOutputFormat('xml'),
       /output format "xml", allowed formats are: json, yaml, name, jsonpath, wide/,
+    );
+  });
+});
+
+describe('several kinds at once (get svc,deploy)', () => {
+  const svc = {
+    metadata: { name: 'httpbin', creationTimestamp: ago(50) },
+    spec: { ports: [{ port: 8000 }] },
+  };
+  const deploy = {
+    metadata: { name: 'httpbin', creationTimestamp: ago(50) },
+    spec: { replicas: 1 },
+    status: {},
+  };
+
+  it('prints one table per kind with kind/name, separated by a blank line', () => {
+    const out = printGroups(
+      [
+        { type: SVC, objects: [svc] },
+        { type: POD, objects: [] },
+        { type: DEPLOY, objects: [deploy] },
+      ],
+      table(),
+    ).stdout;
+    assert.equal(
+      out,
+      [
+        'NAME              TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)    AGE',
+        'service/httpbin   ClusterIP   <none>       <none>        8000/TCP   50s',
+        '',
+        'NAME                      READY   UP-TO-DATE   AVAILABLE   AGE',
+        'deployment.apps/httpbin   0/1     0            0           50s',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('puts every kind into one List for yaml and says No resources found when all are empty', () => {
+    const yaml = printGroups(
+      [
+        { type: SVC, objects: [svc] },
+        { type: DEPLOY, objects: [deploy] },
+      ],
+      { ...table(), format: { type: 'yaml' } },
+    ).stdout;
+    assert.equal(yaml.match(/^- /gm)?.length, 2);
+    assert.deepEqual(
+      printGroups(
+        [
+          { type: SVC, objects: [] },
+          { type: DEPLOY, objects: [] },
+        ],
+        table(),
+      ),
+      { stdout: '', stderr: 'No resources found in full namespace.\n' },
     );
   });
 });

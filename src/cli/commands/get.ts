@@ -5,7 +5,7 @@ import { loadClient, nowMs, type MeshApi } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import type { AnyObject } from '../output/columns.js';
 import { parseOutputFormat } from '../output/output-format.js';
-import { printResources } from '../output/print-resources.js';
+import { printGroups, type ResourceGroup } from '../output/print-resources.js';
 import { reportError } from '../output/report-error.js';
 
 const FLAGS = [
@@ -32,44 +32,61 @@ interface Query {
   kind: KindInfo;
   names: string[];
   namespace: string | undefined;
-  allNamespaces: boolean;
-  selector: string | undefined;
 }
 
-function parseQuery(
-  positionals: string[],
-  namespace: string,
-  allNamespaces: boolean,
-  selector?: string,
-): Query {
+interface Scope {
+  namespace: string;
+  allNamespaces: boolean;
+}
+
+/** `KIND[,KIND...] [NAME...]` or `KIND/NAME...` → one query per kind, in the order written. */
+export function parseQueries(positionals: string[], scope: Scope): Query[] {
   const [first, ...more] = positionals;
   if (first === undefined) {
     throw new Error('you must specify the type of resource to get. Use "automesh get --help" for the kinds');
   }
-  const slash = first.indexOf('/');
-  const kind = resolveKind(slash === -1 ? first : first.slice(0, slash));
-  const names = slash === -1 ? more : [first.slice(slash + 1), ...more];
-  if (allNamespaces && names.length > 0) {
-    throw new Error('a resource cannot be retrieved by name across all namespaces');
+  const byKind = new Map<KindInfo, string[]>();
+  if (first.includes('/')) {
+    for (const arg of positionals) {
+      const slash = arg.indexOf('/');
+      if (slash === -1)
+        throw new Error(`arguments in resource/name form must have a single resource and name`);
+      const kind = resolveKind(arg.slice(0, slash));
+      byKind.set(kind, [...(byKind.get(kind) ?? []), arg.slice(slash + 1)]);
+    }
+  } else {
+    const kinds = first
+      .split(',')
+      .filter((k) => k !== '')
+      .map(resolveKind);
+    if (kinds.length > 1 && more.length > 0) {
+      throw new Error('you may only specify a single resource type when you give names');
+    }
+    for (const kind of kinds) byKind.set(kind, more);
   }
-  return {
+  const named = [...byKind.values()].some((names) => names.length > 0);
+  if (scope.allNamespaces && named)
+    throw new Error('a resource cannot be retrieved by name across all namespaces');
+  return [...byKind].map(([kind, names]) => ({
     kind,
     names,
-    namespace: kind.namespaced && !allNamespaces ? namespace : undefined,
-    allNamespaces: allNamespaces && kind.namespaced,
-    selector,
-  };
+    namespace: kind.namespaced && !scope.allNamespaces ? scope.namespace : undefined,
+  }));
 }
 
 const byNamespaceAndName = (a: AnyObject, b: AnyObject): number =>
   (a.metadata?.namespace ?? '').localeCompare(b.metadata?.namespace ?? '') ||
   (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
 
-async function fetch(client: MeshApi, q: Query): Promise<{ objects: AnyObject[]; failures: unknown[] }> {
+async function fetch(
+  client: MeshApi,
+  q: Query,
+  selector: string | undefined,
+): Promise<{ objects: AnyObject[]; failures: unknown[] }> {
   if (q.names.length === 0) {
     const objects = await client.list(q.kind, {
       ...(q.namespace === undefined ? {} : { namespace: q.namespace }),
-      ...(q.selector === undefined ? {} : { labelSelector: q.selector }),
+      ...(selector === undefined ? {} : { labelSelector: selector }),
     });
     return { objects: [...objects].sort(byNamespaceAndName), failures: [] };
   }
@@ -93,22 +110,29 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     const format = parseOutputFormat(flagString(flags, 'output'));
-    const query = parseQuery(
-      flags.positionals,
-      flagString(flags, 'namespace') ?? DEFAULT_NAMESPACE,
-      flagBool(flags, 'all-namespaces'),
-      flagString(flags, 'selector'),
-    );
+    const allNamespaces = flagBool(flags, 'all-namespaces');
+    const queries = parseQueries(flags.positionals, {
+      namespace: flagString(flags, 'namespace') ?? DEFAULT_NAMESPACE,
+      allNamespaces,
+    });
     const client = await loadClient();
-    const { objects, failures } = await fetch(client, query);
-    const printed = printResources(query.kind, objects, {
+    const groups: ResourceGroup[] = [];
+    const failures: unknown[] = [];
+    for (const query of queries) {
+      const found = await fetch(client, query, flagString(flags, 'selector'));
+      groups.push({ type: query.kind, objects: found.objects });
+      failures.push(...found.failures);
+    }
+    const [firstQuery] = queries;
+    const printed = printGroups(groups, {
       format,
-      allNamespaces: query.allNamespaces,
-      namespace: query.namespace,
-      single: query.names.length === 1,
+      allNamespaces: allNamespaces && queries.some((q) => q.kind.namespaced),
+      namespace: queries.every((q) => q.namespace !== undefined) ? firstQuery?.namespace : undefined,
+      single: queries.length === 1 && firstQuery?.names.length === 1,
       nowMs: nowMs(),
     });
-    if (failures.length === 0 || objects.length > 0) process.stdout.write(printed.stdout);
+    if (failures.length === 0 || groups.some((g) => g.objects.length > 0))
+      process.stdout.write(printed.stdout);
     process.stderr.write(printed.stderr);
     for (const failure of failures) reportError(failure);
     return failures.length === 0 ? 0 : 1;

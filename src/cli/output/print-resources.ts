@@ -16,6 +16,8 @@ export interface PrintOptions {
   /** A single object was asked for by name: print it bare, not as a List. */
   single: boolean;
   nowMs: number;
+  /** Names as `kind/name` in tables, as kubectl prints them when several kinds were asked for. */
+  kindPrefix?: boolean;
 }
 
 export interface Printed {
@@ -52,8 +54,17 @@ export function printResources(
       };
     case 'table': {
       if (empty) return { stdout: '', stderr: emptyNote };
-      const columns = columnsFor(type.kind, { wide: format.wide, allNamespaces: options.allNamespaces });
-      const rows = objects.map((o) => columns.map((c) => c.cell(o, options.nowMs)));
+      const columns = columnsFor(type.kind, {
+        wide: format.wide,
+        allNamespaces: options.allNamespaces && type.namespaced,
+      });
+      const nameAt = columns.findIndex((c) => c.header === 'NAME');
+      const rows = objects.map((o) =>
+        columns.map((c, i) => {
+          const cell = c.cell(o, options.nowMs);
+          return options.kindPrefix === true && i === nameAt ? objectRef(type, cell) : cell;
+        }),
+      );
       return {
         stdout: formatTable(
           columns.map((c) => c.header),
@@ -64,3 +75,30 @@ export function printResources(
     }
   }
 }
+
+/** One kind's objects, for `get KIND1,KIND2`. */
+export interface ResourceGroup {
+  type: ResourceType;
+  objects: readonly AnyObject[];
+}
+
+/**
+ * Prints several kinds as kubectl does: one table per kind that has objects, blank-line separated,
+ * names as `kind/name`; yaml, json and jsonpath over one List holding everything.
+ */
+export function printGroups(groups: readonly ResourceGroup[], options: PrintOptions): Printed {
+  const [only] = groups;
+  if (groups.length === 1 && only !== undefined) return printResources(only.type, only.objects, options);
+  const all = groups.flatMap((g) => g.objects);
+  const { format } = options;
+  if (format.type !== 'table' && format.type !== 'name') {
+    return printResources(only?.type ?? EMPTY_TYPE, all, { ...options, single: false });
+  }
+  const printed = groups
+    .filter((g) => g.objects.length > 0)
+    .map((g) => printResources(g.type, g.objects, { ...options, single: false, kindPrefix: true }).stdout);
+  if (printed.length === 0) return { stdout: '', stderr: noResourcesMessage(options.namespace) };
+  return { stdout: printed.join(format.type === 'table' ? '\n' : ''), stderr: '' };
+}
+
+const EMPTY_TYPE: ResourceType = { kind: 'List', group: '', plural: '', namespaced: false };
