@@ -100,6 +100,8 @@ describe('automesh get/apply/create/delete/wait/install against a real API serve
   let store: MemoryConfigStore;
   let client: ApiClient;
   let home: string;
+  const syncAsked: string[] = [];
+  let syncAnswer: object = { converged: true, proxies: 0, notSynced: [] };
   const cli = (args: string[], input?: string): Promise<CliResult> =>
     runCli(args, { env: { AUTOMESH_HOME: home }, ...(input === undefined ? {} : { input }) });
 
@@ -107,7 +109,21 @@ describe('automesh get/apply/create/delete/wait/install against a real API serve
     store = new MemoryConfigStore();
     home = await mkdtemp(join(tmpdir(), 'automesh-cli-'));
     const { token } = await ensureAdminCredential(home);
-    server = await startApiServer({ store, adminToken: token });
+    server = await startApiServer({
+      store,
+      adminToken: token,
+      // Stands in for discovery's /debug/sync, which `apply --wait` asks.
+      extraHandlers: [
+        (req, res) => {
+          const url = new URL(req.url ?? '/', 'http://localhost');
+          if (url.pathname !== '/debug/sync') return false;
+          syncAsked.push(url.searchParams.get('timeoutMs') ?? '');
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ kind: 'SyncResult', revision: 1, ...syncAnswer }));
+          return true;
+        },
+      ],
+    });
     const credential = await ensureAdminCredential(home, { server: server.url });
     client = new ApiClient(credential);
   });
@@ -178,6 +194,22 @@ describe('automesh get/apply/create/delete/wait/install against a real API serve
     assert.equal(
       again.stdout,
       'serviceaccount/httpbin unchanged\nservice/httpbin unchanged\ndeployment.apps/httpbin unchanged\n',
+    );
+  });
+
+  it('waits for the proxies with --wait and names the ones that did not acknowledge', async () => {
+    syncAnswer = {
+      converged: false,
+      proxies: 2,
+      notSynced: [{ namespace: 'full', pod: 'sleep-1', nackError: 'bad listener' }],
+    };
+    const result = await cli(['apply', '--wait', '--timeout=5s', '-n', 'full', '-f', '-'], HTTPBIN);
+    assert.deepEqual(syncAsked, ['5000']);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^serviceaccount\/httpbin unchanged\n/);
+    assert.equal(
+      result.stderr,
+      'error: timed out waiting for 1 of 2 proxies to acknowledge the configuration: full/sleep-1 (rejected: bad listener)\n',
     );
   });
 
