@@ -18,6 +18,8 @@ import { startApiServer, ensureAdminCredential } from './apiserver/index.js';
 export const POD_TOKEN_TTL_SECONDS = 3600;
 
 export const CONTROL_PLANE_FILE = 'controlplane.json';
+/** The mesh trust bundle (PEM), for sidecars to verify the control plane and their peers. */
+export const MESH_ROOT_FILE = 'mesh-root.pem';
 
 export interface ControlPlaneOptions {
   stateDir: string;
@@ -118,6 +120,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       rootCertPem: ca.rootCertPem,
       trustDomain,
     };
+    await writeFile(join(options.stateDir, MESH_ROOT_FILE), ca.trustBundlePem.join(''), { mode: 0o644 });
     const file = join(options.stateDir, CONTROL_PLANE_FILE);
     await writeFile(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o644 });
     await rename(`${file}.tmp`, file);

@@ -7,6 +7,7 @@ export * from './discovery/index.js';
 export {
   startControlPlane,
   CONTROL_PLANE_FILE,
+  MESH_ROOT_FILE,
   POD_TOKEN_TTL_SECONDS,
   type ControlPlane,
   type ControlPlaneEndpoints,

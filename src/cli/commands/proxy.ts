@@ -9,6 +9,7 @@ import { FileCertificateSource, loadBootstrap, startProxy } from '../../proxy/in
 import type { ProxyHandle } from '../../proxy/index.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
+import { startMeshedSidecar } from '../sidecar/run-meshed-sidecar.js';
 
 export const summary = 'Run a sidecar proxy (standalone from --bootstrap FILE, or fed by the control plane)';
 
@@ -44,6 +45,12 @@ const CONTROL_PLANE_FLAGS: Array<FlagSpec & { env: string }> = [
     type: 'string',
     usage: 'mesh root certificate to verify the control plane (env ROOT_CERT)',
     env: 'ROOT_CERT',
+  },
+  {
+    name: 'trust-domain',
+    type: 'string',
+    usage: 'mesh trust domain (env TRUST_DOMAIN, default cluster.local)',
+    env: 'TRUST_DOMAIN',
   },
   {
     name: 'outbound-port',
@@ -88,6 +95,7 @@ export type ProxyCommand =
       discoveryAddress: string;
       tokenPath: string;
       rootCertPath: string;
+      trustDomain: string;
       outboundPort: number;
       adminPort: number;
       unknownHosts: 'passthrough' | 'refuse';
@@ -139,29 +147,33 @@ export function parseProxyCommand(args: string[], env: NodeJS.ProcessEnv): Proxy
     discoveryAddress: need('discovery-address'),
     tokenPath: need('token-path'),
     rootCertPath: need('root-cert'),
+    trustDomain: get('trust-domain') ?? 'cluster.local',
     outboundPort: port(get('outbound-port') ?? '15001', 'outbound-port'),
     adminPort: port(get('admin-port') ?? '15000', 'admin-port'),
     unknownHosts,
   };
 }
 
-async function startStandalone(bootstrapPath: string): Promise<{ proxy: ProxyHandle; reload: () => void }> {
+interface StartedProxy {
+  proxy: ProxyHandle;
+  /** SIGHUP: re-read what can be re-read. */
+  reload: () => void;
+  close: () => Promise<void>;
+}
+
+async function startStandalone(bootstrapPath: string): Promise<StartedProxy> {
   const b = loadBootstrap(bootstrapPath);
   const certificates = new FileCertificateSource(b.certificates);
   const proxy = await startProxy({ ...b, certificates });
-  return { proxy, reload: () => certificates.reload() };
+  return { proxy, reload: () => certificates.reload(), close: () => proxy.close() };
 }
 
-/**
- * Control-plane mode: the CA client (src/proxy/identity) and discovery client
- * (src/proxy/discovery) are wired here by the integration; until then it says so.
- */
-function startWithControlPlane(command: Extract<ProxyCommand, { kind: 'control-plane' }>): Promise<never> {
-  return Promise.reject(
-    new ProxyCommandError(
-      `control-plane mode (discovery ${command.discoveryAddress}, CA ${command.caAddress}) is not wired in this build; use --bootstrap`,
-    ),
-  );
+/** Control-plane mode: certificate from the CA, snapshot from discovery. */
+async function startWithControlPlane(
+  command: Extract<ProxyCommand, { kind: 'control-plane' }>,
+): Promise<StartedProxy> {
+  const sidecar = await startMeshedSidecar(command);
+  return { proxy: sidecar.proxy, reload: () => {}, close: () => sidecar.close() };
 }
 
 function waitForSignal(onHangup: () => void): Promise<string> {
@@ -189,7 +201,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(formatFlagHelp(USAGE, summary, FLAGS));
     return 0;
   }
-  let started: { proxy: ProxyHandle; reload: () => void };
+  let started: StartedProxy;
   try {
     started =
       command.kind === 'standalone'
@@ -213,7 +225,7 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`error: reloading certificates: ${(err as Error).message}\n`);
     }
   });
-  await proxy.close();
+  await started.close();
   process.stdout.write(`automesh proxy: stopped (${signal})\n`);
   return 0;
 }

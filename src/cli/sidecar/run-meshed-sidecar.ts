@@ -1,8 +1,7 @@
 // A sidecar under a control plane: its certificate from the CA (first with the pod token, then
-// renewals with its SVID), its snapshot from discovery. Wires the three parts and stops them in
-// reverse order on SIGTERM/SIGINT.
+// renewals with its SVID), its snapshot from discovery. Only wiring; stops in reverse order.
 import { readFile } from 'node:fs/promises';
-import type { ControlPlaneEndpoints } from '../../controlplane/index.js';
+import type { ProxyHandle } from '../../proxy/index.js';
 import { CaClientCertificateSource, startDiscoveryClient, startProxy } from '../../proxy/index.js';
 import { createLogger } from '../../log/index.js';
 
@@ -11,37 +10,46 @@ export interface MeshedSidecarOptions {
   namespace: string;
   podIP: string;
   appHost: string;
-  /** The control plane's `controlplane.json`. */
-  controlPlaneFile: string;
+  caAddress: string;
+  discoveryAddress: string;
   tokenPath: string;
+  rootCertPath: string;
+  trustDomain: string;
+  outboundPort: number;
+  adminPort: number;
+  unknownHosts: 'passthrough' | 'refuse';
 }
 
-async function readEndpoints(file: string): Promise<ControlPlaneEndpoints> {
-  const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<ControlPlaneEndpoints>;
-  const { caAddress, discoveryAddress, rootCertPem, trustDomain, apiServer } = parsed;
-  if (!caAddress || !discoveryAddress || !rootCertPem || !trustDomain || !apiServer) {
-    throw new Error(
-      `${file} does not describe a control plane (caAddress, discoveryAddress, rootCertPem, trustDomain)`,
-    );
-  }
-  return { caAddress, discoveryAddress, rootCertPem, trustDomain, apiServer };
+export interface MeshedSidecar {
+  proxy: ProxyHandle;
+  close(): Promise<void>;
 }
 
-export async function runMeshedSidecar(options: MeshedSidecarOptions): Promise<number> {
+export async function startMeshedSidecar(options: MeshedSidecarOptions): Promise<MeshedSidecar> {
   const logger = createLogger({ component: `sidecar.${options.namespace}.${options.pod}` });
-  const endpoints = await readEndpoints(options.controlPlaneFile);
+  const rootCertPem = await readFile(options.rootCertPath, 'utf8');
   const certificates = new CaClientCertificateSource();
   await certificates.start({
-    caAddress: endpoints.caAddress,
-    caRootPem: endpoints.rootCertPem,
+    caAddress: options.caAddress,
+    caRootPem: rootCertPem,
     tokenPath: options.tokenPath,
-    trustDomain: endpoints.trustDomain,
+    trustDomain: options.trustDomain,
     logger: logger.child('identity'),
   });
-  const proxy = await startProxy({ podIP: options.podIP, appHost: options.appHost, certificates });
+  const proxy = await startProxy({
+    podIP: options.podIP,
+    appHost: options.appHost,
+    certificates,
+    outbound: { host: options.podIP, port: options.outboundPort },
+    admin: { host: options.podIP, port: options.adminPort },
+    unknownHosts: options.unknownHosts,
+  }).catch(async (err: unknown) => {
+    await certificates.close();
+    throw err;
+  });
   const discovery = startDiscoveryClient({
-    address: endpoints.discoveryAddress,
-    caRootPem: endpoints.rootCertPem,
+    address: options.discoveryAddress,
+    caRootPem: rootCertPem,
     certificateSource: certificates,
     pod: options.pod,
     namespace: options.namespace,
@@ -49,13 +57,12 @@ export async function runMeshedSidecar(options: MeshedSidecarOptions): Promise<n
     logger: logger.child('discovery'),
   });
   logger.info('sidecar started', { podIP: options.podIP, appHost: options.appHost });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  logger.info('sidecar stopping');
-  await discovery.close();
-  await proxy.close();
-  await certificates.close();
-  return 0;
+  return {
+    proxy,
+    close: async () => {
+      await discovery.close();
+      await proxy.close();
+      await certificates.close();
+    },
+  };
 }

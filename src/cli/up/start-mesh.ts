@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../api/index.js';
-import { startControlPlane, CONTROL_PLANE_FILE, type ControlPlane } from '../../controlplane/index.js';
+import { startControlPlane, MESH_ROOT_FILE, type ControlPlane } from '../../controlplane/index.js';
 import {
   startRuntime,
   type LocalRuntime,
@@ -27,7 +27,7 @@ export interface StartMeshOptions {
   svidTtlSeconds?: number;
 }
 
-function sidecarStarter(options: StartMeshOptions) {
+function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
   return (pod: Pod, context: SidecarContext): ProcessHandle => {
     const args = [
       ...options.cliArgv,
@@ -40,9 +40,15 @@ function sidecarStarter(options: StartMeshOptions) {
       context.podIP,
       '--app-host',
       context.appHost,
-      '--control-plane',
-      join(options.stateDir, CONTROL_PLANE_FILE),
-      '--token',
+      '--ca-address',
+      cp.caAddress,
+      '--discovery-address',
+      cp.discoveryAddress,
+      '--root-cert',
+      join(options.stateDir, MESH_ROOT_FILE),
+      '--trust-domain',
+      cp.trustDomain,
+      '--token-path',
       context.tokenPath,
     ];
     const log = openSync(context.logPath, 'a', 0o600);
@@ -68,7 +74,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     runtime = await startRuntime({
       backend: controlPlane.store,
       stateDir: options.stateDir,
-      startSidecar: sidecarStarter(options),
+      startSidecar: sidecarStarter(options, controlPlane),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       logger: options.logger.child('runtime'),
     });
