@@ -1,5 +1,7 @@
 // The control plane under test, in its own process so its CPU and memory are its own: memory
 // store → registry → discovery server (TLS, SVID auth, policy engine). Driven over IPC by run.ts.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import type { DestinationRule, PeerAuthentication } from '../../src/api/index.js';
 import { MemoryConfigStore } from '../../src/store/index.js';
 import { MeshRegistry, startDiscoveryServer } from '../../src/controlplane/index.js';
@@ -69,7 +71,24 @@ function changeFor(scenario: Scenario, trial: number): DestinationRule | PeerAut
   };
 }
 
+/** BENCH_CPU_PROFILE=file: a V8 CPU profile of the changes (not of the start-up) is written there. */
+const profileFile = process.env['BENCH_CPU_PROFILE'];
+const inspector = profileFile === undefined ? undefined : new Session();
+let profiling = false;
+
+async function post(method: string): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    inspector?.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+}
+
 async function change(scenario: Scenario, trial: number): Promise<void> {
+  if (inspector !== undefined && !profiling) {
+    profiling = true;
+    inspector.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+  }
   const before = new Map(server.proxyStatus().map((s) => [s.id, s.ackedVersion]));
   const cpu = process.cpuUsage();
   const t0 = Date.now();
@@ -100,6 +119,10 @@ process.on('message', (message: ToControlPlane) => {
     else if (message.type === 'await-synced') await awaitSynced(message.count);
     else if (message.type === 'change') await change(message.scenario, message.trial);
     else if (message.type === 'stop') {
+      if (profiling && profileFile !== undefined) {
+        const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+        await writeFile(profileFile, JSON.stringify(profile));
+      }
       registry.stop();
       await server.close();
       await store.close();

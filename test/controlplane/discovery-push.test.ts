@@ -12,6 +12,7 @@ import { PushDebouncer, type Timers } from '../../src/controlplane/discovery/pus
 import { PushController } from '../../src/controlplane/discovery/push-controller.js';
 import type { OutgoingSnapshot } from '../../src/controlplane/discovery/proxy-stream.js';
 import { encodeSnapshotMessage } from '../../src/controlplane/discovery/snapshot-json.js';
+import { storedGzipMember } from '../../src/controlplane/discovery/stored-gzip.js';
 import { discoveryService } from '../../src/proxy/discovery/discovery-proto.js';
 import type { SnapshotMessage } from '../../src/proxy/discovery/discovery-proto.js';
 import { silentLogger } from '../../src/log/index.js';
@@ -103,6 +104,15 @@ describe('snapshot encoding', () => {
     ) as SnapshotMessage;
     assert.equal(decoded.snapshot_json, '');
     assert.equal(gunzipSync(decoded.snapshot_json_gzip!).toString('utf8'), JSON.stringify(snapshot));
+  });
+});
+
+describe('stored gzip members', () => {
+  it('round-trip through gunzip, empty, small and larger than one stored block', () => {
+    for (const size of [0, 1, 300, 65_535, 65_536, 200_000]) {
+      const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7) % 251));
+      assert.deepEqual(gunzipSync(storedGzipMember(data)), data, `size ${size}`);
+    }
   });
 });
 

@@ -91,6 +91,12 @@ export class ProxyStatusRegistry {
       .sort((a, b) => compare(a.namespace, b.namespace) || compare(a.pod, b.pod) || compare(a.id, b.id));
   }
 
+  /** True when some connected proxy matches; no copies, for checks run on every ack. */
+  some(predicate: (status: Readonly<Omit<ProxyStatus, 'synced'>>) => boolean): boolean {
+    for (const record of this.records.values()) if (predicate(record)) return true;
+    return false;
+  }
+
   counters(): PushCounters {
     return { ...this.totals };
   }

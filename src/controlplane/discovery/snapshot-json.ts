@@ -2,10 +2,12 @@
 // namespace, and outbound is most of a snapshot (hundreds of KB at 1,000 endpoints), so its JSON
 // is produced, UTF-8 encoded and gzip-compressed once per array. Each proxy's message is its own
 // small head plus those shared bytes, framed by hand as the proto's SnapshotMessage. Compressed,
-// the parts are separate gzip members, which concatenate into one valid gzip stream (RFC 1952).
+// the parts are separate gzip members, which concatenate into one valid gzip stream (RFC 1952);
+// the small per-proxy head travels as a stored (uncompressed) member.
 
 import { gzipSync } from 'node:zlib';
 import type { OutboundService, ProxySnapshot } from '../../api/index.js';
+import { storedGzipMember } from './stored-gzip.js';
 
 interface OutboundBytes {
   json: Buffer;
@@ -14,7 +16,7 @@ interface OutboundBytes {
 
 const outboundCache = new WeakMap<OutboundService[], OutboundBytes>();
 const CLOSE_BRACE = Buffer.from('}');
-const CLOSE_BRACE_GZIP = gzipSync(CLOSE_BRACE);
+const CLOSE_BRACE_GZIP = storedGzipMember(CLOSE_BRACE);
 
 function outboundOf(snapshot: ProxySnapshot): OutboundBytes {
   let cached = outboundCache.get(snapshot.outbound);
@@ -37,11 +39,11 @@ function jsonParts(snapshot: ProxySnapshot): Buffer[] {
   return [headOf(snapshot), outboundOf(snapshot).json, CLOSE_BRACE];
 }
 
-/** That JSON as gzip members; the outbound member is compressed once per shared array. */
+/** That JSON as gzip members: only the shared outbound part is compressed, once per array. */
 function gzipParts(snapshot: ProxySnapshot): Buffer[] {
   const outbound = outboundOf(snapshot);
   outbound.gzip ??= gzipSync(outbound.json);
-  return [gzipSync(headOf(snapshot)), outbound.gzip, CLOSE_BRACE_GZIP];
+  return [storedGzipMember(headOf(snapshot)), outbound.gzip, CLOSE_BRACE_GZIP];
 }
 
 export function snapshotJson(snapshot: ProxySnapshot): string {

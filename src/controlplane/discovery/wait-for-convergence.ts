@@ -29,8 +29,11 @@ export interface ConvergenceResult {
 
 type Verdict = 'synced' | 'refused' | 'pending';
 
-function verdictOf(status: ProxyStatus): Verdict {
-  if (status.desiredVersion === undefined || status.synced) return 'synced';
+/** Coalescing window for convergence checks: bounds their cost, adds at most this much latency. */
+const CHECK_INTERVAL_MS = 5;
+
+function verdictOf(status: Readonly<Omit<ProxyStatus, 'synced'>>): Verdict {
+  if (status.desiredVersion === undefined || status.ackedVersion === status.desiredVersion) return 'synced';
   if (status.nackedVersion === status.desiredVersion) return 'refused';
   return 'pending';
 }
@@ -45,8 +48,9 @@ export function waitForConvergence(
     options.affectedPods === undefined
       ? undefined
       : new Set(options.affectedPods.map((p) => podKey(p.namespace, p.name)));
-  const relevant = (): ProxyStatus[] =>
-    controller.status.list().filter((s) => wanted === undefined || wanted.has(podKey(s.namespace, s.pod)));
+  const isRelevant = (s: { namespace: string; pod: string }): boolean =>
+    wanted === undefined || wanted.has(podKey(s.namespace, s.pod));
+  const relevant = (): ProxyStatus[] => controller.status.list().filter(isRelevant);
   return new Promise((resolve) => {
     const unsubscribers: (() => void)[] = [];
     let scheduled = false;
@@ -67,14 +71,14 @@ export function waitForConvergence(
     const check = (): void => {
       scheduled = false;
       if (done || source.revision() < revision || controller.pushPending()) return;
-      const statuses = relevant();
-      if (statuses.every((s) => verdictOf(s) !== 'pending')) finish(true, statuses);
+      if (!controller.status.some((s) => isRelevant(s) && verdictOf(s) === 'pending'))
+        finish(true, relevant());
     };
-    // Many acks arrive together; check once per turn of the event loop, not once per ack.
+    // A thousand acks arrive over many turns of the event loop: check at most every few ms.
     const schedule = (): void => {
       if (scheduled) return;
       scheduled = true;
-      setImmediate(check);
+      setTimeout(check, CHECK_INTERVAL_MS);
     };
     const timer = setTimeout(() => finish(false, relevant()), options.timeoutMs);
     unsubscribers.push(
