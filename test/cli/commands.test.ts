@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConfigMap, Pod } from '../../src/api/index.js';
+import type { ConfigMap, Deployment, Pod } from '../../src/api/index.js';
 import {
   ApiClient,
   ensureAdminCredential,
@@ -213,6 +213,26 @@ describe('automesh get/apply/create/delete/wait/install against a real API serve
     );
   });
 
+  it('injects the sidecar into workloads of a namespace labelled istio-injection=enabled', async () => {
+    const labelled = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: auto
+  labels:
+    istio-injection: enabled
+---
+${HTTPBIN}`;
+    const result = await cli(['apply', '-n', 'auto', '-f', '-'], labelled);
+    assert.equal(result.stderr, '');
+    assert.match(result.stdout, /^namespace\/auto created\n/);
+    const stored = await client.get<Deployment>('Deployment', 'httpbin', { namespace: 'auto' });
+    assert.deepEqual(
+      stored.spec.template.spec.containers.map((c) => c.name),
+      ['httpbin', 'istio-proxy'],
+    );
+    assert.equal(stored.spec.template.metadata?.labels?.['security.istio.io/tlsMode'], 'istio');
+  });
+
   it('applies a process-substitution path (/dev/fd) and says configured for a change', async () => {
     const policy = `apiVersion: authentication.istio.io/v1alpha1
 kind: Policy
@@ -316,7 +336,16 @@ spec:
     assert.equal(slow.stderr, 'error: timed out waiting for the condition on pods/slow-1\n');
   });
 
-  it('deletes a namespace with kubectl wording and waits until it is gone', async () => {
+  it('deletes by file and a namespace with kubectl wording, waiting until it is gone', async () => {
+    const byFile = await cli(['delete', '-n', 'full', '-f', '-'], HTTPBIN);
+    assert.deepEqual(
+      [byFile.code, byFile.stdout, byFile.stderr],
+      [
+        0,
+        'serviceaccount "httpbin" deleted\nservice "httpbin" deleted\ndeployment.apps "httpbin" deleted\n',
+        '',
+      ],
+    );
     const result = await cli(['delete', 'ns', 'full']);
     assert.deepEqual([result.code, result.stdout, result.stderr], [0, 'namespace "full" deleted\n', '']);
     assert.equal(await client.find('Namespace', 'full'), undefined);
