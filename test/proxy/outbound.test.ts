@@ -265,7 +265,7 @@ describe('certificate rotation', () => {
         new RegExp(`Hash=${hashOf(mesh.client.cert.certChainPem[0]!)}`),
       );
       const renewed = await issueLeaf(mesh.ca, spiffeId('default', 'sleep'));
-      (mesh.clientCertificates).rotate(renewed);
+      mesh.clientCertificates.rotate(renewed);
       const second = await call();
       assert.equal(second.status, 200);
       assert.match(

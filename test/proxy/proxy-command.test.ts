@@ -38,6 +38,7 @@ describe('automesh proxy flags', () => {
       outboundPort: 15001,
       adminPort: 15900,
       unknownHosts: 'passthrough',
+      trustDomain: 'cluster.local',
     });
   });
 

@@ -46,6 +46,7 @@ export async function issueLeaf(
   ca: TestCa,
   uri: string,
   extraUris: string[] = [],
+  dnsNames: string[] = [],
 ): Promise<WorkloadCertificate> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 120_000);
@@ -61,7 +62,10 @@ export async function issueLeaf(
     signingKey: ca.keys.privateKey,
     extensions: [
       new x509.SubjectAlternativeNameExtension(
-        [uri, ...extraUris].map((value) => ({ type: 'url' as const, value })),
+        [
+          ...[uri, ...extraUris].map((value) => ({ type: 'url' as const, value })),
+          ...dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ],
         true,
       ),
       new x509.BasicConstraintsExtension(false),

@@ -13,6 +13,17 @@ export interface RequestLabels {
 
 type Series = Map<string, number>;
 
+/** Request counts for one label set, by response code: made once per connection, so a request costs one Map update. */
+export class RequestCounter {
+  readonly counts = new Map<number, number>();
+
+  constructor(readonly labels: string) {}
+
+  inc(status: number): void {
+    this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
+  }
+}
+
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
@@ -24,20 +35,29 @@ function labelText(labels: Record<string, string>): string {
 }
 
 export class ProxyMetrics {
-  private readonly requests: Series = new Map();
+  private readonly requests = new Map<string, RequestCounter>();
   private readonly connections: Series = new Map();
   private readonly handshakeFailures: Series = new Map();
   private readonly active = { inbound: 0, outbound: 0 };
 
-  request(labels: RequestLabels, status: number): void {
+  /** The counter for a label set (shared by every caller with the same labels). */
+  requestCounter(labels: RequestLabels): RequestCounter {
     const key = labelText({
       direction: labels.direction,
       source_principal: labels.sourcePrincipal,
       destination_principal: labels.destinationPrincipal,
       tls_mode: labels.tlsMode,
-      response_code: String(status),
     });
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    let counter = this.requests.get(key);
+    if (counter === undefined) {
+      counter = new RequestCounter(key);
+      this.requests.set(key, counter);
+    }
+    return counter;
+  }
+
+  request(labels: RequestLabels, status: number): void {
+    this.requestCounter(labels).inc(status);
   }
 
   connectionOpened(labels: RequestLabels): void {
@@ -62,11 +82,19 @@ export class ProxyMetrics {
   /** Total requests counted with these label values (for tests and status). */
   requestCount(match: Partial<Record<string, string>> = {}): number {
     let total = 0;
-    for (const [key, value] of this.requests) {
+    for (const [key, value] of this.requestSeries()) {
       if (Object.entries(match).every(([k, v]) => key.includes(`${k}="${escapeLabel(v ?? '')}"`)))
         total += value;
     }
     return total;
+  }
+
+  private requestSeries(): Series {
+    const series: Series = new Map();
+    for (const counter of this.requests.values()) {
+      for (const [status, n] of counter.counts) series.set(`${counter.labels},response_code="${status}"`, n);
+    }
+    return series;
   }
 
   render(): string {
@@ -79,7 +107,7 @@ export class ProxyMetrics {
       'automesh_requests_total',
       'HTTP requests by direction, principals, TLS mode and response code.',
       'counter',
-      this.requests,
+      this.requestSeries(),
     );
     family(
       'automesh_connections_total',

@@ -213,7 +213,7 @@ export class InboundListener {
   }
 
   private hooks(peer: PeerInfo): SessionHooks {
-    const labels = this.labels(peer);
+    const counter = this.env.metrics.requestCounter(this.labels(peer));
     const append = peer.xfcc === undefined ? [] : [peer.xfcc];
     return {
       route: (head: RequestHead): Route => {
@@ -227,7 +227,7 @@ export class InboundListener {
           tunnel: false,
         };
       },
-      recordRequest: (_conn, status) => this.env.metrics.request(labels, status),
+      recordRequest: (_conn, status) => counter.inc(status),
       recordConnectFailure: () => undefined,
     };
   }

@@ -3,7 +3,9 @@
 
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { RequestCounter } from '../admin/proxy-metrics.js';
 import type { ProxyMetrics } from '../admin/proxy-metrics.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { headerValue, writeRequestHead } from '../http/head-writer.js';
 import type { RequestHead } from '../http/request-head.js';
 import { HttpSession } from '../session/http-session.js';
@@ -44,19 +46,23 @@ export class OutboundListener {
     this.server.maxConnections = env.maxConnections;
     this.hooks = {
       route: (head) => this.route(head),
-      recordRequest: (conn, status) =>
-        env.metrics.request(
-          {
-            direction: 'outbound',
-            sourcePrincipal: env.ownId(),
-            destinationPrincipal: conn?.info.peerPrincipal ?? 'unknown',
-            tlsMode: conn?.info.tlsMode ?? 'none',
-          },
-          status,
-        ),
+      recordRequest: (conn, status) => this.counterFor(conn).inc(status),
       recordConnectFailure: (err: NodeJS.ErrnoException) =>
         env.metrics.handshakeFailure('outbound', (err.code ?? 'connect_error').toLowerCase()),
     };
+  }
+
+  private counterFor(conn: UpstreamConnection | null): RequestCounter {
+    const cached = conn?.metricsCell;
+    if (cached instanceof RequestCounter) return cached;
+    const counter = this.env.metrics.requestCounter({
+      direction: 'outbound',
+      sourcePrincipal: this.env.ownId(),
+      destinationPrincipal: conn?.info.peerPrincipal ?? 'unknown',
+      tlsMode: conn?.info.tlsMode ?? 'none',
+    });
+    if (conn !== null) conn.metricsCell = counter;
+    return counter;
   }
 
   get connectionCount(): number {

@@ -56,9 +56,9 @@ export class HttpSession implements UpstreamOwner {
   private dialer: UpstreamDialer | undefined;
   private attemptsLeft = 0;
   private attemptsMade = 0;
-  private replay: Buffer[] | null = null;
+  private replay: Array<Buffer | string> | null = null;
   private replayBytes = 0;
-  private resend: Buffer[] | null = null;
+  private resend: Array<Buffer | string> | null = null;
   private generation = 0;
   private pausedForUpstream = false;
   private clientEnded = false;
@@ -224,7 +224,7 @@ export class HttpSession implements UpstreamOwner {
     const resend = this.resend;
     this.resend = null;
     if (resend !== null) for (const b of resend) this.writeUpstream(b);
-    else this.writeUpstream(reused ? Buffer.from(route.head, 'latin1') : route.head);
+    else this.writeUpstream(route.head);
     this.pump();
     if (this.phase === Phase.Streaming && this.socket.isPaused() && !this.pausedForUpstream) {
       this.socket.resume();
@@ -234,7 +234,7 @@ export class HttpSession implements UpstreamOwner {
   private writeUpstream(data: Buffer | string): void {
     const conn = this.upstream;
     if (conn === null) return;
-    if (this.replay !== null && typeof data !== 'string') {
+    if (this.replay !== null) {
       this.replayBytes += data.length;
       if (this.replayBytes > this.config.replayLimitBytes) this.replay = null;
       else this.replay.push(data);

@@ -28,6 +28,8 @@ export class UpstreamConnection {
   closed = false;
   lastError: Error | undefined;
   idleSince = 0;
+  /** Per-connection metrics handle, made on first use by the listener that owns the metrics. */
+  metricsCell: unknown = undefined;
   readonly createdAt: number;
 
   constructor(

@@ -1,0 +1,400 @@
+// Orchestrates the data-plane benchmark (see run.sh): makes a PKI, starts the app, the proxies
+// and wrk per scenario, and prints req/s, p50/p99 and CPU seconds per 10,000 requests per proxy.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { ProxySnapshot, UpstreamTls } from '../../src/api/index.js';
+import { createTestCa, issueLeaf } from '../../test/support/pki.js';
+
+const DURATION_S = Number(process.argv[2] ?? 10);
+const ROOT = resolve(import.meta.dirname, '../..');
+const APP = { host: '127.0.0.1', port: 18080 };
+const CLIENT_IP = '127.0.0.2';
+const SERVER_IP = '127.0.0.3';
+const NGINX_CLIENT = { host: '127.0.0.6', port: 18090 };
+const NGINX_SERVER = { host: '127.0.0.7', port: 18443 };
+const SERVICE = 'backend.bench';
+const SERVICE_PORT = 8000;
+const SNI = `outbound_.${SERVICE_PORT}_._.backend.bench.svc.cluster.local`;
+const CLIENT_ID = 'spiffe://cluster.local/ns/bench/sa/client';
+const SERVER_ID = 'spiffe://cluster.local/ns/bench/sa/backend';
+const CLK_TCK = 100;
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'automesh-bench-'));
+const running: Proc[] = [];
+
+function start(name: string, cmd: string, args: string[], readyText: string | null): Promise<Proc> {
+  const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { name, child };
+  running.push(proc);
+  let out = '';
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${out}`)), 60_000);
+    const check = (d: Buffer): void => {
+      out += d.toString();
+      if (readyText !== null && out.includes(readyText)) {
+        clearTimeout(timer);
+        resolvePromise(proc);
+      }
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    child.on('exit', (code) => reject(new Error(`${name} exited (${code}): ${out}`)));
+    if (readyText === null) {
+      clearTimeout(timer);
+      setTimeout(() => resolvePromise(proc), 500);
+    }
+  });
+}
+
+async function stop(proc: Proc): Promise<void> {
+  const i = running.indexOf(proc);
+  if (i !== -1) running.splice(i, 1);
+  if (proc.child.exitCode !== null) return;
+  const exited = new Promise((r) => proc.child.once('exit', r));
+  proc.child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+}
+
+/** utime+stime of a process and its children (nginx workers), in seconds. */
+function cpuSeconds(pid: number): number {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) pids.push(Number(entry));
+    } catch {
+      continue; // the process exited while we looked
+    }
+  }
+  let ticks = 0;
+  for (const p of pids) {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLK_TCK;
+}
+
+interface WrkResult {
+  rps: number;
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: string;
+}
+
+function toMs(value: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(value.trim());
+  if (m === null) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+function wrk(url: string, connections: number, seconds: number, host?: string): Promise<WrkResult> {
+  const args = ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url];
+  if (host !== undefined) args.push('-H', `Host: ${host}`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('wrk', args);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+      const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '';
+      const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '';
+      const errors = [/Socket errors:.*/.exec(out)?.[0], /Non-2xx or 3xx responses: \d+/.exec(out)?.[0]]
+        .filter(Boolean)
+        .join('; ');
+      resolvePromise({ rps, requests, p50Ms: toMs(p50), p99Ms: toMs(p99), errors });
+    });
+  });
+}
+
+function snapshot(role: 'client' | 'server', tls: 'mtls' | 'plain'): ProxySnapshot {
+  const upstream: UpstreamTls =
+    tls === 'mtls'
+      ? { mode: 'ISTIO_MUTUAL', reason: 'bench', sni: SNI, sans: [SERVER_ID] }
+      : { mode: 'DISABLE', reason: 'bench' };
+  const id = role === 'client' ? CLIENT_ID : SERVER_ID;
+  return {
+    version: `bench-${role}-${tls}`,
+    proxy: {
+      pod: role,
+      namespace: 'bench',
+      serviceAccount: role,
+      spiffeId: id,
+      podIP: role === 'client' ? CLIENT_IP : SERVER_IP,
+    },
+    mesh: { autoMtls: true, mtlsEnabled: false, trustDomain: 'cluster.local', rootNamespace: 'istio-system' },
+    inbound:
+      role === 'server'
+        ? [{ port: APP.port, protocol: 'http', mode: tls === 'mtls' ? 'STRICT' : 'DISABLE', reason: 'bench' }]
+        : [],
+    outbound:
+      role === 'client'
+        ? [
+            {
+              hostname: 'backend.bench.svc.cluster.local',
+              name: 'backend',
+              namespace: 'bench',
+              aliases: ['backend.bench.svc.cluster.local', 'backend.bench.svc', 'backend.bench'],
+              ports: [
+                {
+                  port: SERVICE_PORT,
+                  protocol: 'http',
+                  endpoints: [
+                    {
+                      address: SERVER_IP,
+                      port: APP.port,
+                      pod: 'backend',
+                      namespace: 'bench',
+                      hasSidecar: true,
+                      tls: upstream,
+                    },
+                  ],
+                },
+              ],
+            },
+          ]
+        : [],
+  };
+}
+
+async function writePki(): Promise<void> {
+  const ca = await createTestCa();
+  const client = await issueLeaf(ca, CLIENT_ID);
+  // The DNS name is only for nginx, which cannot check a URI SAN; the sidecars check the URI.
+  const server = await issueLeaf(ca, SERVER_ID, [], ['backend.bench.svc.cluster.local']);
+  writeFileSync(join(work, 'root.pem'), ca.rootPem);
+  for (const [name, cert] of [
+    ['client', client],
+    ['server', server],
+  ] as const) {
+    writeFileSync(join(work, `${name}.pem`), cert.certChainPem.join(''));
+    writeFileSync(join(work, `${name}-key.pem`), cert.privateKeyPem, { mode: 0o600 });
+  }
+}
+
+function writeBootstrap(role: 'client' | 'server', tls: 'mtls' | 'plain'): string {
+  const path = join(work, `${role}-${tls}.yaml`);
+  const ip = role === 'client' ? CLIENT_IP : SERVER_IP;
+  writeFileSync(
+    path,
+    stringify({
+      podIP: ip,
+      appHost: APP.host,
+      outbound: { port: role === 'client' ? 15001 : 0 },
+      admin: { port: 0 },
+      certificates: {
+        certChain: `${role === 'client' ? 'client' : 'server'}.pem`,
+        privateKey: `${role}-key.pem`,
+        trustBundle: 'root.pem',
+      },
+      snapshot: snapshot(role, tls),
+    }),
+  );
+  return path;
+}
+
+function writeNginx(role: 'client' | 'server'): string {
+  const path = join(work, `nginx-${role}.conf`);
+  const common = `worker_processes 1;\ndaemon off;\npid ${work}/nginx-${role}.pid;\nerror_log ${work}/nginx-${role}.log warn;\nevents { worker_connections 4096; }\n`;
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+    .map((t) => `${t}_temp_path ${work}/${role}-${t};`)
+    .join(' ');
+  const http =
+    role === 'client'
+      ? `upstream peer { server ${NGINX_SERVER.host}:${NGINX_SERVER.port}; keepalive 128; }
+  server {
+    listen ${NGINX_CLIENT.host}:${NGINX_CLIENT.port};
+    location / {
+      proxy_pass https://peer;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-Client-Cert "";
+      proxy_ssl_certificate ${work}/client.pem;
+      proxy_ssl_certificate_key ${work}/client-key.pem;
+      proxy_ssl_trusted_certificate ${work}/root.pem;
+      proxy_ssl_verify on;
+      proxy_ssl_name backend.bench.svc.cluster.local;
+      proxy_ssl_server_name on;
+      proxy_ssl_session_reuse on;
+      proxy_ssl_protocols TLSv1.3;
+    }
+  }`
+      : `upstream app { server ${APP.host}:${APP.port}; keepalive 128; }
+  server {
+    listen ${NGINX_SERVER.host}:${NGINX_SERVER.port} ssl;
+    ssl_certificate ${work}/server.pem;
+    ssl_certificate_key ${work}/server-key.pem;
+    ssl_client_certificate ${work}/root.pem;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.3;
+    keepalive_requests 100000;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-Client-Cert "By=${SERVER_ID};Hash=$ssl_client_fingerprint;Subject=\\"\\";URI=${CLIENT_ID}";
+    }
+  }`;
+  writeFileSync(
+    path,
+    `${common}http {\n  access_log off;\n  ${temp}\n  keepalive_requests 100000;\n  ${http}\n}\n`,
+  );
+  return path;
+}
+
+interface Row {
+  scenario: string;
+  connections: number;
+  result: WrkResult;
+  cpuPer10k: string;
+}
+
+async function measure(
+  scenario: string,
+  url: string,
+  host: string | undefined,
+  proxies: Proc[],
+  rows: Row[],
+): Promise<void> {
+  for (const connections of [32, 1]) {
+    await wrk(url, connections, 2, host); // warm up: pools, TLS sessions, JIT
+    const before = proxies.map((p) => cpuSeconds(p.child.pid!));
+    const result = await wrk(url, connections, DURATION_S, host);
+    const cpu = proxies.map((p, i) => ((cpuSeconds(p.child.pid!) - before[i]!) / result.requests) * 10_000);
+    rows.push({
+      scenario,
+      connections,
+      result,
+      cpuPer10k: cpu.length === 0 ? '-' : cpu.map((c) => c.toFixed(2)).join(' / '),
+    });
+    process.stderr.write(`${scenario} c=${connections}: ${result.rps.toFixed(0)} req/s ${result.errors}\n`);
+  }
+}
+
+function table(rows: Row[]): string {
+  const direct = new Map(
+    rows.filter((r) => r.scenario === 'direct').map((r) => [r.connections, r.result.rps]),
+  );
+  const ratio = (r: Row): string =>
+    direct.has(r.connections) ? (r.result.rps / direct.get(r.connections)!).toFixed(2) : '-';
+  const lines = [
+    `| scenario | conns | req/s | ÷ direct | p50 ms | p99 ms | CPU s / 10k req per proxy (client / server) | errors |`,
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.scenario} | ${r.connections} | ${r.result.rps.toFixed(0)} | ${ratio(r)} | ${r.result.p50Ms.toFixed(2)} | ${r.result.p99Ms.toFixed(2)} | ${r.cpuPer10k} | ${r.result.errors || '-'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  await writePki();
+  // BENCH_PROFILE=DIR writes a V8 CPU profile per sidecar; BENCH_ONLY=mtls|plain|nginx|direct runs one scenario.
+  const profile = process.env.BENCH_PROFILE;
+  const only = process.env.BENCH_ONLY;
+  const cli = [
+    ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`]),
+    '--import',
+    'tsx',
+    join(ROOT, 'src/cli/main.ts'),
+    'proxy',
+    '--bootstrap',
+  ];
+  const rows: Row[] = [];
+  const backend = await start(
+    'backend',
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/dataplane/backend.ts'), APP.host, String(APP.port)],
+    'listening',
+  );
+  if (only === undefined || only === 'direct')
+    await measure('direct', `http://${APP.host}:${APP.port}/`, undefined, [], rows);
+  for (const tls of ['plain', 'mtls'] as const) {
+    if (only !== undefined && only !== tls) continue;
+    const server = await start(
+      `server-${tls}`,
+      process.execPath,
+      [...cli, writeBootstrap('server', tls)],
+      'automesh proxy:',
+    );
+    const client = await start(
+      `client-${tls}`,
+      process.execPath,
+      [...cli, writeBootstrap('client', tls)],
+      'automesh proxy:',
+    );
+    await measure(
+      `automesh pair ${tls === 'mtls' ? 'mTLS' : 'plaintext'}`,
+      `http://${CLIENT_IP}:15001/`,
+      `${SERVICE}:${SERVICE_PORT}`,
+      [client, server],
+      rows,
+    );
+    await stop(client);
+    await stop(server);
+  }
+  if (only !== undefined && only !== 'nginx') {
+    await stop(backend);
+    process.stdout.write(`\n${table(rows)}\n`);
+    return;
+  }
+  const nginxServer = await start(
+    'nginx-server',
+    'nginx',
+    ['-c', writeNginx('server'), '-e', join(work, 'nginx-server.err')],
+    null,
+  );
+  const nginxClient = await start(
+    'nginx-client',
+    'nginx',
+    ['-c', writeNginx('client'), '-e', join(work, 'nginx-client.err')],
+    null,
+  );
+  await measure(
+    'nginx pair mTLS',
+    `http://${NGINX_CLIENT.host}:${NGINX_CLIENT.port}/`,
+    undefined,
+    [nginxClient, nginxServer],
+    rows,
+  );
+  await stop(nginxClient);
+  await stop(nginxServer);
+  await stop(backend);
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  process.stdout.write(
+    `\n${DURATION_S} s per run, wrk -t1, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
+  );
+  const mesh = rows.filter((r) => r.scenario === 'automesh pair mTLS');
+  const nginx = rows.filter((r) => r.scenario === 'nginx pair mTLS');
+  for (const c of [32, 1]) {
+    const a = mesh.find((r) => r.connections === c)?.result.rps ?? NaN;
+    const b = nginx.find((r) => r.connections === c)?.result.rps ?? NaN;
+    process.stdout.write(`automesh mTLS ÷ nginx mTLS at ${c} connection(s): ${(a / b).toFixed(2)}\n`);
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const p of [...running]) await stop(p);
+  rmSync(work, { recursive: true, force: true });
+}
