@@ -223,6 +223,13 @@ describe('get printers', () => {
     );
   });
 
+  it('drops the header with --no-headers and adds LABELS with --show-labels', () => {
+    const p = pod('web-1', 'full', 10, [true]);
+    (p.metadata as { labels?: Record<string, string> }).labels = { app: 'web', version: 'v1' };
+    const out = printResources(POD, [p], { ...table(), noHeaders: true, showLabels: true }).stdout;
+    assert.equal(out, 'web-1   1/1     Running   0          10s   app=web,version=v1\n');
+  });
+
   it('says No resources found on stderr for an empty list, in the namespace or across all', () => {
     assert.deepEqual(printResources(POD, [], table()), {
       stdout: '',

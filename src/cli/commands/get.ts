@@ -13,8 +13,10 @@ const FLAGS = [
   COMMON_FLAGS.allNamespaces,
   COMMON_FLAGS.selector,
   COMMON_FLAGS.output,
+  { name: 'no-headers', type: 'bool', usage: 'print tables without their header line' },
+  { name: 'show-labels', type: 'bool', usage: 'add a LABELS column to tables' },
   COMMON_FLAGS.help,
-];
+] as const;
 
 const USAGE =
   'automesh get KIND [NAME...] [-n NS | -A] [-l SELECTOR] [-o wide|yaml|json|name|jsonpath=TEMPLATE]';
@@ -130,6 +132,8 @@ export async function run(args: string[]): Promise<number> {
       namespace: queries.every((q) => q.namespace !== undefined) ? firstQuery?.namespace : undefined,
       single: queries.length === 1 && firstQuery?.names.length === 1,
       nowMs: nowMs(),
+      noHeaders: flagBool(flags, 'no-headers'),
+      showLabels: flagBool(flags, 'show-labels'),
     });
     if (failures.length === 0 || groups.some((g) => g.objects.length > 0))
       process.stdout.write(printed.stdout);

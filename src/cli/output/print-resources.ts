@@ -1,6 +1,6 @@
 // Renders what `automesh get` found in the chosen output format. Pure: returns the text for
 // stdout and stderr, the command writes it.
-import { columnsFor, type AnyObject } from './columns.js';
+import { columnsFor, type AnyObject, type Column } from './columns.js';
 import { evalJsonPath } from './jsonpath.js';
 import type { OutputFormat } from './output-format.js';
 import { objectRef, type ResourceType } from './resource-type.js';
@@ -18,7 +18,21 @@ export interface PrintOptions {
   nowMs: number;
   /** Names as `kind/name` in tables, as kubectl prints them when several kinds were asked for. */
   kindPrefix?: boolean;
+  /** `--no-headers`: tables without their header line. */
+  noHeaders?: boolean;
+  /** `--show-labels`: a LABELS column at the end of tables. */
+  showLabels?: boolean;
 }
+
+const LABELS_COLUMN: Column = {
+  header: 'LABELS',
+  cell: (o) => {
+    const labels = Object.entries(
+      (o.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {},
+    );
+    return labels.length === 0 ? '<none>' : labels.map(([k, v]) => `${k}=${v}`).join(',');
+  },
+};
 
 export interface Printed {
   stdout: string;
@@ -54,10 +68,13 @@ export function printResources(
       };
     case 'table': {
       if (empty) return { stdout: '', stderr: emptyNote };
-      const columns = columnsFor(type.kind, {
-        wide: format.wide,
-        allNamespaces: options.allNamespaces && type.namespaced,
-      });
+      const columns = [
+        ...columnsFor(type.kind, {
+          wide: format.wide,
+          allNamespaces: options.allNamespaces && type.namespaced,
+        }),
+        ...(options.showLabels === true ? [LABELS_COLUMN] : []),
+      ];
       const nameAt = columns.findIndex((c) => c.header === 'NAME');
       const rows = objects.map((o) =>
         columns.map((c, i) => {
@@ -65,13 +82,11 @@ export function printResources(
           return options.kindPrefix === true && i === nameAt ? objectRef(type, cell) : cell;
         }),
       );
-      return {
-        stdout: formatTable(
-          columns.map((c) => c.header),
-          rows,
-        ),
-        stderr: '',
-      };
+      const text = formatTable(
+        columns.map((c) => c.header),
+        rows,
+      );
+      return { stdout: options.noHeaders === true ? text.slice(text.indexOf('\n') + 1) : text, stderr: '' };
     }
   }
 }
