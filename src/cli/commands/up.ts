@@ -23,9 +23,26 @@ const USAGE = 'automesh up [-d]';
 const READY_LINE = 'automesh is up';
 const DETACH_START_TIMEOUT_MS = 60_000;
 
+/** `AUTOMESH_ADDRESS_BLOCK`: the B of pod IPs 127.B.x.y (app hosts use B+1). */
+function addressBlock(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env['AUTOMESH_ADDRESS_BLOCK'];
+  if (text === undefined || text === '') return undefined;
+  const block = Number(text);
+  if (!Number.isInteger(block) || block < 1 || block > 253) {
+    throw new Error(`AUTOMESH_ADDRESS_BLOCK must be a whole number from 1 to 253, got "${text}"`);
+  }
+  return block;
+}
+
 async function foreground(dir: string): Promise<number> {
   const logger = createLogger({ component: 'automesh' });
-  const mesh = await startLocalMesh({ stateDir: dir, cliArgv: cliArgv(), logger });
+  const block = addressBlock(process.env);
+  const mesh = await startLocalMesh({
+    stateDir: dir,
+    cliArgv: cliArgv(),
+    logger,
+    ...(block === undefined ? {} : { addressBlock: block }),
+  });
   writeFileSync(pidFile(dir), `${process.pid}\n`);
   process.stdout.write(
     `${READY_LINE}: API server ${mesh.controlPlane.apiServer}, state in ${dir}. Press Ctrl-C to stop.\n`,

@@ -25,6 +25,8 @@ export interface StartMeshOptions {
   cliArgv: string[];
   logger: Logger;
   svidTtlSeconds?: number;
+  /** Second octet of pod IPs (127.B.x.y); meshes on one machine need different blocks. */
+  addressBlock?: number;
 }
 
 function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
@@ -77,6 +79,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
       startSidecar: sidecarStarter(options, controlPlane),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       logger: options.logger.child('runtime'),
+      ...(options.addressBlock === undefined ? {} : { addressBlock: options.addressBlock }),
     });
   } catch (err) {
     await controlPlane.close();
