@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { rawExchange } from './harness.js';
+import { eventually, rawExchange } from './harness.js';
 import { SERVICE_HOST, SERVICE_PORT, startMeshPair } from './mesh-pair.js';
 import type { MeshPair } from './mesh-pair.js';
 
@@ -116,5 +116,47 @@ describe('HTTP/1.1 through a sidecar pair with mTLS', () => {
   it('finishes the response when the client half-closes after its request', async () => {
     const r = await send([`GET ${BASE}/slow?ms=50 HTTP/1.1\r\n${HOST}\r\n`], { endAfterWrite: true });
     assert.deepEqual(statuses(r.text), [200]);
+  });
+});
+
+describe('upstream timeouts', () => {
+  it('closes idle pooled connections after the idle timeout but lets a slow response finish', async () => {
+    const mesh = await startMeshPair({
+      upstreamIdleTimeoutMs: 200,
+      streamIdleTimeoutMs: 5000,
+      sniffTimeoutMs: 1000,
+    });
+    try {
+      await mesh.setServerMode('STRICT');
+      const r = await rawExchange(mesh.client.podIP, mesh.clientProxy.outboundPort, [
+        `GET ${BASE}/slow?ms=700 HTTP/1.1\r\n${HOST}Connection: close\r\n\r\n`,
+      ]);
+      assert.deepEqual(statuses(r.text), [200]);
+      assert.ok(mesh.clientProxy.connectionCounts().upstream >= 1);
+      assert.ok(await eventually(() => mesh.clientProxy.connectionCounts().upstream === 0, 3000));
+      assert.ok(await eventually(() => mesh.serverProxy.connectionCounts().upstream === 0, 3000));
+    } finally {
+      await mesh.close();
+    }
+  });
+
+  it('closes an upstream exchange where nothing moves for the stream idle timeout', async () => {
+    const mesh = await startMeshPair({
+      upstreamIdleTimeoutMs: 100,
+      streamIdleTimeoutMs: 300,
+      sniffTimeoutMs: 1000,
+    });
+    try {
+      await mesh.setServerMode('STRICT');
+      const started = Date.now();
+      const r = await rawExchange(mesh.client.podIP, mesh.clientProxy.outboundPort, [
+        `GET ${BASE}/slow?ms=3000 HTTP/1.1\r\n${HOST}Connection: close\r\n\r\n`,
+      ]);
+      assert.ok(Date.now() - started < 2500, `took ${Date.now() - started} ms`);
+      assert.deepEqual(statuses(r.text), [503]);
+      assert.match(r.text, /reset reason: connection termination/);
+    } finally {
+      await mesh.close();
+    }
   });
 });

@@ -28,6 +28,8 @@ export class UpstreamConnection {
   closed = false;
   lastError: Error | undefined;
   idleSince = 0;
+  /** Time spent in use without a byte from the peer, counted in idle-timeout steps. */
+  silentMs = 0;
   /** Per-connection metrics handle, made on first use by the listener that owns the metrics. */
   metricsCell: unknown = undefined;
   readonly createdAt: number;
@@ -51,6 +53,7 @@ export class UpstreamConnection {
   }
 
   private handleData(chunk: Buffer): void {
+    this.silentMs = 0;
     if (this.owner !== null) this.owner.onUpstreamData(chunk);
     // Bytes on an idle connection mean the peer is out of step with us: never reuse it.
     else this.socket.destroy();

@@ -46,10 +46,7 @@ export class UpstreamPool {
     for (;;) {
       const conn = list.pop();
       if (conn === undefined) return undefined;
-      if (!conn.closed && !conn.socket.destroyed) {
-        conn.socket.setTimeout(this.config.streamIdleTimeoutMs);
-        return conn;
-      }
+      if (!conn.closed && !conn.socket.destroyed) return conn;
     }
   }
 
@@ -75,7 +72,9 @@ export class UpstreamPool {
     ready.then(
       (info) => {
         socket.removeAllListeners('timeout');
-        socket.setTimeout(this.config.streamIdleTimeoutMs);
+        // One timer for the connection's life (re-armed by Node on every read and write): it
+        // closes idle pooled connections, and counts silence for one in use (see onTimeout).
+        socket.setTimeout(this.config.idleTimeoutMs);
         const conn = new UpstreamConnection(
           socket,
           info,
@@ -119,7 +118,6 @@ export class UpstreamPool {
     // A paused socket would not notice the peer closing: idle connections always read.
     if (conn.socket.isPaused()) conn.socket.resume();
     conn.idleSince = this.now();
-    conn.socket.setTimeout(this.config.idleTimeoutMs);
     list.push(conn);
   }
 
@@ -145,7 +143,14 @@ export class UpstreamPool {
   }
 
   private onTimeout(conn: UpstreamConnection): void {
-    // Idle in the pool past the idle timeout, or an exchange where nothing moved: close either way.
+    if (conn.owner !== null) {
+      // In use but silent: give the exchange up to the stream idle timeout before closing.
+      conn.silentMs += this.config.idleTimeoutMs;
+      if (conn.silentMs < this.config.streamIdleTimeoutMs) {
+        conn.socket.setTimeout(this.config.idleTimeoutMs);
+        return;
+      }
+    }
     conn.socket.destroy();
   }
 
