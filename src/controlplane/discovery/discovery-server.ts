@@ -97,10 +97,10 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     proxyStatus: () => controller.status.list(),
     counters: () => controller.status.counters(),
     waitForConvergence: (wait) => waitForConvergence(options.source, controller, wait),
-    close: async () => {
+    close: () => {
       controller.close();
       server.forceShutdown();
-      await Promise.resolve();
+      return Promise.resolve();
     },
   };
 }
