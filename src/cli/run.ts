@@ -57,7 +57,10 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     summary: "Show a sidecar's certificate: proxy-config secret POD -n NS [-o pem]",
     load: () => import('./commands/proxy-config.js'),
   },
-  proxy: { summary: 'Run a sidecar proxy (--bootstrap FILE: standalone)', load: () => import('./commands/proxy.js') },
+  proxy: {
+    summary: 'Run a sidecar proxy (--bootstrap FILE: standalone)',
+    load: () => import('./commands/proxy.js'),
+  },
   'proxy-status': {
     summary: 'Show whether each sidecar has the latest config (istioctl proxy-status)',
     load: () => import('./commands/proxy-status.js'),
