@@ -31,9 +31,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** The samples' documents (namespace set, sidecar injected), httpbin with `replicas`. */
 export function sampleResources(namespace: string, options: { httpbinReplicas?: number } = {}): Resource[] {
-  const out: Resource[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } as Resource,
-  ];
+  const out: Resource[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }];
   for (const file of ['samples/httpbin/httpbin.yaml', 'samples/sleep/sleep.yaml']) {
     const decoded = decodeManifests(readFileSync(join(REPO_ROOT, file), 'utf8'), file);
     if (decoded.problems.length > 0) throw new Error(`${file}: ${JSON.stringify(decoded.problems)}`);
