@@ -54,6 +54,7 @@ export class Sidecar {
       maxHeadBytes: l.maxHeadBytes,
       maxPendingBytes: 64 * 1024,
       idleTimeoutMs: l.idleTimeoutMs,
+      headTimeoutMs: l.headTimeoutMs,
       replayLimitBytes: 64 * 1024,
     };
   }
@@ -159,6 +160,7 @@ export class Sidecar {
       mesh: this.mesh,
       session: this.sessionConfig,
       sniffTimeoutMs: l.sniffTimeoutMs,
+      handshakeTimeoutMs: l.handshakeTimeoutMs,
       maxConnections: l.maxConnections,
       trustDomain: () => this.current?.mesh.trustDomain ?? 'cluster.local',
     };

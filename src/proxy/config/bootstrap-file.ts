@@ -34,6 +34,8 @@ export const bootstrapSchema = z.strictObject({
       connectTimeoutMs: z.number().int().positive(),
       streamIdleTimeoutMs: z.number().int().positive(),
       sniffTimeoutMs: z.number().int().positive(),
+      headTimeoutMs: z.number().int().positive(),
+      handshakeTimeoutMs: z.number().int().positive(),
       maxIdlePerEndpoint: z.number().int().nonnegative(),
       maxRequestsPerConnection: z.number().int().positive(),
       maxConnectionAgeMs: z.number().int().positive(),

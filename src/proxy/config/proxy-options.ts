@@ -18,6 +18,10 @@ export interface ProxyLimits {
   streamIdleTimeoutMs: number;
   /** How long to wait for the first bytes when sniffing TLS or HTTP. */
   sniffTimeoutMs: number;
+  /** From the first byte of a request head to its end: a slow sender (slowloris) gets 408 and is closed. */
+  headTimeoutMs: number;
+  /** Inbound mTLS handshakes not finished in this time are dropped (Node's own default is 120 s). */
+  handshakeTimeoutMs: number;
   maxIdlePerEndpoint: number;
   maxRequestsPerConnection: number;
   maxConnectionAgeMs: number;
@@ -31,6 +35,8 @@ export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
   connectTimeoutMs: 5_000,
   streamIdleTimeoutMs: 300_000,
   sniffTimeoutMs: 5_000,
+  headTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
   maxIdlePerEndpoint: 256,
   maxRequestsPerConnection: 100_000,
   maxConnectionAgeMs: 600_000,

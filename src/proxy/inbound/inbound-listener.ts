@@ -33,6 +33,7 @@ export interface InboundEnvironment {
   mesh: MeshTls;
   session: HttpSessionConfig;
   sniffTimeoutMs: number;
+  handshakeTimeoutMs: number;
   maxConnections: number;
   /** The trust domain of the snapshot in force. */
   trustDomain(): string;
@@ -61,8 +62,9 @@ export class InboundListener {
     this.appEndpoint = { next: () => dialer };
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = env.maxConnections;
-    this.tlsServer = createTlsServer({ requestCert: true, rejectUnauthorized: true }, (s) =>
-      this.onSecure(s),
+    this.tlsServer = createTlsServer(
+      { requestCert: true, rejectUnauthorized: true, handshakeTimeout: env.handshakeTimeoutMs },
+      (s) => this.onSecure(s),
     );
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
       env.metrics.handshakeFailure('inbound', handshakeReason(err));

@@ -20,6 +20,8 @@ export interface HttpSessionConfig {
   maxPendingBytes: number;
   /** Downstream idle timeout (between requests, or while nothing moves). */
   idleTimeoutMs: number;
+  /** From the first byte of a request head to its end; idle time alone never trips it. */
+  headTimeoutMs: number;
   /** A request up to this size is kept until the first response byte, to resend it if a pooled connection was stale. */
   replayLimitBytes: number;
 }
@@ -62,6 +64,7 @@ export class HttpSession implements UpstreamOwner {
   private generation = 0;
   private pausedForUpstream = false;
   private clientEnded = false;
+  private headTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: Socket,
@@ -129,6 +132,7 @@ export class HttpSession implements UpstreamOwner {
       const end = findHeadEnd(pending, this.config.maxHeadBytes);
       if (end === -1) {
         checkRequestPrefix(pending);
+        this.startHeadTimer();
         return false;
       }
       const text = pending.toString('latin1', 0, end);
@@ -142,7 +146,27 @@ export class HttpSession implements UpstreamOwner {
     return this.phase === Phase.Head;
   }
 
+  /** Bytes moving reset the idle timeout, so a head dripped in byte by byte needs its own deadline. */
+  private startHeadTimer(): void {
+    if (this.headTimer !== null) return;
+    this.headTimer = setTimeout(() => {
+      this.headTimer = null;
+      if (this.phase !== Phase.Head || this.pending === null) return;
+      this.failRequest(
+        new HttpError('AUTOMESH_ERR_PROXY_HEAD_TIMEOUT', 'request head not received in time', 408),
+      );
+    }, this.config.headTimeoutMs);
+    this.headTimer.unref();
+  }
+
+  private clearHeadTimer(): void {
+    if (this.headTimer === null) return;
+    clearTimeout(this.headTimer);
+    this.headTimer = null;
+  }
+
   private beginExchange(head: RequestHead): void {
+    this.clearHeadTimer();
     const route = this.hooks.route(head);
     if (route.kind === 'local') {
       const keep = head.keepAlive && head.body.kind === 'none' && !this.clientEnded;
@@ -461,6 +485,7 @@ export class HttpSession implements UpstreamOwner {
   }
 
   private onDownstreamClose(): void {
+    this.clearHeadTimer();
     this.phase = Phase.Closed;
     this.pending = null;
     const conn = this.upstream;
