@@ -323,6 +323,49 @@ spec:
     assert.deepEqual([empty.code, empty.stdout, empty.stderr], [0, '', 'No resources found\n']);
   });
 
+  it('refuses to turn auto mTLS off while a sidecar client talks to a STRICT server, changing nothing', async () => {
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'locked' } });
+    const sidecarPod = (name: string, app: string): Pod => {
+      const p = pod(name, app, [true, true], '127.0.9.1');
+      p.metadata = { name, namespace: 'locked', labels: { app, 'security.istio.io/tlsMode': 'istio' } };
+      return p;
+    };
+    await client.create(sidecarPod('web-1', 'web'));
+    await client.create(sidecarPod('client-1', 'client'));
+    await client.apply([
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'locked' },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+      },
+      {
+        apiVersion: 'authentication.istio.io/v1alpha1',
+        kind: 'Policy',
+        metadata: { name: 'web', namespace: 'locked' },
+        spec: { targets: [{ name: 'web' }], peers: [{ mtls: {} }] },
+      },
+    ]);
+    const result = await cli(['install', '--set', 'values.global.mtls.auto=false']);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, '');
+    // The full/httpbin pod of an earlier test has a sidecar too, so it is a client of web as well.
+    const lines = result.stderr.split('\n');
+    assert.match(
+      lines[0]!,
+      /^error: this change would break traffic that works now \(\d+ client → server pairs\):$/,
+    );
+    assert.ok(
+      lines.includes(
+        '  locked/client-1 → web.locked:80 (endpoint locked/web-1): plaintext to a STRICT port (80)',
+      ),
+      result.stderr,
+    );
+    assert.ok(result.stderr.endsWith('Nothing was changed. Run again with --force to apply it anyway.\n'));
+    const values = await client.get<ConfigMap>('ConfigMap', 'automesh', { namespace: 'istio-system' });
+    assert.equal(values.data?.['values.global.mtls.auto'], 'true');
+  });
+
   it('waits for Ready pods, and names the pod that timed out', async () => {
     const ready = await cli(['wait', '--for=condition=Ready', 'pods', '--all', '-n', 'full', '--timeout=5s']);
     assert.equal(ready.code, 0);
