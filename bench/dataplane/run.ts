@@ -12,8 +12,12 @@ import { createTestCa, issueLeaf } from '../../test/support/pki.js';
 const DURATION_S = Number(process.argv[2] ?? 10);
 const ROOT = resolve(import.meta.dirname, '../..');
 const APP = { host: '127.0.0.1', port: 18080 };
-const CLIENT_IP = '127.0.0.2';
-const SERVER_IP = '127.0.0.3';
+/** Each sidecar pair on its own loopback addresses, so every proxy can run at once (interleaved rounds). */
+const PAIR_IPS = {
+  plain: { client: '127.0.0.2', server: '127.0.0.3' },
+  mtls: { client: '127.0.0.4', server: '127.0.0.5' },
+};
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const NGINX_CLIENT = { host: '127.0.0.6', port: 18090 };
 const NGINX_SERVER = { host: '127.0.0.7', port: 18443 };
 const SERVICE = 'backend.bench';
@@ -137,7 +141,7 @@ function snapshot(role: 'client' | 'server', tls: 'mtls' | 'plain'): ProxySnapsh
       namespace: 'bench',
       serviceAccount: role,
       spiffeId: id,
-      podIP: role === 'client' ? CLIENT_IP : SERVER_IP,
+      podIP: PAIR_IPS[tls][role],
     },
     mesh: { autoMtls: true, mtlsEnabled: false, trustDomain: 'cluster.local', rootNamespace: 'istio-system' },
     inbound:
@@ -158,7 +162,7 @@ function snapshot(role: 'client' | 'server', tls: 'mtls' | 'plain'): ProxySnapsh
                   protocol: 'http',
                   endpoints: [
                     {
-                      address: SERVER_IP,
+                      address: PAIR_IPS[tls].server,
                       port: APP.port,
                       pod: 'backend',
                       namespace: 'bench',
@@ -191,7 +195,7 @@ async function writePki(): Promise<void> {
 
 function writeBootstrap(role: 'client' | 'server', tls: 'mtls' | 'plain'): string {
   const path = join(work, `${role}-${tls}.yaml`);
-  const ip = role === 'client' ? CLIENT_IP : SERVER_IP;
+  const ip = PAIR_IPS[tls][role];
   writeFileSync(
     path,
     stringify({
@@ -266,25 +270,63 @@ interface Row {
   cpuPer10k: string;
 }
 
-async function measure(
-  scenario: string,
-  url: string,
-  host: string | undefined,
-  proxies: Proc[],
-  rows: Row[],
-): Promise<void> {
+interface Scenario {
+  name: string;
+  url: string;
+  host?: string;
+  proxies: Proc[];
+}
+
+interface Sample {
+  result: WrkResult;
+  cpu: number[];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function sample(s: Scenario, connections: number): Promise<Sample> {
+  const before = s.proxies.map((p) => cpuSeconds(p.child.pid!));
+  const result = await wrk(s.url, connections, DURATION_S, s.host);
+  return { result, cpu: s.proxies.map((p, i) => cpuSeconds(p.child.pid!) - before[i]!) };
+}
+
+/** Rounds interleave the scenarios so that load from elsewhere on the machine hits them alike. */
+async function measureAll(scenarios: Scenario[], rows: Row[]): Promise<void> {
   for (const connections of [32, 1]) {
-    await wrk(url, connections, 2, host); // warm up: pools, TLS sessions, JIT
-    const before = proxies.map((p) => cpuSeconds(p.child.pid!));
-    const result = await wrk(url, connections, DURATION_S, host);
-    const cpu = proxies.map((p, i) => ((cpuSeconds(p.child.pid!) - before[i]!) / result.requests) * 10_000);
-    rows.push({
-      scenario,
-      connections,
-      result,
-      cpuPer10k: cpu.length === 0 ? '-' : cpu.map((c) => c.toFixed(2)).join(' / '),
-    });
-    process.stderr.write(`${scenario} c=${connections}: ${result.rps.toFixed(0)} req/s ${result.errors}\n`);
+    for (const s of scenarios) await wrk(s.url, connections, 2, s.host); // warm up: pools, TLS, JIT
+    const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of scenarios) {
+        const x = await sample(s, connections);
+        samples.get(s.name)!.push(x);
+        process.stderr.write(
+          `round ${round + 1} ${s.name} c=${connections}: ${x.result.rps.toFixed(0)} req/s ${x.result.errors}\n`,
+        );
+      }
+    }
+    for (const s of scenarios) {
+      const xs = samples.get(s.name)!;
+      const requests = xs.reduce((n, x) => n + x.result.requests, 0);
+      const cpu = s.proxies.map((_, i) => (xs.reduce((t, x) => t + x.cpu[i]!, 0) / requests) * 10_000);
+      rows.push({
+        scenario: s.name,
+        connections,
+        result: {
+          rps: median(xs.map((x) => x.result.rps)),
+          requests,
+          p50Ms: median(xs.map((x) => x.result.p50Ms)),
+          p99Ms: median(xs.map((x) => x.result.p99Ms)),
+          errors: xs
+            .map((x) => x.result.errors)
+            .filter(Boolean)
+            .join('; '),
+        },
+        cpuPer10k: cpu.length === 0 ? '-' : cpu.map((c) => c.toFixed(2)).join(' / '),
+      });
+    }
   }
 }
 
@@ -308,9 +350,9 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   await writePki();
-  // BENCH_PROFILE=DIR writes a V8 CPU profile per sidecar; BENCH_ONLY=mtls|plain|nginx|direct runs one scenario.
+  // BENCH_PROFILE=DIR writes a V8 CPU profile per sidecar; BENCH_ONLY=direct,mtls,plain,nginx picks scenarios.
   const profile = process.env.BENCH_PROFILE;
-  const only = process.env.BENCH_ONLY;
+  const only = (process.env.BENCH_ONLY ?? 'direct,plain,mtls,nginx').split(',');
   const cli = [
     ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`]),
     '--import',
@@ -319,17 +361,17 @@ async function main(): Promise<void> {
     'proxy',
     '--bootstrap',
   ];
-  const rows: Row[] = [];
-  const backend = await start(
+  const scenarios: Scenario[] = [];
+  await start(
     'backend',
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'bench/dataplane/backend.ts'), APP.host, String(APP.port)],
     'listening',
   );
-  if (only === undefined || only === 'direct')
-    await measure('direct', `http://${APP.host}:${APP.port}/`, undefined, [], rows);
+  if (only.includes('direct'))
+    scenarios.push({ name: 'direct', url: `http://${APP.host}:${APP.port}/`, proxies: [] });
   for (const tls of ['plain', 'mtls'] as const) {
-    if (only !== undefined && only !== tls) continue;
+    if (!only.includes(tls)) continue;
     const server = await start(
       `server-${tls}`,
       process.execPath,
@@ -342,53 +384,44 @@ async function main(): Promise<void> {
       [...cli, writeBootstrap('client', tls)],
       'automesh proxy:',
     );
-    await measure(
-      `automesh pair ${tls === 'mtls' ? 'mTLS' : 'plaintext'}`,
-      `http://${CLIENT_IP}:15001/`,
-      `${SERVICE}:${SERVICE_PORT}`,
-      [client, server],
-      rows,
+    scenarios.push({
+      name: `automesh pair ${tls === 'mtls' ? 'mTLS' : 'plaintext'}`,
+      url: `http://${PAIR_IPS[tls].client}:15001/`,
+      host: `${SERVICE}:${SERVICE_PORT}`,
+      proxies: [client, server],
+    });
+  }
+  if (only.includes('nginx')) {
+    const nginxServer = await start(
+      'nginx-server',
+      'nginx',
+      ['-c', writeNginx('server'), '-e', join(work, 'nginx-server.err')],
+      null,
     );
-    await stop(client);
-    await stop(server);
+    const nginxClient = await start(
+      'nginx-client',
+      'nginx',
+      ['-c', writeNginx('client'), '-e', join(work, 'nginx-client.err')],
+      null,
+    );
+    scenarios.push({
+      name: 'nginx pair mTLS',
+      url: `http://${NGINX_CLIENT.host}:${NGINX_CLIENT.port}/`,
+      proxies: [nginxClient, nginxServer],
+    });
   }
-  if (only !== undefined && only !== 'nginx') {
-    await stop(backend);
-    process.stdout.write(`\n${table(rows)}\n`);
-    return;
-  }
-  const nginxServer = await start(
-    'nginx-server',
-    'nginx',
-    ['-c', writeNginx('server'), '-e', join(work, 'nginx-server.err')],
-    null,
-  );
-  const nginxClient = await start(
-    'nginx-client',
-    'nginx',
-    ['-c', writeNginx('client'), '-e', join(work, 'nginx-client.err')],
-    null,
-  );
-  await measure(
-    'nginx pair mTLS',
-    `http://${NGINX_CLIENT.host}:${NGINX_CLIENT.port}/`,
-    undefined,
-    [nginxClient, nginxServer],
-    rows,
-  );
-  await stop(nginxClient);
-  await stop(nginxServer);
-  await stop(backend);
+  const rows: Row[] = [];
+  await measureAll(scenarios, rows);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(
-    `\n${DURATION_S} s per run, wrk -t1, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
+    `\n${ROUNDS} interleaved rounds of ${DURATION_S} s per scenario (medians; CPU summed over rounds), wrk -t1, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
   );
-  const mesh = rows.filter((r) => r.scenario === 'automesh pair mTLS');
-  const nginx = rows.filter((r) => r.scenario === 'nginx pair mTLS');
+  const ratio = (name: string, c: number): number =>
+    rows.find((r) => r.scenario === name && r.connections === c)?.result.rps ?? NaN;
   for (const c of [32, 1]) {
-    const a = mesh.find((r) => r.connections === c)?.result.rps ?? NaN;
-    const b = nginx.find((r) => r.connections === c)?.result.rps ?? NaN;
-    process.stdout.write(`automesh mTLS ÷ nginx mTLS at ${c} connection(s): ${(a / b).toFixed(2)}\n`);
+    process.stdout.write(
+      `automesh mTLS ÷ nginx mTLS at ${c} connection(s): ${(ratio('automesh pair mTLS', c) / ratio('nginx pair mTLS', c)).toFixed(2)}\n`,
+    );
   }
 }
 
