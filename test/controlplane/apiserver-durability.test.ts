@@ -1,20 +1,20 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { childScriptArgv } from '../support/child-script.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/controlplane/index.js';
 import { SqliteConfigStore } from '../../src/store/index.js';
 import { TOKEN, service } from './apiserver-support.js';
 
-const SERVER = fileURLToPath(new URL('./fixtures/apiserver-process.ts', import.meta.url));
+const SERVER = childScriptArgv(new URL('./fixtures/apiserver-process.ts', import.meta.url));
 const WRITES_BEFORE_KILL = 60;
 
 function startServer(file: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SERVER, file], {
+    const child = spawn(process.execPath, [...SERVER, file], {
       env: { ...process.env, AUTOMESH_TEST_TOKEN: TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

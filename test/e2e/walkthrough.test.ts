@@ -40,7 +40,7 @@ function sectionAfter(output: string, marker: string, occurrence: number): strin
 const LOOP_MARKER = '$ for from in "full" "legacy"';
 
 describe('the auto mTLS walkthrough, end to end', { timeout: DEMO_TIMEOUT_MS }, () => {
-  it('runs as the page shows and leaves nothing running', async () => {
+  it('runs as the page shows and leaves nothing running', { timeout: DEMO_TIMEOUT_MS }, async () => {
     const result = await runCli(['demo'], {
       env: { AUTOMESH_ADDRESS_BLOCK: ADDRESS_BLOCK },
       timeoutMs: DEMO_TIMEOUT_MS,

@@ -1,19 +1,19 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { childScriptArgv } from '../support/child-script.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SqliteConfigStore } from '../../src/store/index.js';
 
-const WRITER = fileURLToPath(new URL('./fixtures/durable-writer.ts', import.meta.url));
+const WRITER = childScriptArgv(new URL('./fixtures/durable-writer.ts', import.meta.url));
 const ACKS_BEFORE_KILL = 200;
 
 /** Starts the writer, SIGKILLs it once it has acknowledged `count` writes; returns every ack seen. */
 function writeThenKill(file: string, count: number): Promise<Map<string, string>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, file], {
+    const child = spawn(process.execPath, [...WRITER, file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acks = new Map<string, string>();
