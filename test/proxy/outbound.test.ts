@@ -281,3 +281,29 @@ describe('certificate rotation', () => {
     }
   });
 });
+
+describe('pipelined local answers', () => {
+  it('answers thousands of pipelined requests to a service without endpoints, in order', async () => {
+    const mesh = await startMeshPair();
+    try {
+      const r = await mesh.clientProxy.applyAndWait(
+        snapshotFor(mesh.client, 'PERMISSIVE', [serviceFor('empty', 'full', SERVICE_PORT, [])]),
+      );
+      assert.ok(r.ok);
+      const one = `GET http://empty.full:${SERVICE_PORT}/ HTTP/1.1\r\nHost: empty.full\r\n\r\n`;
+      const last = `GET http://empty.full:${SERVICE_PORT}/ HTTP/1.1\r\nHost: empty.full\r\nConnection: close\r\n\r\n`;
+      const out = await rawExchange(
+        mesh.client.podIP,
+        mesh.clientProxy.outboundPort,
+        [one.repeat(5000) + last],
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      assert.equal(out.text.match(/HTTP\/1\.1 503 /g)?.length, 5001);
+      assert.match(out.text, /no healthy upstream$/);
+    } finally {
+      await mesh.close();
+    }
+  });
+});

@@ -64,6 +64,7 @@ export class HttpSession implements UpstreamOwner {
   private generation = 0;
   private pausedForUpstream = false;
   private clientEnded = false;
+  private pumping = false;
   private headTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -101,7 +102,18 @@ export class HttpSession implements UpstreamOwner {
     if (this.pending !== null && this.pending.length > this.config.maxPendingBytes) this.socket.pause();
   }
 
+  /** Moves pending downstream bytes along. Re-entrant calls return at once: the running loop picks up the new state. */
   private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpLoop();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpLoop(): void {
     for (;;) {
       if (this.phase === Phase.Head) {
         if (this.pending === null || !this.readHead()) return;
@@ -124,7 +136,7 @@ export class HttpSession implements UpstreamOwner {
     }
   }
 
-  /** Parses one head from pending; false when more bytes are needed or the session ended. */
+  /** Parses one head from pending and starts its exchange; false when more bytes are needed or it failed. */
   private readHead(): boolean {
     const pending = this.pending!;
     let head: RequestHead;
@@ -143,7 +155,7 @@ export class HttpSession implements UpstreamOwner {
       return false;
     }
     this.beginExchange(head);
-    return this.phase === Phase.Head;
+    return true;
   }
 
   /** Bytes moving reset the idle timeout, so a head dripped in byte by byte needs its own deadline. */
