@@ -13,6 +13,7 @@ import { loadCaSigner, loadPodTokenKey, startCaServer } from './ca/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
 import { startApiServer, ensureAdminCredential } from './apiserver/index.js';
+import { onPreferredPort, previousPorts } from './previous-ports.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -60,6 +61,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     for (const closeOne of closers.reverse()) await closeOne();
   };
   try {
+    const previous = await previousPorts(join(options.stateDir, CONTROL_PLANE_FILE), logger);
     const store = SqliteConfigStore.inStateDir(options.stateDir);
     closers.push(() => store.close());
     const registry = new MeshRegistry({ store, settings: { trustDomain }, logger: logger.child('registry') });
@@ -74,16 +76,22 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const tokens = new PodTokenIssuer(await loadPodTokenKey(options.stateDir));
     const isPodCurrent = async (namespace: string, pod: string, podUid: string) =>
       (await store.get('Pod', namespace, pod))?.metadata.uid === podUid;
-    const ca = await startCaServer({
-      stateDir: options.stateDir,
-      trustDomain,
-      tokenVerifier: tokens,
-      isPodCurrent,
-      signer,
-      host,
-      logger: logger.child('ca'),
-      ...(options.svidTtlSeconds === undefined ? {} : { defaultTtlSeconds: options.svidTtlSeconds }),
-    });
+    const ca = await onPreferredPort(
+      previous.ca,
+      (port) =>
+        startCaServer({
+          stateDir: options.stateDir,
+          trustDomain,
+          tokenVerifier: tokens,
+          isPodCurrent,
+          signer,
+          host,
+          port,
+          logger: logger.child('ca'),
+          ...(options.svidTtlSeconds === undefined ? {} : { defaultTtlSeconds: options.svidTtlSeconds }),
+        }),
+      logger,
+    );
     closers.push(() => ca.close());
 
     const serving = await issueServingCertificate(signer, {
@@ -91,25 +99,37 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       dnsNames: ['localhost'],
       ipAddresses: [host],
     });
-    const discovery = await startDiscoveryServer({
-      source: registry,
-      tls: serving,
-      trustDomain,
-      host,
-      logger: logger.child('discovery'),
-    });
+    const discovery = await onPreferredPort(
+      previous.discovery,
+      (port) =>
+        startDiscoveryServer({
+          source: registry,
+          tls: serving,
+          trustDomain,
+          host,
+          port,
+          logger: logger.child('discovery'),
+        }),
+      logger,
+    );
     closers.push(() => discovery.close());
 
     const credential = await ensureAdminCredential(options.stateDir);
-    const api = await startApiServer({
-      store,
-      adminToken: credential.token,
-      host,
-      port: options.apiPort ?? 0,
-      builtinNamespaces: ['default', 'istio-system'],
-      extraHandlers: [proxyStatusHandler(discovery)],
-      onInternalError: (err) => logger.error('API server error', { err }),
-    });
+    const startApi = (port: number) =>
+      startApiServer({
+        store,
+        adminToken: credential.token,
+        host,
+        port,
+        builtinNamespaces: ['default', 'istio-system'],
+        extraHandlers: [proxyStatusHandler(discovery)],
+        onInternalError: (err) => logger.error('API server error', { err }),
+      });
+    // An explicit port must be honoured or fail; otherwise the previous run's port if free.
+    const api =
+      options.apiPort === undefined
+        ? await onPreferredPort(previous.api, startApi, logger)
+        : await startApi(options.apiPort);
     closers.push(() => api.close());
     await ensureAdminCredential(options.stateDir, { server: api.url });
 
