@@ -77,7 +77,7 @@ export class Sidecar {
     const snapshot = checked.snapshot;
     let table: OutboundTable;
     try {
-      table = new OutboundTable(snapshot, this.mesh);
+      table = new OutboundTable(snapshot, this.mesh, this.config.hostPort);
     } catch (err) {
       return { ok: false, error: `invalid snapshot: ${(err as Error).message}` };
     }
@@ -155,6 +155,7 @@ export class Sidecar {
     return {
       bindHost: this.config.podIP,
       appHost: this.config.appHost,
+      hostPort: this.config.hostPort,
       pool: this.appPool,
       metrics: this.metrics,
       mesh: this.mesh,

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { ProxyHandle } from '../../proxy/index.js';
 import { CaClientCertificateSource, startDiscoveryClient, startProxy } from '../../proxy/index.js';
 import { createLogger } from '../../log/index.js';
+import { hostPort, runningAsRoot } from '../../runtime/index.js';
 
 export interface MeshedSidecarOptions {
   pod: string;
@@ -43,6 +44,7 @@ export async function startMeshedSidecar(options: MeshedSidecarOptions): Promise
     outbound: { host: options.podIP, port: options.outboundPort },
     admin: { host: options.podIP, port: options.adminPort },
     unknownHosts: options.unknownHosts,
+    hostPort: (port) => hostPort(port, runningAsRoot()),
   }).catch(async (err: unknown) => {
     await certificates.close();
     throw err;

@@ -55,10 +55,7 @@ function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
     ];
     const log = openSync(context.logPath, 'a', 0o600);
     try {
-      return spawn(process.execPath, args, {
-        stdio: ['ignore', log, log],
-        env: { ...process.env, AUTOMESH_PRIVILEGED_PORTS_REMAPPED: context.isRoot ? '0' : '1' },
-      });
+      return spawn(process.execPath, args, { stdio: ['ignore', log, log] });
     } finally {
       closeSync(log);
     }

@@ -63,6 +63,11 @@ export interface ProxyOptions {
   unknownHosts?: UnknownHostPolicy;
   /** Applied before the listeners start (standalone mode). */
   snapshot?: ProxySnapshot;
+  /**
+   * Where a pod port is really bound on this host: the local runtime moves ports below 1024 when
+   * not running as root. Applied to inbound listeners, the app and endpoints. Identity by default.
+   */
+  hostPort?: (port: number) => number;
 }
 
 export interface ProxyConfig {
@@ -72,6 +77,7 @@ export interface ProxyConfig {
   admin: Required<ListenAddress>;
   limits: ProxyLimits;
   unknownHosts: UnknownHostPolicy;
+  hostPort: (port: number) => number;
 }
 
 export const OUTBOUND_PORT = 15001;
@@ -88,5 +94,6 @@ export function resolveProxyConfig(options: ProxyOptions): ProxyConfig {
     admin: { host: options.admin?.host ?? options.podIP, port: options.admin?.port ?? ADMIN_PORT },
     limits: Object.freeze({ ...DEFAULT_LIMITS, ...options.limits }),
     unknownHosts: options.unknownHosts ?? 'passthrough',
+    hostPort: options.hostPort ?? ((port: number) => port),
   });
 }

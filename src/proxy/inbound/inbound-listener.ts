@@ -28,6 +28,8 @@ import type { RequestHead } from '../http/request-head.js';
 export interface InboundEnvironment {
   bindHost: string;
   appHost: string;
+  /** Where a pod port is really bound (see ProxyOptions.hostPort). */
+  hostPort: (port: number) => number;
   pool: UpstreamPool;
   metrics: ProxyMetrics;
   mesh: MeshTls;
@@ -58,7 +60,7 @@ export class InboundListener {
     private config: InboundListenerConfig,
     private readonly env: InboundEnvironment,
   ) {
-    const dialer = plainDialer(env.appHost, config.port, 'app');
+    const dialer = plainDialer(env.appHost, env.hostPort(config.port), 'app');
     this.appEndpoint = { next: () => dialer };
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = env.maxConnections;
@@ -87,7 +89,7 @@ export class InboundListener {
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host: this.env.bindHost, port: this.config.port }, () => {
+      this.server.listen({ host: this.env.bindHost, port: this.env.hostPort(this.config.port) }, () => {
         this.server.removeListener('error', reject);
         resolve();
       });

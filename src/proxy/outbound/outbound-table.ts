@@ -41,11 +41,11 @@ export class OutboundTable {
   /** Pool keys of every endpoint in this table (to close idle connections to endpoints that left). */
   readonly keys = new Set<string>();
 
-  constructor(snapshot: ProxySnapshot, mesh: MeshTls) {
+  constructor(snapshot: ProxySnapshot, mesh: MeshTls, hostPort: (port: number) => number = (p) => p) {
     for (const service of snapshot.outbound) {
       for (const port of service.ports) {
         const dialers = port.endpoints.map((ep) =>
-          endpointDialer(ep.address, ep.port, ep.tls, mesh, snapshot.mesh.trustDomain),
+          endpointDialer(ep.address, hostPort(ep.port), ep.tls, mesh, snapshot.mesh.trustDomain),
         );
         for (const d of dialers) this.keys.add(d.key);
         const target = new PortTarget(service.hostname, port, dialers);
