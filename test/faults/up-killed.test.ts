@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Pod, Resource } from '../../src/api/index.js';
+import type { Pod } from '../../src/api/index.js';
 import { runCli } from '../support/cli.js';
 import { apiBackend } from './support/api-backend.js';
 import {
