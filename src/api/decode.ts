@@ -70,11 +70,13 @@ function decodeAt(
   source?: string,
   locator?: Locator,
 ): { resource?: Resource; problems: Problem[] } {
-  const value = withoutNulls(found.value, []);
+  const hostile = hostileShape(found.value);
+  const value = hostile === undefined ? withoutNulls(found.value, []) : found.value;
+  const issue = hostile ?? found.issue;
   const { resource, issues } =
-    found.issue === undefined
+    issue === undefined
       ? validateResource(value)
-      : { resource: undefined, issues: [{ path: [], message: found.issue }] };
+      : { resource: undefined, issues: [{ path: [], message: issue }] };
   if (resource) return { resource, problems: [] };
   const kind = isMap(value) && typeof value.kind === 'string' ? value.kind : undefined;
   const metadata = isMap(value) && isMap(value.metadata) ? value.metadata : undefined;
@@ -139,6 +141,27 @@ function expandLists(value: unknown): Found[] {
     if (itemKind === '' || !isMap(item)) return { value: item, at };
     return { value: { apiVersion: value.apiVersion, kind: itemKind, ...item }, at };
   });
+}
+
+/** No manifest of a supported kind comes close; deeper values are refused before any recursion. */
+const MAX_DEPTH = 100;
+
+/**
+ * Refuses, before anything recurses on the value or copies its keys: nesting deeper than MAX_DEPTH
+ * (a 10,000-level JSON body overflowed the stack: a 500 instead of a 4xx) and a `__proto__` key
+ * (`out[key] =` turns it into the copy's prototype, and zod drops it: the label silently vanished).
+ * Iterative, so it cannot overflow the stack itself.
+ */
+function hostileShape(root: unknown): string | undefined {
+  const stack: Array<[unknown, number]> = [[root, 0]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, depth] = top;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
+    if (Object.prototype.hasOwnProperty.call(value, '__proto__')) return 'the key "__proto__" is not allowed';
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return undefined;
 }
 
 /**
