@@ -8,14 +8,15 @@ const SRC = resolve('src');
 /** module → the modules it may import (through their index.ts only). Keep in step with ARCHITECTURE.md. */
 const ALLOWED = {
   log: [],
+  wire: [],
   api: [],
   identity: ['api', 'log'],
   policy: ['api', 'identity'],
   store: ['api', 'log'],
-  controlplane: ['api', 'identity', 'policy', 'store', 'log'],
-  proxy: ['api', 'identity', 'log'],
+  controlplane: ['api', 'identity', 'policy', 'store', 'log', 'wire'],
+  proxy: ['api', 'identity', 'log', 'wire'],
   runtime: ['api', 'identity', 'proxy', 'controlplane', 'log'],
-  cli: ['api', 'identity', 'policy', 'store', 'controlplane', 'proxy', 'runtime', 'log'],
+  cli: ['api', 'identity', 'policy', 'store', 'controlplane', 'proxy', 'runtime', 'log', 'wire'],
 };
 
 function* walk(dir) {

@@ -7,13 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, loadCaSigner, startCaServer } from '../../src/controlplane/ca/index.js';
-import {
-  PodTokenIssuer,
-  certificateServiceClient,
-  createCsr,
-  generateKeyPair,
-  signLeafCertificate,
-} from '../../src/identity/index.js';
+import { certificateServiceClient } from '../../src/wire/index.js';
+import { PodTokenIssuer, createCsr, generateKeyPair, signLeafCertificate } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
 
 const PHASE_MS = Number(process.argv[2] ?? 3) * 1000;

@@ -3,8 +3,8 @@
 // with `parse` it inflates and parses the snapshot JSON, as the real client does before applying.
 import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { discoveryService } from '../../src/proxy/discovery/discovery-proto.js';
-import type { ProxyMessage, SnapshotMessage } from '../../src/proxy/discovery/discovery-proto.js';
+import { discoveryService } from '../../src/wire/index.js';
+import type { ProxyMessage, SnapshotMessage } from '../../src/wire/index.js';
 
 export interface LightSidecarOptions {
   address: string;

@@ -33,5 +33,3 @@ export {
   CONTROL_PLANE_SERVICE_ACCOUNT,
   SERVING_CERT_TTL_MS,
 } from './issue-serving-certificate.js';
-export type { CreateCertificateRequest, CreateCertificateResponse } from './certificate-service-proto.js';
-export { certificateServiceClient, CERTIFICATE_SERVICE_NAME } from './certificate-service-proto.js';

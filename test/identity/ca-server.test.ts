@@ -7,10 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import type { CaServer } from '../../src/controlplane/ca/index.js';
 import { loadCaSigner, startCaServer } from '../../src/controlplane/ca/index.js';
-import type { CreateCertificateResponse } from '../../src/identity/index.js';
+import type { CreateCertificateResponse } from '../../src/wire/index.js';
+import { certificateServiceClient } from '../../src/wire/index.js';
 import {
   PodTokenIssuer,
-  certificateServiceClient,
   createCsr,
   generateKeyPair,
   signLeafCertificate,

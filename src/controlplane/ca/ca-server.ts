@@ -6,13 +6,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { CaSigner, Clock, PodTokenVerifier } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
 import { createLogger } from '../../log/index.js';
-import type { CreateCertificateRequest, CreateCertificateResponse } from '../../identity/index.js';
-import {
-  certificateServiceClient,
-  controlPlaneSpiffeId,
-  issueServingCertificate,
-  systemClock,
-} from '../../identity/index.js';
+import type { CreateCertificateRequest, CreateCertificateResponse } from '../../wire/index.js';
+import { certificateServiceClient } from '../../wire/index.js';
+import { controlPlaneSpiffeId, issueServingCertificate, systemClock } from '../../identity/index.js';
 import type { IsPodCurrent } from './authenticate-caller.js';
 import { authenticateCaller } from './authenticate-caller.js';
 import { CertificateAuthority } from './certificate-authority.js';

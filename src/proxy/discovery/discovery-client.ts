@@ -13,8 +13,8 @@ import { silentLogger } from '../../log/index.js';
 import type { CertificateSource, SnapshotSink, WorkloadCertificate } from '../sources.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs } from './backoff.js';
-import type { ProxyMessage, SnapshotMessage } from './discovery-proto.js';
-import { discoveryService } from './discovery-proto.js';
+import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
+import { discoveryService } from '../../wire/index.js';
 import { parseSnapshot } from './parse-snapshot.js';
 
 export interface DiscoveryClientOptions {

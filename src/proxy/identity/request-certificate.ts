@@ -3,14 +3,9 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import type { CreateCertificateResponse } from '../../identity/index.js';
-import {
-  certificateServiceClient,
-  createCsr,
-  generateKeyPair,
-  uriSans,
-  verifyPeerSvid,
-} from '../../identity/index.js';
+import type { CreateCertificateResponse } from '../../wire/index.js';
+import { certificateServiceClient } from '../../wire/index.js';
+import { createCsr, generateKeyPair, uriSans, verifyPeerSvid } from '../../identity/index.js';
 import type { WorkloadCertificate } from '../sources.js';
 import { CaClientError } from './ca-client-error.js';
 

@@ -1,11 +1,9 @@
 // The CertificateService wire contract (proto/ca.proto), loaded once with proto-loader. Shared by
 // the CA server (control plane) and the CA client (sidecar). Field names keep the proto's case.
 
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { findProtoFile } from './proto-file.js';
 
 export interface CreateCertificateRequest {
   csr: string;
@@ -18,17 +16,6 @@ export interface CreateCertificateResponse {
 }
 
 export const CERTIFICATE_SERVICE_NAME = 'automesh.ca.v1.CertificateService';
-
-/** Finds `proto/ca.proto` above this file: works from `src/` under tsx and from `dist/src/`. */
-function findProtoFile(name: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'proto', name);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`proto/${name} not found above ${fileURLToPath(import.meta.url)}`);
-}
 
 let cached: grpc.ServiceClientConstructor | undefined;
 

@@ -1,11 +1,9 @@
-// The Discovery wire contract (proto/discovery.proto), loaded once with proto-loader. The sidecar
-// has its own loader (src/proxy/discovery): the proxy module may not import the control plane.
+// The Discovery wire contract (proto/discovery.proto), loaded once with proto-loader. Shared by
+// the discovery server (control plane) and the discovery client (sidecar).
 
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { findProtoFile } from './proto-file.js';
 
 /** A ProxyMessage as proto-loader decodes it (`oneofs: true` names the set field in `kind`). */
 export interface ProxyMessage {
@@ -20,16 +18,6 @@ export interface SnapshotMessage {
   snapshot_json: string;
   /** Set instead of `snapshot_json` for sidecars that accept gzip. */
   snapshot_json_gzip?: Buffer;
-}
-
-function findProtoFile(name: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, 'proto', name);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`proto/${name} not found above ${fileURLToPath(import.meta.url)}`);
 }
 
 let cached: grpc.ServiceClientConstructor | undefined;
