@@ -24,8 +24,12 @@ export interface HeadRewrite {
   append: string[];
 }
 
+const XFCC_WITH_UNDERSCORES = /^x[-_]forwarded[-_]client[-_]cert$/;
+
 export function isDropped(lowerName: string, connectionTokens: readonly string[]): boolean {
   if (HOP_BY_HOP.has(lowerName) || lowerName.startsWith('proxy-')) return true;
+  // CGI-style apps (WSGI, PHP, Rack) read x_forwarded_client_cert as HTTP_X_FORWARDED_CLIENT_CERT: a forged XFCC.
+  if (lowerName.length === 23 && XFCC_WITH_UNDERSCORES.test(lowerName)) return true;
   return connectionTokens.includes(lowerName) && !PROTECTED.has(lowerName);
 }
 
