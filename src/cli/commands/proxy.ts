@@ -9,7 +9,7 @@ import { FileCertificateSource, loadBootstrap, startProxy } from '../../proxy/in
 import type { ProxyHandle } from '../../proxy/index.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
-import { startMeshedSidecar } from '../sidecar/run-meshed-sidecar.js';
+import { startMeshedSidecar, type MeshedSidecarOptions } from '../sidecar/run-meshed-sidecar.js';
 
 export const summary = 'Run a sidecar proxy (standalone from --bootstrap FILE, or fed by the control plane)';
 
@@ -84,22 +84,7 @@ const FLAGS: FlagSpec[] = [
 
 /** What `automesh proxy` was asked to run, after flags and environment. */
 export type ProxyCommand =
-  | { kind: 'standalone'; bootstrap: string }
-  | {
-      kind: 'control-plane';
-      pod: string;
-      namespace: string;
-      podIP: string;
-      appHost: string;
-      caAddress: string;
-      discoveryAddress: string;
-      tokenPath: string;
-      rootCertPath: string;
-      trustDomain: string;
-      outboundPort: number;
-      adminPort: number;
-      unknownHosts: 'passthrough' | 'refuse';
-    };
+  { kind: 'standalone'; bootstrap: string } | ({ kind: 'control-plane' } & MeshedSidecarOptions);
 
 export class ProxyCommandError extends Error {
   readonly code = 'AUTOMESH_ERR_CLI_PROXY';
