@@ -27,6 +27,17 @@ function* walk(dir) {
   }
 }
 
+/**
+ * Light public entries besides index.ts: what commands run on every request (`get`, `exec`)
+ * import, so that the CLI starts without loading gRPC and X.509 code it does not use.
+ */
+const LIGHT_ENTRIES = new Set([
+  'api/kinds.js',
+  'controlplane/client/index.js',
+  'runtime/container-env.js',
+  'runtime/inject-sidecar.js',
+]);
+
 const IMPORT =
   /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 const problems = [];
@@ -53,7 +64,7 @@ for (const file of walk(SRC)) {
         `${relative('.', file)}: module '${from}' may not import '${to}' (${spec}); ` +
           `'${from}' may import only: ${ALLOWED[from].join(', ') || 'nothing'}`,
       );
-    } else if (rest.join('/') !== 'index.js') {
+    } else if (rest.join('/') !== 'index.js' && !LIGHT_ENTRIES.has([to, ...rest].join('/'))) {
       problems.push(
         `${relative('.', file)}: import '${spec}' reaches inside '${to}'; import from its index.js`,
       );

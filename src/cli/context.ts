@@ -3,8 +3,14 @@
 // commands see kubectl's wording for missing and existing objects whatever the server says.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { kindInfo, type KindInfo, type Resource } from '../api/index.js';
-import { ApiClient, ApiClientError, loadClientConfig, type ClientConfig } from '../controlplane/index.js';
+import type { Resource } from '../api/index.js';
+import { kindInfo, type KindInfo } from '../api/kinds.js';
+import {
+  ApiClient,
+  ApiClientError,
+  loadClientConfig,
+  type ClientConfig,
+} from '../controlplane/client/index.js';
 import type { AnyObject } from './output/columns.js';
 import { qualifiedPlural } from './output/resource-type.js';
 

@@ -1,8 +1,8 @@
 // Finds the pod and container a command is about: `POD`, `pod/POD` or `deploy/NAME` (the
 // deployment's first running pod), and `-c CONTAINER` or the pod's first app container.
 import type { Container, Deployment, Pod } from '../api/index.js';
-import { kindInfo } from '../api/index.js';
-import { SIDECAR_CONTAINER_NAME } from '../runtime/index.js';
+import { kindInfo } from '../api/kinds.js';
+import { SIDECAR_CONTAINER_NAME } from '../runtime/inject-sidecar.js';
 import type { MeshApi } from './context.js';
 
 export class PodTargetError extends Error {

@@ -3,7 +3,7 @@
 // traffic through the pod's sidecar (or the plain service proxy for pods without one). Stdio is
 // attached; a failing command prints kubectl's `command terminated with exit code N` and exits N.
 import { spawn } from 'node:child_process';
-import { execEnvironment } from '../../runtime/index.js';
+import { execEnvironment } from '../../runtime/container-env.js';
 import { loadClient } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import { reportError } from '../output/report-error.js';

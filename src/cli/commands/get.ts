@@ -1,6 +1,6 @@
 // `automesh get KIND [NAME...] [-n NS | -A] [-l SELECTOR] [-o wide|yaml|json|name|jsonpath=T]`,
 // printing what `kubectl get` prints. Also accepts `KIND/NAME`.
-import { findKind, type KindInfo } from '../../api/index.js';
+import { findKind, type KindInfo } from '../../api/kinds.js';
 import { loadClient, nowMs, type MeshApi } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import type { AnyObject } from '../output/columns.js';

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadClient } from '../context.js';
 import { checkStep } from './check.js';
 import { SCENARIO, type Step } from './scenario.js';
 
@@ -55,6 +56,22 @@ async function makeShim(home: string, cliArgv: string[]): Promise<string> {
   return binDir;
 }
 
+const SETTLE_TIMEOUT_MS = 15_000;
+
+/** Waits until every sidecar acked the config in force, and says how long that took. */
+async function waitForSidecars(home: string, say: (text: string) => void): Promise<void> {
+  const started = Date.now();
+  const client = await loadClient(home);
+  const result = await client.waitForSync?.(SETTLE_TIMEOUT_MS);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result === undefined || result.converged) {
+    say(`# (every sidecar took the new config within ${seconds}s)\n`);
+  } else {
+    const pods = result.notSynced.map((p) => `${p.namespace}/${p.pod}`).join(', ');
+    say(`# (after ${seconds}s these sidecars still had not taken the new config: ${pods})\n`);
+  }
+}
+
 function summary(results: StepResult[]): string {
   const sections = [...new Set(results.map((r) => r.step.section))];
   const width = Math.max(...sections.map((s) => s.length), 'SECTION'.length);
@@ -102,6 +119,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       results.push({ step, problems, seconds });
       say(problems.length === 0 ? `✔ as expected (${seconds.toFixed(1)}s)\n` : `✘ differs from the page:\n`);
       for (const p of problems) say(`    - ${p}\n`);
+      if (step.settles) await waitForSidecars(home, say);
     }
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -33,6 +33,11 @@ export interface Step {
   command: string;
   /** Why a step that the page does not show is there. */
   note?: string;
+  /**
+   * The step changes mesh config: before the next step the demo waits until every sidecar has
+   * acked it (the page's reader would pause to read; a script must not race the push).
+   */
+  settles?: true;
   check: Check;
 }
 
@@ -204,14 +209,14 @@ export const SCENARIO: Step[] = [
     command: PARTIAL_LOOP,
     check: { kind: 'partial-loop', count: 10 },
   },
-  { section: 'Lock down mutual TLS to STRICT', command: STRICT_POLICY, check: ok },
+  { section: 'Lock down mutual TLS to STRICT', command: STRICT_POLICY, check: ok, settles: true },
   reachability('Lock down mutual TLS to STRICT', {
     'full->full': OVER_MTLS,
     'legacy->full': { code: '000', uri: false, exitCode: 56 },
   }),
-  { section: 'Disable mutual TLS to plain text', command: PLAINTEXT_POLICY, check: ok },
+  { section: 'Disable mutual TLS to plain text', command: PLAINTEXT_POLICY, check: ok, settles: true },
   reachability('Disable mutual TLS to plain text', {}),
-  { section: 'Destination rule overrides', command: DESTINATION_RULE, check: ok },
+  { section: 'Destination rule overrides', command: DESTINATION_RULE, check: ok, settles: true },
   reachability('Destination rule overrides', { 'full->full': { code: '503', uri: false } }),
   { section: 'Cleanup', command: 'automesh delete ns full partial legacy', check: ok },
 ];

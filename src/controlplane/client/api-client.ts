@@ -1,7 +1,8 @@
 // A small typed REST client for the API server: the CLI and the runtime talk to the control plane
 // only through it. Errors carry the server's Status message, so callers print it as is.
 
-import { kindInfo, resourcePath, type KindInfo, type Resource, type ResourceKind } from '../../api/index.js';
+import type { Resource, ResourceKind } from '../../api/index.js';
+import { kindInfo, resourcePath, type KindInfo } from '../../api/kinds.js';
 import { ApiClientError, type StatusLike } from './api-client-error.js';
 import { defaultStateDir, loadClientConfig, type ClientConfig } from './client-config.js';
 
