@@ -146,6 +146,11 @@ describe('identity and XFCC at the server sidecar', () => {
         'a certificate with two SPIFFE IDs',
         () => issueOddLeaf(mesh.ca, { uris: [sleep, spiffeId('istio-system', 'admin')] }),
       ],
+      [
+        'a mesh-CA certificate whose SPIFFE ID carries XFCC syntax',
+        () =>
+          issueOddLeaf(mesh.ca, { uris: [`${sleep};By=spiffe://cluster.local/ns/istio-system/sa/admin`] }),
+      ],
       ['a certificate without any SAN', () => issueOddLeaf(mesh.ca, {})],
       [
         'a self-signed certificate naming the mesh CA as issuer',

@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
+import { parseSpiffeId } from '../../identity/index.js';
 
 /** URI SANs from Node's `subjectaltname` string ("DNS:a, URI:spiffe://..."). */
 export function uriSans(subjectAltName: string | undefined): string[] {
@@ -12,12 +13,14 @@ export function uriSans(subjectAltName: string | undefined): string[] {
     .map((entry) => entry.slice(4));
 }
 
-/** The single SPIFFE ID of a certificate in the trust domain, or undefined. */
+/** The single workload SPIFFE ID (spiffe://td/ns/N/sa/S) of a certificate in the trust domain, or undefined. */
 export function spiffeIdOf(subjectAltName: string | undefined, trustDomain: string): string | undefined {
   const uris = uriSans(subjectAltName);
   if (uris.length !== 1) return undefined;
   const id = uris[0]!;
-  return id.startsWith(`spiffe://${trustDomain}/`) ? id : undefined;
+  // The full workload shape, not just the prefix: the ID is copied into XFCC, where a ';' or ','
+  // in a URI SAN would add fields or elements the app would believe.
+  return id.startsWith(`spiffe://${trustDomain}/`) && parseSpiffeId(id).ok ? id : undefined;
 }
 
 /** The XFCC element the server sidecar appends, computed once per TLS connection. */
