@@ -41,7 +41,14 @@ export function decodeManifests(text: string, source?: string): DecodeResult {
       result.problems.push(...doc.errors.map((e) => syntaxProblem(e, document, source)));
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      // An alias bomb ("Excessive alias count…") throws here: a problem of this document, not a crash.
+      result.problems.push(clean({ document, source, path: '', message: `YAML: ${(err as Error).message}` }));
+      return;
+    }
     if (value == null) return;
     for (const found of expandLists(value)) {
       const decoded = decodeAt(found, document, source, (path, atKey) =>
