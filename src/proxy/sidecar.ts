@@ -13,6 +13,9 @@ import type { MeshTls } from './tls/mesh-tls.js';
 import type { HttpSessionConfig } from './session/http-session.js';
 import { UpstreamPool } from './upstream/upstream-pool.js';
 
+/** setTimeout's longest delay (about 24.8 days); longer waits are taken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class Sidecar {
   private current: ProxySnapshot | undefined;
   private outboundTable: OutboundTable | undefined;
@@ -23,6 +26,7 @@ export class Sidecar {
   readonly meshPool: UpstreamPool;
   readonly sessionConfig: HttpSessionConfig;
   private readonly unsubscribeRotation: () => void;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ProxyConfig,
@@ -49,7 +53,10 @@ export class Sidecar {
     );
     // Idle mesh connections still present the old certificate: new requests get new connections.
     // (Connections in use finish on the old one; it stays valid past the renewal.)
-    this.unsubscribeRotation = mesh.onRotate(() => this.meshPool.closeIdle());
+    this.unsubscribeRotation = mesh.onRotate((cert) => {
+      this.meshPool.closeIdle();
+      this.retireAtExpiry(cert.notAfter.getTime());
+    });
     this.sessionConfig = {
       maxHeadBytes: l.maxHeadBytes,
       maxPendingBytes: 64 * 1024,
@@ -103,6 +110,21 @@ export class Sidecar {
     return this.pendingWork.then(() => undefined);
   }
 
+  /**
+   * A TLS connection outlives the certificates it was made with. When ours expires without a
+   * renewal (CA unreachable), pooled mesh connections must not go on carrying requests that a new
+   * handshake would be refused for: retire them all, so the peer's refusal becomes visible.
+   */
+  private retireAtExpiry(notAfterMs: number): void {
+    clearTimeout(this.expiryTimer);
+    const delay = notAfterMs - Date.now() + 1;
+    this.expiryTimer = setTimeout(
+      () => (delay > MAX_TIMER_MS ? this.retireAtExpiry(notAfterMs) : this.meshPool.retireAll()),
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+    this.expiryTimer.unref();
+  }
+
   connectionCounts(): { inbound: number; upstream: number } {
     let inbound = 0;
     for (const l of this.inbound.values()) inbound += l.connectionCount;
@@ -115,6 +137,7 @@ export class Sidecar {
 
   async close(): Promise<void> {
     this.unsubscribeRotation();
+    clearTimeout(this.expiryTimer);
     await this.settled();
     const closing = [...this.inbound.values()].map((l) => l.close(false));
     this.inbound.clear();

@@ -27,6 +27,8 @@ export class UpstreamPool {
   private readonly idle = new Map<string, UpstreamConnection[]>();
   private readonly open = new Set<UpstreamConnection>();
   private closing = false;
+  /** Connections opened at or before this time are never pooled again (see retireAll). */
+  private retiredBefore = -Infinity;
 
   constructor(
     private readonly config: UpstreamPoolConfig,
@@ -100,6 +102,7 @@ export class UpstreamPool {
     if (
       this.closing ||
       conn.closed ||
+      conn.createdAt <= this.retiredBefore ||
       conn.requests >= this.config.maxRequestsPerConnection ||
       age >= this.config.maxConnectionAgeMs
     ) {
@@ -134,6 +137,12 @@ export class UpstreamPool {
   closeIdle(): void {
     for (const list of this.idle.values()) for (const conn of list) conn.destroy();
     this.idle.clear();
+  }
+
+  /** Closes idle connections, and those in use once their exchange ends: none is reused. */
+  retireAll(): void {
+    this.retiredBefore = this.now();
+    this.closeIdle();
   }
 
   closeAll(): void {
