@@ -7,25 +7,21 @@
 // restart reaches them, and every write acknowledged before the kill is still stored.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Pod, Resource } from '../../src/api/index.js';
-import {
-  CONTROL_PLANE_FILE,
-  MESH_ROOT_FILE,
-  PROXY_STATUS_PATH,
-  loadClientConfig,
-  loadPodTokenKey,
-  type ControlPlaneEndpoints,
-  type ProxyStatusList,
-} from '../../src/controlplane/index.js';
+import type { Resource } from '../../src/api/index.js';
+import { loadPodTokenKey } from '../../src/controlplane/index.js';
 import { PodTokenIssuer } from '../../src/identity/index.js';
-import { cliArgv } from '../../src/cli/self.js';
-import { startRuntime, type ProcessHandle, type SidecarContext } from '../../src/runtime/index.js';
+import { hostPort, startRuntime } from '../../src/runtime/index.js';
 import { apiBackend } from './support/api-backend.js';
+import {
+  endpointsOf,
+  exited,
+  proxyStatus,
+  sidecarStarter,
+  startControlPlaneProcess,
+} from './support/control-plane-process.js';
 import {
   RequestStream,
   admin,
@@ -37,76 +33,10 @@ import {
   sleep,
   waitFor,
 } from './support/mesh.js';
-import { hostPort } from '../../src/runtime/index.js';
 
 const ADDRESS_BLOCK = 3;
 const NS = 'cpkill';
 const DOWN_MS = 6_000;
-const CONTROL_PLANE_MAIN = fileURLToPath(new URL('./support/control-plane-main.ts', import.meta.url));
-
-async function startControlPlaneProcess(stateDir: string): Promise<ChildProcess> {
-  const log = openSync(join(stateDir, 'controlplane.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', CONTROL_PLANE_MAIN, stateDir], {
-    stdio: ['ignore', 'pipe', log],
-  });
-  closeSync(log);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('control plane not ready within 30 s')), 30_000);
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (out.includes('ready\n')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`control plane exited with ${code} during start`));
-    });
-  });
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-function endpointsOf(stateDir: string): ControlPlaneEndpoints {
-  return JSON.parse(readFileSync(join(stateDir, CONTROL_PLANE_FILE), 'utf8')) as ControlPlaneEndpoints;
-}
-
-/** `automesh proxy ...` for a pod, against the control plane named in controlplane.json now. */
-function sidecarStarter(stateDir: string) {
-  return (pod: Pod, context: SidecarContext): ProcessHandle => {
-    const cp = endpointsOf(stateDir);
-    const args = [
-      ...cliArgv(),
-      'proxy',
-      ...['--pod', pod.metadata.name, '--namespace', pod.metadata.namespace ?? 'default'],
-      ...['--pod-ip', context.podIP, '--app-host', context.appHost],
-      ...['--ca-address', cp.caAddress, '--discovery-address', cp.discoveryAddress],
-      ...['--root-cert', join(stateDir, MESH_ROOT_FILE), '--trust-domain', cp.trustDomain],
-      ...['--token-path', context.tokenPath],
-    ];
-    const log = openSync(context.logPath, 'a', 0o600);
-    try {
-      return spawn(process.execPath, args, { stdio: ['ignore', log, log] });
-    } finally {
-      closeSync(log);
-    }
-  };
-}
-
-async function proxyStatus(stateDir: string): Promise<ProxyStatusList | undefined> {
-  const config = await loadClientConfig(stateDir);
-  const response = await fetch(`${config.server}${PROXY_STATUS_PATH}`, {
-    headers: { authorization: `Bearer ${config.token}` },
-  }).catch(() => undefined);
-  return response?.ok === true ? ((await response.json()) as ProxyStatusList) : undefined;
-}
-
 const serviceAccount = (name: string): Resource => ({
   apiVersion: 'v1',
   kind: 'ServiceAccount',
