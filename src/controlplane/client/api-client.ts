@@ -4,6 +4,7 @@
 import type { Resource, ResourceKind } from '../../api/index.js';
 import { kindInfo, resourcePath, type KindInfo } from '../../api/kinds.js';
 import { ApiClientError, type StatusLike } from './api-client-error.js';
+import { httpRequest, type HttpResponse } from './http-request.js';
 import { defaultStateDir, loadClientConfig, type ClientConfig } from './client-config.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR';
@@ -187,9 +188,14 @@ export class ApiClient {
     });
   }
 
-  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
     try {
-      return await fetch(this.server + path, {
+      return await httpRequest(this.server + path, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
@@ -230,15 +236,14 @@ export class ApiClient {
   }
 
   private async stream(path: string, signal: AbortSignal, onLine: (line: string) => void): Promise<void> {
-    let response: Response;
+    let response: HttpResponse;
     try {
       response = await this.send('GET', path, undefined, signal);
     } catch (err) {
       if (signal.aborted) return;
       throw err;
     }
-    if (!response.ok) throw statusError(response.status, await response.json().catch(() => undefined));
-    if (response.body === null) return;
+    if (!response.ok) throw statusError(response.status, parseOrUndefined(await response.text()));
     const decoder = new TextDecoder();
     let buffered = '';
     try {
@@ -254,6 +259,14 @@ export class ApiClient {
     } catch (err) {
       if (!signal.aborted) throw err;
     }
+  }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: statusError words the failure from the status code alone
   }
 }
 
