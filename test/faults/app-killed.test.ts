@@ -10,7 +10,16 @@ import type { Pod } from '../../src/api/index.js';
 import { startLocalMesh } from '../../src/cli/up/start-mesh.js';
 import { cliArgv } from '../../src/cli/self.js';
 import { silentLogger } from '../../src/log/index.js';
-import { createAll, httpGet, isReady, readyPods, sampleResources, sleep, waitFor } from './support/mesh.js';
+import {
+  untilReachable,
+  createAll,
+  httpGet,
+  isReady,
+  readyPods,
+  sampleResources,
+  sleep,
+  waitFor,
+} from './support/mesh.js';
 
 const ADDRESS_BLOCK = 5;
 const NS = 'appkill';
@@ -36,8 +45,7 @@ describe('an app killed mid-request', { timeout: 120_000 }, () => {
       const proxy = `http://${client!.status!.podIP}:15001`;
       const before = restartCount(server, 'httpbin');
       assert.equal(before, 0);
-      const warm = await httpGet(`http://httpbin.${NS}:8000/get`, { proxy });
-      assert.equal(warm.status, 200);
+      await untilReachable(proxy, `http://httpbin.${NS}:8000/get`);
 
       const pidPath = join(stateDir, 'pods', NS, server!.metadata.name, 'httpbin.pid');
       const appPid = Number(readFileSync(pidPath, 'utf8').trim());

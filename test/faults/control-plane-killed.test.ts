@@ -32,6 +32,7 @@ import {
   sampleResources,
   sleep,
   waitFor,
+  untilReachable,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = 3;
@@ -71,6 +72,7 @@ describe('control plane killed under a steady mTLS stream', { timeout: 150_000 }
       const addressesBefore = endpointsOf(stateDir);
 
       let lastBody = '';
+      await untilReachable(`http://${clientIP}:15001`, `http://httpbin.${NS}:8000/get`);
       stream = new RequestStream(`http://${clientIP}:15001`, `http://httpbin.${NS}:8000/get`, 40, (b) => {
         lastBody = b;
         return undefined;

@@ -21,6 +21,7 @@ import {
   sampleResources,
   sleep,
   waitFor,
+  untilReachable,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = 4;
@@ -63,6 +64,7 @@ describe('policy flips under a steady stream', { timeout: 120_000 }, () => {
       const [server] = await readyPods(store, NS, 'httpbin');
       const serverIP = server!.status!.podIP!;
       let lastBody = '';
+      await untilReachable(`http://${client!.status!.podIP}:15001`, `http://httpbin.${NS}:8000/get`);
       stream = new RequestStream(
         `http://${client!.status!.podIP}:15001`,
         `http://httpbin.${NS}:8000/get`,

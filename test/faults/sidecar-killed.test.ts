@@ -21,6 +21,7 @@ import {
   sampleResources,
   sleep,
   waitFor,
+  untilReachable,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = 6;
@@ -68,6 +69,7 @@ describe('a sidecar killed and restarted by the runtime', { timeout: 120_000 }, 
       const serialBefore = await serialOf(victimIP);
       assert.ok(serialBefore !== undefined);
 
+      await untilReachable(`http://${client!.status!.podIP}:15001`, `http://httpbin.${NS}:8000/get`);
       stream = new RequestStream(
         `http://${client!.status!.podIP}:15001`,
         `http://httpbin.${NS}:8000/get`,

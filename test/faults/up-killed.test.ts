@@ -20,6 +20,7 @@ import {
   sampleResources,
   sleep,
   waitFor,
+  untilReachable,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = '7';
@@ -49,6 +50,7 @@ describe('automesh up killed with SIGKILL', { timeout: 180_000 }, () => {
         acked.push(name);
       }
 
+      await untilReachable(`http://${client!.status!.podIP}:15001`, `http://httpbin.${NS}:8000/get`);
       stream = new RequestStream(
         `http://${client!.status!.podIP}:15001`,
         `http://httpbin.${NS}:8000/get`,

@@ -16,14 +16,19 @@ import {
 import { cliArgv } from '../../../src/cli/self.js';
 import type { ProcessHandle, SidecarContext } from '../../../src/runtime/index.js';
 
-const CONTROL_PLANE_MAIN = fileURLToPath(new URL('./control-plane-main.ts', import.meta.url));
+// From dist/ (npm test) the compiled script runs as it is; from source, through tsx.
+const compiled = import.meta.url.endsWith('.js');
+const CONTROL_PLANE_MAIN = fileURLToPath(
+  new URL(compiled ? './control-plane-main.js' : './control-plane-main.ts', import.meta.url),
+);
+const NODE_ARGS = compiled ? [CONTROL_PLANE_MAIN] : ['--import', 'tsx', CONTROL_PLANE_MAIN];
 
 export async function startControlPlaneProcess(
   stateDir: string,
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildProcess> {
   const log = openSync(join(stateDir, 'controlplane.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', CONTROL_PLANE_MAIN, stateDir], {
+  const child = spawn(process.execPath, [...NODE_ARGS, stateDir], {
     stdio: ['ignore', 'pipe', log],
     env: { ...process.env, ...env },
   });

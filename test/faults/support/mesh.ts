@@ -186,3 +186,14 @@ export function describeFigures(name: string, f: StreamFigures, seconds: number)
   const first = f.failures.slice(0, 3).map((x) => x.what);
   return `${name}: ${f.sent} requests in ${seconds.toFixed(1)} s, ${f.ok} × 200, ${f.failures.length} failed${first.length ? ` (${first.join(' | ')})` : ''}`;
 }
+
+/**
+ * Waits until a GET through `proxy` answers 200: a pod is Ready in the store a moment before the
+ * client sidecar's snapshot lists it, and a stream started in between would count that as loss.
+ */
+export async function untilReachable(proxy: string, url: string): Promise<void> {
+  await waitFor(`${url} through ${proxy}`, async () => {
+    const r = await httpGet(url, { proxy }).catch(() => undefined);
+    return r?.status === 200;
+  });
+}
