@@ -9,7 +9,9 @@ import { runCli } from '../support/cli.js';
 
 /** Pod IPs 127.241.x.y: apart from the default block and from the runtime tests' blocks. */
 const ADDRESS_BLOCK = '241';
-const DEMO_TIMEOUT_MS = 20 * 60_000;
+/** The demo is stopped (and cleans up) after this; the test itself gives up a little later. */
+const DEMO_TIMEOUT_MS = 15 * 60_000;
+const TEST_TIMEOUT_MS = DEMO_TIMEOUT_MS + 60_000;
 
 /** Processes whose command line or environment mentions `needle`. */
 function processesMentioning(needle: string): number[] {
@@ -39,8 +41,8 @@ function sectionAfter(output: string, marker: string, occurrence: number): strin
 
 const LOOP_MARKER = '$ for from in "full" "legacy"';
 
-describe('the auto mTLS walkthrough, end to end', { timeout: DEMO_TIMEOUT_MS }, () => {
-  it('runs as the page shows and leaves nothing running', { timeout: DEMO_TIMEOUT_MS }, async () => {
+describe('the auto mTLS walkthrough, end to end', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('runs as the page shows and leaves nothing running', { timeout: TEST_TIMEOUT_MS }, async () => {
     const result = await runCli(['demo'], {
       env: { AUTOMESH_ADDRESS_BLOCK: ADDRESS_BLOCK },
       timeoutMs: DEMO_TIMEOUT_MS,
@@ -64,7 +66,8 @@ describe('the auto mTLS walkthrough, end to end', { timeout: DEMO_TIMEOUT_MS }, 
     );
     assert.match(
       strict,
-      /sleep\.legacy to httpbin\.full\nresponse code: 000\ncommand terminated with exit code 56\n/,
+      // Two processes write these lines (egrep and exec), so either order is the same result.
+      /sleep\.legacy to httpbin\.full\n(response code: 000\ncommand terminated with exit code 56|command terminated with exit code 56\nresponse code: 000)\n/,
     );
     assert.match(strict, /sleep\.legacy to httpbin\.partial\nresponse code: 200\n/);
 
@@ -85,7 +88,7 @@ describe('the auto mTLS walkthrough, end to end', { timeout: DEMO_TIMEOUT_MS }, 
       `both kinds of endpoint answered (${overMtls.length}/10 over mTLS)`,
     );
 
-    const home = /Starting a local mesh in (\S+) \.\.\./.exec(output)?.[1];
+    const home = /Starting a local mesh in (\S+) /.exec(output)?.[1];
     assert.ok(home, 'the demo names its state directory');
     assert.deepEqual(processesMentioning(home), [], 'no process of the demo mesh is left running');
   });

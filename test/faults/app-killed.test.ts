@@ -21,7 +21,7 @@ import {
   waitFor,
 } from './support/mesh.js';
 
-const ADDRESS_BLOCK = 5;
+const ADDRESS_BLOCK = 6;
 const NS = 'appkill';
 
 function restartCount(pod: Pod | undefined, container: string): number {

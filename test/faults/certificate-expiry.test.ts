@@ -26,7 +26,7 @@ import {
   waitFor,
 } from './support/mesh.js';
 
-const ADDRESS_BLOCK = 8;
+const ADDRESS_BLOCK = 14;
 const NS = 'expiry';
 const SVID_TTL_SECONDS = 12;
 const RENEWAL_FAILED = 'certificate renewal failed; retrying';

@@ -35,7 +35,7 @@ import {
   untilReachable,
 } from './support/mesh.js';
 
-const ADDRESS_BLOCK = 3;
+const ADDRESS_BLOCK = 2;
 const NS = 'cpkill';
 const DOWN_MS = 6_000;
 const serviceAccount = (name: string): Resource => ({

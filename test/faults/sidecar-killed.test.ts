@@ -24,7 +24,7 @@ import {
   untilReachable,
 } from './support/mesh.js';
 
-const ADDRESS_BLOCK = 6;
+const ADDRESS_BLOCK = 8;
 const NS = 'sidecarkill';
 
 function restartCount(pod: Pod | undefined, container: string): number {

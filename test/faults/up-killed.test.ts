@@ -23,7 +23,7 @@ import {
   untilReachable,
 } from './support/mesh.js';
 
-const ADDRESS_BLOCK = '7';
+const ADDRESS_BLOCK = '12';
 const NS = 'upkill';
 const DOWN_MS = 5_000;
 

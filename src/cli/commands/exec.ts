@@ -3,6 +3,7 @@
 // traffic through the pod's sidecar (or the plain service proxy for pods without one). Stdio is
 // attached; a failing command prints kubectl's `command terminated with exit code N` and exits N.
 import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { execEnvironment } from '../../runtime/container-env.js';
 import { loadClient } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
@@ -17,6 +18,20 @@ const FLAGS = [
   COMMON_FLAGS.help,
 ] as const;
 const USAGE = 'automesh exec POD|deploy/NAME [-c CONTAINER] [-n NAMESPACE] -- COMMAND [ARGS...]';
+
+/** How long a reader of our stdout gets to print what it has before the exit-code line. */
+const PIPE_SETTLE_MS = 100;
+
+/**
+ * When stdout is a pipe (`exec ... | egrep`), the reader prints what it buffered only once every
+ * writer has closed it: close ours and give it a moment, so that its output comes before the
+ * `command terminated` line, in the order kubectl users see on their pages.
+ */
+async function letPipeReaderFinish(): Promise<void> {
+  if (process.stdout.isTTY) return;
+  closeSync(1);
+  await new Promise((resolve) => setTimeout(resolve, PIPE_SETTLE_MS));
+}
 
 /** Exit code a shell gives for a command it cannot find, as `kubectl exec` reports it. */
 const EXIT_NOT_FOUND = 127;
@@ -63,7 +78,10 @@ export async function run(args: string[]): Promise<number> {
     const env = execEnvironment(pod, container.name);
     if (env === undefined) throw new Error(`pod ${pod.metadata.name} is not running yet (no pod IP)`);
     const code = await runCommand(command, env, flagBool(flags, 'stdin'));
-    if (code !== 0) process.stderr.write(`command terminated with exit code ${code}\n`);
+    if (code !== 0) {
+      await letPipeReaderFinish();
+      process.stderr.write(`command terminated with exit code ${code}\n`);
+    }
     return code;
   } catch (error) {
     return reportError(error);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClient } from '../context.js';
 import { checkStep } from './check.js';
+import { freeAddressBlock } from './free-address-block.js';
 import { SCENARIO, type Step } from './scenario.js';
 
 export interface DemoOptions {
@@ -88,16 +89,24 @@ function summary(results: StepResult[]): string {
 export async function runDemo(options: DemoOptions): Promise<number> {
   const home = await mkdtemp(join(tmpdir(), 'automesh-demo-'));
   const binDir = await makeShim(home, options.cliArgv);
-  const env = { ...process.env, AUTOMESH_HOME: home, PATH: `${binDir}:${process.env.PATH ?? ''}` };
+  const block = process.env['AUTOMESH_ADDRESS_BLOCK'] || String((await freeAddressBlock()) ?? '');
+  const env = {
+    ...process.env,
+    AUTOMESH_HOME: home,
+    PATH: `${binDir}:${process.env.PATH ?? ''}`,
+    ...(block === '' ? {} : { AUTOMESH_ADDRESS_BLOCK: block }),
+  };
   const say = options.write;
   const results: StepResult[] = [];
   let interrupted = false;
   const onSignal = () => {
     interrupted = true;
   };
+  // Ctrl-C or a SIGTERM ends the walkthrough early but still stops the mesh and removes its state.
   process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    say(`Starting a local mesh in ${home} ...\n`);
+    say(`Starting a local mesh in ${home} (pods on 127.${block || '10'}.x.y) ...\n`);
     const up = await runShell('automesh up -d', env, options.repoRoot, say);
     if (up.code !== 0) {
       say(`error: could not start the mesh (exit ${up.code})\n`);
@@ -123,6 +132,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     }
   } finally {
     process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await runShell('automesh down', env, options.repoRoot, () => {});
     if (!options.keepState) await rm(home, { recursive: true, force: true });
   }
