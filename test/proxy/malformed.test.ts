@@ -2,46 +2,11 @@
 // connection; the ClientHello sniffer reads ALPN from real hellos and survives any truncation.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { sniffClientHello } from '../../src/proxy/tls/client-hello.js';
 import { eventually, httpRequest, rawExchange } from './harness.js';
 import { SERVICE_HOST, SERVICE_PORT, startMeshPair } from './mesh-pair.js';
 import type { MeshPair } from './mesh-pair.js';
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** The bytes a Node TLS client sends first, offering these ALPN protocols. */
-async function captureClientHello(alpn: string[] | undefined): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const server = createServer((socket) => {
-      socket.once('data', (d: Buffer) => {
-        socket.destroy();
-        server.close();
-        resolve(d);
-      });
-    });
-    server.listen(0, '127.0.0.1', () => {
-      const client = tlsConnect({
-        host: '127.0.0.1',
-        port: (server.address() as AddressInfo).port,
-        ALPNProtocols: alpn,
-        rejectUnauthorized: false,
-      });
-      client.on('error', () => undefined);
-    });
-  });
-}
+import { captureClientHello, prng } from '../hostile/support.js';
 
 describe('ClientHello sniffing', () => {
   it('reads the offered ALPN protocols from a real ClientHello', async () => {
