@@ -2,6 +2,7 @@
 // curl as a child process, and bounded polling.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { waitFor } from '../support/wait-for.js';
 
 /** A second octet for pod IPs no other test file is likely to use at the same time. */
 export function randomAddressBlock(): number {
@@ -33,20 +34,7 @@ export function curl(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CurlR
   });
 }
 
-/** Polls `check` every 50 ms until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { waitFor };
 
 /** True while a process with this pid exists. */
 export function alive(pid: number): boolean {

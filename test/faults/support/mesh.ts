@@ -8,24 +8,12 @@ import { decodeManifests } from '../../../src/api/index.js';
 import { injectSidecar } from '../../../src/runtime/index.js';
 import type { RuntimeBackend } from '../../../src/runtime/index.js';
 import { REPO_ROOT } from '../../support/cli.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export const isReady = (p: Pod): boolean =>
   p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
-/** Polls `check` every 100 ms until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+export { waitFor };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
