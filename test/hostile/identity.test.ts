@@ -70,6 +70,15 @@ function exchange(
   });
 }
 
+/** Polls `check` for up to 3 s: metrics are counted when the server closes, just after the client sees it. */
+async function eventuallyTrue(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail('condition not met within 3 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('identity and XFCC at the server sidecar', () => {
   let mesh: MeshPair;
   let expectedXfcc: string;
@@ -171,6 +180,29 @@ describe('identity and XFCC at the server sidecar', () => {
         assert.equal(appRequests, before, 'the app saw a request');
       });
     }
+
+    it('counts why it refused a client, so the reason is visible on the server side too', async () => {
+      await mesh.setServerMode('STRICT');
+      const failures = (reason: string): number => {
+        const line = mesh.serverProxy.metrics
+          .render()
+          .split('\n')
+          .find(
+            (l) => l.startsWith('automesh_handshake_failures_total{') && l.includes(`reason="${reason}"`),
+          );
+        return line === undefined ? 0 : Number(line.split(' ').at(-1));
+      };
+      const expired = await issueOddLeaf(mesh.ca, {
+        uris: [sleep],
+        notBefore: new Date(Date.now() - 2 * HOUR),
+        notAfter: new Date(Date.now() - HOUR),
+      });
+      const [expiredBefore, noCertBefore] = [failures('cert_has_expired'), failures('no_client_certificate')];
+      await mtls(expired, get([]));
+      await mtls(undefined, get([]));
+      await eventuallyTrue(() => failures('cert_has_expired') > expiredBefore);
+      await eventuallyTrue(() => failures('no_client_certificate') > noCertBefore);
+    });
 
     it('lets the real mesh identity in (the control case)', async () => {
       await mesh.setServerMode('STRICT');

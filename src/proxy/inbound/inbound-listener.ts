@@ -65,7 +65,9 @@ export class InboundListener {
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = env.maxConnections;
     this.tlsServer = createTlsServer(
-      { requestCert: true, rejectUnauthorized: true, handshakeTimeout: env.handshakeTimeoutMs },
+      // The chain is checked in onSecure rather than by Node, which drops a refused client without
+      // saying why; there the reason (e.g. cert_has_expired) is counted before the connection closes.
+      { requestCert: true, rejectUnauthorized: false, handshakeTimeout: env.handshakeTimeoutMs },
       (s) => this.onSecure(s),
     );
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
@@ -160,12 +162,10 @@ export class InboundListener {
     const cert = socket.getPeerX509Certificate();
     const id = cert === undefined ? undefined : spiffeIdOf(cert.subjectAltName, this.env.trustDomain());
     const own = this.env.mesh.current?.spiffeId;
-    // rejectUnauthorized already refused bad chains; check again so a regression cannot let one in.
+    // Only a client certificate that chains to the trust bundle, with a workload SPIFFE ID in our
+    // trust domain, gets past this point.
     if (!socket.authorized || cert === undefined || id === undefined || own === undefined) {
-      this.env.metrics.handshakeFailure(
-        'inbound',
-        !socket.authorized ? 'untrusted_client_certificate' : 'bad_client_identity',
-      );
+      this.env.metrics.handshakeFailure('inbound', refusalReason(socket, cert === undefined));
       socket.destroy();
       return;
     }
@@ -249,6 +249,15 @@ export class InboundListener {
       tlsMode: peer.tlsMode,
     };
   }
+}
+
+/** Why onSecure refused a TLS client, as a metric label. */
+function refusalReason(socket: TLSSocket, noCertificate: boolean): string {
+  if (noCertificate) return 'no_client_certificate';
+  if (socket.authorized) return 'bad_client_identity';
+  const error = socket.authorizationError as Error | string | null | undefined;
+  const code = typeof error === 'string' ? error : ((error as NodeJS.ErrnoException | null)?.code ?? '');
+  return code === '' ? 'untrusted_client_certificate' : code.toLowerCase();
 }
 
 function handshakeReason(err: NodeJS.ErrnoException): string {
