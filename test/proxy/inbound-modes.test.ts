@@ -187,5 +187,12 @@ describe('inbound modes × client kinds', () => {
       serverText,
       /automesh_handshake_failures_total\{direction="inbound",reason="plaintext_on_strict"\} [1-9]/,
     );
+    const notAfter = Math.floor(mesh.server.cert.notAfter.getTime() / 1000);
+    assert.match(
+      serverText,
+      new RegExp(
+        `automesh_certificate_expiration_timestamp_seconds\\{spiffe_id="${mesh.server.cert.spiffeId}"\\} ${notAfter}\n`,
+      ),
+    );
   });
 });

@@ -24,6 +24,21 @@ export function certificateView(cert: WorkloadCertificate): Record<string, unkno
   };
 }
 
+/**
+ * When the workload certificate runs out, so that an alert can fire before it does (for example
+ * while the CA is unreachable and renewals keep failing).
+ */
+function certificateMetrics(cert: WorkloadCertificate | undefined): string {
+  if (cert === undefined) return '';
+  const name = 'automesh_certificate_expiration_timestamp_seconds';
+  return [
+    `# HELP ${name} When the workload certificate (SVID) in use expires, in seconds since the epoch.`,
+    `# TYPE ${name} gauge`,
+    `${name}{spiffe_id="${cert.spiffeId}"} ${Math.floor(cert.notAfter.getTime() / 1000)}`,
+    '',
+  ].join('\n');
+}
+
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -64,7 +79,12 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
       return;
     }
     case '/stats/prometheus':
-      send(res, 200, 'text/plain; version=0.0.4', state.metrics.render());
+      send(
+        res,
+        200,
+        'text/plain; version=0.0.4',
+        state.metrics.render() + certificateMetrics(state.certificate()),
+      );
       return;
     default:
       send(res, 404, 'text/plain', 'endpoints: /config_dump /certs /ready /stats/prometheus\n');
