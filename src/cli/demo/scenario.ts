@@ -186,6 +186,7 @@ export const SCENARIO: Step[] = [
     section: 'Setup',
     command:
       "automesh get policies.authentication.istio.io --all-namespaces\nautomesh get meshpolicies -o yaml | grep ' mode'",
+    note: "the page's Istio also listed a Policy of its Grafana add-on; automesh installs no add-ons, so the list is empty",
     check: { kind: 'output-matches', patterns: [/^ {8}mode: PERMISSIVE$/m] },
   },
   {
