@@ -445,22 +445,20 @@ export class HttpSession implements UpstreamOwner {
     this.socket.end(localResponse(status, body, true), 'latin1', () => this.socket.destroy());
   }
 
+  /** A request the client sent that we refuse: its own status (400, 431, ...). */
   private failRequest(err: unknown): void {
     if (!(err instanceof HttpError)) throw err as Error;
-    if (this.sentToClient) {
-      this.closeExchange();
-      this.socket.destroy();
-      return;
-    }
-    const conn = this.upstream;
-    this.upstream = null;
-    conn?.destroy();
-    this.hooks.recordRequest(null, err.status);
-    this.writeLocal(err.status, `${err.message}\n`, false);
+    this.failExchange(err.status, `${err.message}\n`);
   }
 
+  /** A response the upstream sent that we cannot forward: 502. */
   private failResponse(err: unknown): void {
     if (!(err instanceof HttpError)) throw err as Error;
+    this.failExchange(502, `upstream sent an invalid response: ${err.message}\n`);
+  }
+
+  /** Answers locally if nothing reached the client yet, else cuts the connection. */
+  private failExchange(status: number, body: string): void {
     if (this.sentToClient) {
       this.closeExchange();
       this.socket.destroy();
@@ -469,8 +467,8 @@ export class HttpSession implements UpstreamOwner {
     const conn = this.upstream;
     this.upstream = null;
     conn?.destroy();
-    this.hooks.recordRequest(null, 502);
-    this.writeLocal(502, `upstream sent an invalid response: ${err.message}\n`, false);
+    this.hooks.recordRequest(null, status);
+    this.writeLocal(status, body, false);
   }
 
   /** Ends the exchange without reusing anything: the upstream is closed, the downstream ended. */
