@@ -9,11 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../src/api/index.js';
-import { loadPodTokenKey } from '../../src/controlplane/index.js';
-import { PodTokenIssuer } from '../../src/identity/index.js';
-import { startRuntime } from '../../src/runtime/index.js';
-import { apiBackend } from './support/api-backend.js';
-import { exited, sidecarStarter, startControlPlaneProcess } from './support/control-plane-process.js';
+import { exited, startControlPlaneProcess, startRuntimeAgainst } from './support/control-plane-process.js';
 import {
   RequestStream,
   admin,
@@ -66,15 +62,7 @@ describe('certificates expiring while the CA is unreachable', { timeout: 150_000
     const stateDir = mkdtempSync(join(tmpdir(), 'automesh-fault-expiry-'));
     const ttlEnv = { AUTOMESH_TEST_SVID_TTL_SECONDS: String(SVID_TTL_SECONDS) };
     let controlPlane = await startControlPlaneProcess(stateDir, ttlEnv);
-    const issuer = new PodTokenIssuer(await loadPodTokenKey(stateDir));
-    const backend = await apiBackend(stateDir);
-    const runtime = await startRuntime({
-      backend,
-      stateDir,
-      startSidecar: sidecarStarter(stateDir),
-      mintPodToken: (binding) => issuer.mint(binding, 3600),
-      addressBlock: ADDRESS_BLOCK,
-    });
+    const { backend, runtime } = await startRuntimeAgainst(stateDir, ADDRESS_BLOCK);
     let stream: RequestStream | undefined;
     try {
       await createAll(backend, [

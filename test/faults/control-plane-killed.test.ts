@@ -11,16 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Resource } from '../../src/api/index.js';
-import { loadPodTokenKey } from '../../src/controlplane/index.js';
-import { PodTokenIssuer } from '../../src/identity/index.js';
-import { hostPort, startRuntime } from '../../src/runtime/index.js';
-import { apiBackend } from './support/api-backend.js';
+import { hostPort } from '../../src/runtime/index.js';
 import {
   endpointsOf,
   exited,
   proxyStatus,
-  sidecarStarter,
   startControlPlaneProcess,
+  startRuntimeAgainst,
 } from './support/control-plane-process.js';
 import {
   RequestStream,
@@ -48,15 +45,7 @@ describe('control plane killed under a steady mTLS stream', { timeout: 150_000 }
   it('loses no request and no acknowledged write, and sidecars resync when it returns', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'automesh-fault-cp-'));
     let controlPlane = await startControlPlaneProcess(stateDir);
-    const issuer = new PodTokenIssuer(await loadPodTokenKey(stateDir));
-    const backend = await apiBackend(stateDir);
-    const runtime = await startRuntime({
-      backend,
-      stateDir,
-      startSidecar: sidecarStarter(stateDir),
-      mintPodToken: (binding) => issuer.mint(binding, 3600),
-      addressBlock: ADDRESS_BLOCK,
-    });
+    const { backend, runtime } = await startRuntimeAgainst(stateDir, ADDRESS_BLOCK);
     let stream: RequestStream | undefined;
     try {
       await createAll(backend, sampleResources(NS));

@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Pod } from '../../../src/api/index.js';
 import {
   CONTROL_PLANE_FILE,
@@ -14,14 +13,14 @@ import {
   type ProxyStatusList,
 } from '../../../src/controlplane/index.js';
 import { cliArgv } from '../../../src/cli/self.js';
-import type { ProcessHandle, SidecarContext } from '../../../src/runtime/index.js';
+import type { ProcessHandle, SidecarContext, LocalRuntime } from '../../../src/runtime/index.js';
+import { startRuntime } from '../../../src/runtime/index.js';
+import { loadPodTokenKey } from '../../../src/controlplane/index.js';
+import { PodTokenIssuer } from '../../../src/identity/index.js';
+import { childScriptArgv } from '../../support/child-script.js';
+import { apiBackend, type ApiBackend } from './api-backend.js';
 
-// From dist/ (npm test) the compiled script runs as it is; from source, through tsx.
-const compiled = import.meta.url.endsWith('.js');
-const CONTROL_PLANE_MAIN = fileURLToPath(
-  new URL(compiled ? './control-plane-main.js' : './control-plane-main.ts', import.meta.url),
-);
-const NODE_ARGS = compiled ? [CONTROL_PLANE_MAIN] : ['--import', 'tsx', CONTROL_PLANE_MAIN];
+const NODE_ARGS = childScriptArgv(new URL('./control-plane-main.ts', import.meta.url));
 
 export async function startControlPlaneProcess(
   stateDir: string,
@@ -88,4 +87,24 @@ export async function proxyStatus(stateDir: string): Promise<ProxyStatusList | u
     headers: { authorization: `Bearer ${config.token}` },
   }).catch(() => undefined);
   return response?.ok === true ? ((await response.json()) as ProxyStatusList) : undefined;
+}
+
+/**
+ * The runtime in the test process, against a control plane running as a child process on the
+ * same state directory: pods and sidecars outlive a SIGKILL of the control plane.
+ */
+export async function startRuntimeAgainst(
+  stateDir: string,
+  addressBlock: number,
+): Promise<{ backend: ApiBackend; runtime: LocalRuntime }> {
+  const issuer = new PodTokenIssuer(await loadPodTokenKey(stateDir));
+  const backend = await apiBackend(stateDir);
+  const runtime = await startRuntime({
+    backend,
+    stateDir,
+    startSidecar: sidecarStarter(stateDir),
+    mintPodToken: (binding) => issuer.mint(binding, 3600),
+    addressBlock,
+  });
+  return { backend, runtime };
 }
