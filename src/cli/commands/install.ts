@@ -13,6 +13,7 @@ import type {
 } from '../../api/index.js';
 import { DEFAULT_MESH_SETTINGS, kindInfo } from '../../api/index.js';
 import { meshDefaults, meshStateFromResources, parseMeshValues } from '../../policy/index.js';
+import { MESH_KINDS, meshSettingsFromValues } from '../../controlplane/index.js';
 import { breakingChanges, formatBrokenPairs, type BrokenPair } from '../output/breaking-changes.js';
 import { loadClient, type MeshApi } from '../context.js';
 import { flagBool, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
@@ -90,30 +91,6 @@ async function pruneDefaultRule(client: MeshApi, wanted: Resource[], rootNamespa
   }
 }
 
-const STATE_KINDS = [
-  'Namespace',
-  'Service',
-  'Pod',
-  'PeerAuthentication',
-  'Policy',
-  'MeshPolicy',
-  'DestinationRule',
-];
-
-/** The settings the running mesh uses now: its values ConfigMap over the defaults. */
-function settingsNow(values: ConfigMap | undefined, rootNamespace: string): MeshSettings {
-  const data = values?.data ?? {};
-  const flag = (key: string, fallback: boolean): boolean =>
-    data[key] === 'true' ? true : data[key] === 'false' ? false : fallback;
-  return {
-    ...DEFAULT_MESH_SETTINGS,
-    rootNamespace,
-    autoMtls: flag('values.global.mtls.auto', DEFAULT_MESH_SETTINGS.autoMtls),
-    mtlsEnabled: flag('values.global.mtls.enabled', DEFAULT_MESH_SETTINGS.mtlsEnabled),
-    trustDomain: data['values.global.trustDomain'] ?? DEFAULT_MESH_SETTINGS.trustDomain,
-  };
-}
-
 /** The mesh's resources once install replaced its defaults (MeshPolicy default, the default rule). */
 export function afterInstall(current: Resource[], wanted: Resource[], rootNamespace: string): Resource[] {
   const replaced = (r: Resource): boolean =>
@@ -132,7 +109,8 @@ async function wouldBreak(
   settings: MeshSettings,
   wanted: Resource[],
 ): Promise<BrokenPair[]> {
-  const kinds = STATE_KINDS.flatMap((k) => kindInfo(k) ?? []);
+  // What the control plane's registry reads, less the values ConfigMap (fetched on its own below).
+  const kinds = MESH_KINDS.filter((k) => k !== 'ConfigMap').flatMap((k) => kindInfo(k) ?? []);
   const lists = await Promise.all(kinds.map((kind) => client.list(kind, {})));
   const current = lists.flat() as unknown as Resource[];
   const configMap = kindInfo('ConfigMap');
@@ -148,7 +126,10 @@ async function wouldBreak(
   } catch (error) {
     if (serverReason(error) !== 'NotFound') throw error;
   }
-  const before = meshStateFromResources(current, settingsNow(values, settings.rootNamespace));
+  const before = meshStateFromResources(
+    current,
+    meshSettingsFromValues(values, { ...DEFAULT_MESH_SETTINGS, rootNamespace: settings.rootNamespace }),
+  );
   const after = meshStateFromResources(afterInstall(current, wanted, settings.rootNamespace), settings);
   return breakingChanges(before, after);
 }
