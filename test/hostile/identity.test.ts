@@ -22,7 +22,7 @@ const FORGED =
 
 interface Response {
   status: number;
-  /** Every XFCC value the app saw in the headers. */
+  /** Every XFCC value the app saw, in the headers or the trailers. */
   xfcc: string[];
 }
 
@@ -37,8 +37,12 @@ function parseResponses(text: string): Response[] {
     const length = Number(/\r\ncontent-length: *(\d+)/i.exec(rest.slice(0, end))?.[1] ?? 0);
     const body = rest.slice(end + 4, end + 4 + length);
     rest = rest.slice(end + 4 + length);
-    const seen = m[1] === '200' ? (JSON.parse(body) as { rawHeaders: string[] }) : undefined;
-    out.push({ status: Number(m[1]), xfcc: xfccOf(seen?.rawHeaders ?? []) });
+    const seen =
+      m[1] === '200' ? (JSON.parse(body) as { rawHeaders: string[]; rawTrailers: string[] }) : undefined;
+    out.push({
+      status: Number(m[1]),
+      xfcc: [...xfccOf(seen?.rawHeaders ?? []), ...xfccOf(seen?.rawTrailers ?? [])],
+    });
   }
   return out;
 }

@@ -32,6 +32,7 @@ export async function startEchoApp(host = '127.0.0.1'): Promise<EchoApp> {
           method: req.method,
           url: req.url,
           rawHeaders: req.rawHeaders,
+          rawTrailers: req.rawTrailers,
           body: Buffer.concat(chunks).toString(),
           remote: req.socket.remoteAddress,
         });

@@ -1,5 +1,8 @@
 // Tracks where a message body ends in a byte stream without decoding it: bodies are forwarded
-// as the bytes that arrived, so chunked stays chunked (extensions and trailers included).
+// as the bytes that arrived, so chunked stays chunked (extensions included). Trailer fields are
+// forwarded too unless the framer drops them: request trailers are dropped, as Envoy's HTTP/1 codec
+// does by default, because a client could otherwise hand the app header fields the sidecar never
+// checked (a forged X-Forwarded-Client-Cert among them).
 
 import { badRequest } from './http-error.js';
 import type { HttpError } from './http-error.js';
@@ -31,8 +34,13 @@ export class BodyFramer {
   private sizeDigits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
+  private dropStart = -1;
+  private dropEnd = -1;
 
-  constructor(private readonly makeError: (message: string) => HttpError = badRequest) {}
+  constructor(
+    private readonly makeError: (message: string) => HttpError = badRequest,
+    private readonly dropTrailers = false,
+  ) {}
 
   /** Starts tracking a new body. */
   reset(framing: BodyFraming): void {
@@ -57,11 +65,21 @@ export class BodyFramer {
   }
 
   /**
+   * The trailer field bytes the last `consume` call found and the caller must not forward, as
+   * [start, end) indexes into its buffer, or null. Only a framer that drops trailers finds any.
+   */
+  get dropped(): readonly [number, number] | null {
+    return this.dropStart === -1 ? null : [this.dropStart, this.dropEnd];
+  }
+
+  /**
    * Consumes body bytes from buf[offset..]; returns how many belong to this body.
    * When `done` becomes true, bytes after that belong to the next message.
    */
   consume(buf: Buffer, offset: number): number {
     const len = buf.length - offset;
+    this.dropStart = -1;
+    this.dropEnd = -1;
     if (this.state === State.Done) return 0;
     if (this.untilClose) return len;
     if (!this.chunked) {
@@ -76,6 +94,8 @@ export class BodyFramer {
   private consumeChunked(buf: Buffer, offset: number): number {
     let i = offset;
     const end = buf.length;
+    // Trailer fields that began in an earlier call go on being dropped from the start of this one.
+    if (this.dropTrailers && this.trailerBytes > 0 && this.state !== State.FinalLf) this.dropStart = offset;
     while (i < end && this.state !== State.Done) {
       if (this.state === State.Data) {
         const take = Math.min(end - i, this.remaining);
@@ -84,10 +104,25 @@ export class BodyFramer {
         if (this.remaining === 0) this.state = State.DataCr;
         continue;
       }
-      this.step(buf[i]!);
+      const c = buf[i]!;
+      if (this.dropTrailers && this.state === State.TrailerLineStart) this.markDropped(c, i);
+      this.step(c);
       i++;
     }
+    if (this.dropStart !== -1 && this.dropEnd === -1) this.dropEnd = i;
     return i - offset;
+  }
+
+  /** At the start of a trailer line: a field starts the dropped range, the final CRLF ends it. */
+  private markDropped(c: number, at: number): void {
+    if (c !== 0x0d) {
+      if (this.dropStart === -1) {
+        this.dropStart = at;
+        this.dropEnd = -1;
+      }
+    } else if (this.dropStart !== -1) {
+      this.dropEnd = at;
+    }
   }
 
   private step(c: number): void {

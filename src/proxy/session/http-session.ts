@@ -45,7 +45,7 @@ export class HttpSession implements UpstreamOwner {
   private pending: Buffer | null = null;
   private head: RequestHead | null = null;
   private route: ForwardRoute | null = null;
-  private readonly reqBody = new BodyFramer(badRequest);
+  private readonly reqBody = new BodyFramer(badRequest, true);
   private readonly resBody = new BodyFramer(badResponse);
   private reqDone = false;
   private resHeadBuf: Buffer | null = null;
@@ -129,7 +129,7 @@ export class HttpSession implements UpstreamOwner {
         return;
       }
       this.pending = n === pending.length ? null : pending.subarray(n);
-      if (n > 0) this.writeUpstream(n === pending.length ? pending : pending.subarray(0, n));
+      if (n > 0) this.writeRequestBody(pending, n);
       if (!this.reqBody.done) return;
       this.reqDone = true;
       if (this.resBody.done && this.resHeadDone) this.finishExchange();
@@ -265,6 +265,18 @@ export class HttpSession implements UpstreamOwner {
     if (this.phase === Phase.Streaming && this.socket.isPaused() && !this.pausedForUpstream) {
       this.socket.resume();
     }
+  }
+
+  /** Forwards the first n bytes of buf, the request body's, less the trailer fields the framer dropped. */
+  private writeRequestBody(buf: Buffer, n: number): void {
+    const dropped = this.reqBody.dropped;
+    if (dropped === null) {
+      this.writeUpstream(n === buf.length ? buf : buf.subarray(0, n));
+      return;
+    }
+    const [start, end] = dropped;
+    if (start > 0) this.writeUpstream(buf.subarray(0, start));
+    if (end < n) this.writeUpstream(buf.subarray(end, n));
   }
 
   private writeUpstream(data: Buffer | string): void {
