@@ -44,6 +44,32 @@ export class AddressAllocator {
     return this.addressesOf(index);
   }
 
+  /**
+   * Gives `key` exactly the pod IP `podIP` (a pod that kept running while no runtime was up keeps
+   * its address). False when that address is outside this block or belongs to another key.
+   */
+  reserve(key: string, podIP: string): boolean {
+    const index = this.indexOf(podIP);
+    if (index === undefined) return false;
+    const current = this.byKey.get(key);
+    if (current === index) return true;
+    if (this.used.has(index)) return false;
+    if (current !== undefined) this.used.delete(current);
+    this.byKey.set(key, index);
+    this.used.add(index);
+    this.save();
+    return true;
+  }
+
+  private indexOf(podIP: string): number | undefined {
+    const [a, b, x, y] = podIP.split('.').map(Number);
+    const octet = (n: number | undefined): n is number =>
+      n !== undefined && Number.isInteger(n) && n >= 0 && n <= 255;
+    if (a !== 127 || b !== this.block || !octet(x) || !octet(y) || y === 255) return undefined;
+    const index = x * 256 + y;
+    return index >= FIRST_INDEX && index <= LAST_INDEX ? index : undefined;
+  }
+
   /** Frees `key`'s addresses for another pod. */
   release(key: string): void {
     const index = this.byKey.get(key);

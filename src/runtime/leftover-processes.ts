@@ -1,5 +1,6 @@
 // Pid files beside each container's log, so that processes outliving a runtime that was killed
-// hard (SIGKILL, power loss of the terminal) are found and stopped by the next start or by `down`.
+// hard (SIGKILL, power loss of the terminal) are found by the next start: adopted when they still
+// belong to their pod, stopped otherwise.
 
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +34,8 @@ function belongsToPod(pid: number, podDir: string, pod: string): boolean {
   );
 }
 
-function kill(pid: number): void {
+/** SIGKILL to the process group of `pid` (containers lead their own), else to `pid` alone. */
+export function killProcess(pid: number): void {
   for (const target of [-pid, pid]) {
     try {
       process.kill(target, 'SIGKILL');
@@ -55,7 +57,7 @@ export function killLeftoverProcesses(stateDir: string): number[] {
       for (const file of readdirSync(podDir).filter((f) => f.endsWith('.pid'))) {
         const pid = Number(readText(join(podDir, file)).trim());
         if (Number.isInteger(pid) && pid > 1 && belongsToPod(pid, podDir, pod)) {
-          kill(pid);
+          killProcess(pid);
           killed.push(pid);
         }
         rmSync(join(podDir, file), { force: true });
@@ -63,4 +65,47 @@ export function killLeftoverProcesses(stateDir: string): number[] {
     }
   }
   return killed;
+}
+
+/** The processes of one pod directory that still run: container name → pid. */
+export interface LeftoverPod {
+  namespace: string;
+  pod: string;
+  podDir: string;
+  pids: Map<string, number>;
+}
+
+/**
+ * The pod processes recorded under `<stateDir>/pods` that still run, by `<namespace>/<pod>`; pid
+ * files of processes that are gone (or whose pid now belongs to someone else) are removed.
+ */
+export function readLeftovers(stateDir: string): Map<string, LeftoverPod> {
+  const root = join(stateDir, 'pods');
+  const found = new Map<string, LeftoverPod>();
+  if (!existsSync(root)) return found;
+  for (const namespace of readdirSync(root)) {
+    for (const pod of readdirSync(join(root, namespace))) {
+      const podDir = join(root, namespace, pod);
+      const pids = new Map<string, number>();
+      for (const file of readdirSync(podDir).filter((f) => f.endsWith('.pid'))) {
+        const pid = Number(readText(join(podDir, file)).trim());
+        if (Number.isInteger(pid) && pid > 1 && belongsToPod(pid, podDir, pod)) {
+          pids.set(file.slice(0, -'.pid'.length), pid);
+        } else {
+          rmSync(join(podDir, file), { force: true });
+        }
+      }
+      if (pids.size > 0) found.set(`${namespace}/${pod}`, { namespace, pod, podDir, pids });
+    }
+  }
+  return found;
+}
+
+/** Kills every process of a leftover pod and forgets their pid files. */
+export function killLeftoverPod(leftover: LeftoverPod): number[] {
+  for (const [container, pid] of leftover.pids) {
+    killProcess(pid);
+    forgetPid(leftover.podDir, container);
+  }
+  return [...leftover.pids.values()];
 }

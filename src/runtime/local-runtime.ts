@@ -1,7 +1,8 @@
 // The embedded stand-in for a cluster: turns Deployments (and bare Pods) into pods that run as
 // processes on their own loopback addresses, keeps Endpoints for every Service, and gives pods
 // without a sidecar a plain service proxy. It reads and writes resources only through a
-// RuntimeBackend.
+// RuntimeBackend. After a hard stop (SIGKILL) the pod processes keep running; the next runtime
+// adopts those that still belong to their pod, like a kubelet restart leaves containers running.
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { AddressAllocator } from './address-allocator.js';
 import { EndpointsWriter } from './endpoints-writer.js';
 import { runningAsRoot } from './host-port.js';
 import { hasSidecar } from './inject-sidecar.js';
-import { killLeftoverProcesses } from './leftover-processes.js';
+import { killLeftoverPod, readLeftovers } from './leftover-processes.js';
+import type { LeftoverPod } from './leftover-processes.js';
 import { POD_TEMPLATE_HASH_LABEL, ownerDeployment, podForDeployment } from './pod-factory.js';
 import { podTemplateHash } from './pod-naming.js';
 import { PodWorker } from './pod-worker.js';
@@ -38,6 +40,11 @@ export interface RuntimeOptions {
   backoff?: BackoffOptions;
   stopGraceMs?: number;
   logger?: Logger;
+  /**
+   * Describes how `startSidecar` starts sidecars (control-plane addresses, command): a sidecar left
+   * running by an earlier runtime is adopted only if this is unchanged.
+   */
+  sidecarLauncher?: string;
 }
 
 export interface LocalRuntime {
@@ -95,6 +102,10 @@ class Runtime implements LocalRuntime {
   private stopped = false;
   /** Pods being stopped because someone deleted them; stop() waits for these too. */
   private readonly removals = new Set<Promise<void>>();
+  /** Processes left running by an earlier runtime, by pod key, until their pod is run or dropped. */
+  private readonly leftovers = new Map<string, LeftoverPod & { uid: string }>();
+  /** Endpoints wait for the first reconcile: until then adopted pods would look missing. */
+  private reconciledOnce = false;
 
   constructor(private readonly options: RuntimeOptions) {
     this.isRoot = options.isRoot ?? runningAsRoot();
@@ -107,14 +118,43 @@ class Runtime implements LocalRuntime {
   }
 
   async start(): Promise<void> {
-    const killed = killLeftoverProcesses(this.options.stateDir);
-    if (killed.length > 0) this.logger.warn('stopped processes left from an earlier run', { pids: killed });
     const kinds = ['Deployment', 'Service', 'Pod', 'Namespace'] as const;
     this.unwatch = this.options.backend.watch({ kinds }, (e) => this.onEvent(e));
     const pods = (await this.options.backend.list('Pod')).items as Pod[];
+    this.keepLeftovers(pods);
     this.orphans = pods.filter((p) => ownerDeployment(p) !== undefined);
     this.reconciler.kick();
     await this.reconciler.idle();
+  }
+
+  /**
+   * Keeps the processes of pods that are still in the store, with their addresses reserved, for
+   * runPod to adopt; kills those of pods deleted meanwhile (or whose address is now another's).
+   */
+  private keepLeftovers(pods: Pod[]): void {
+    const killed: number[] = [];
+    for (const [key, leftover] of readLeftovers(this.options.stateDir)) {
+      const pod = pods.find((p) => keyOf(p.metadata.namespace, p.metadata.name) === key);
+      const uid = pod?.metadata.uid;
+      const podIP = pod?.status?.podIP;
+      if (uid !== undefined && podIP !== undefined && this.allocator.reserve(key, podIP)) {
+        this.leftovers.set(key, { ...leftover, uid });
+      } else {
+        killed.push(...killLeftoverPod(leftover));
+      }
+    }
+    if (killed.length > 0) this.logger.warn('stopped processes left from an earlier run', { pids: killed });
+  }
+
+  /** Kills what no pod took over (its Deployment went or changed while no runtime ran). */
+  private dropLeftovers(): void {
+    const killed: number[] = [];
+    for (const [key, leftover] of this.leftovers) {
+      killed.push(...killLeftoverPod(leftover));
+      if (!this.entries.has(key)) this.allocator.release(key);
+    }
+    this.leftovers.clear();
+    if (killed.length > 0) this.logger.warn('stopped processes left from an earlier run', { pids: killed });
   }
 
   private onEvent(event: BackendWatchEvent): void {
@@ -157,6 +197,8 @@ class Runtime implements LocalRuntime {
       }
     }
     if (this.orphans !== undefined) await this.dropOrphans(services.items);
+    this.dropLeftovers();
+    this.reconciledOnce = true;
     this.endpointSync.kick();
   }
 
@@ -226,11 +268,18 @@ class Runtime implements LocalRuntime {
     exists: boolean,
   ): Promise<void> {
     const key = keyOf(nsOf(draft), draft.metadata.name);
+    const leftover = this.leftovers.get(key);
+    this.leftovers.delete(key);
+    const adopting = exists && leftover !== undefined && leftover.uid === draft.metadata.uid;
     const addresses = this.allocator.allocate(key);
-    const startTime = new Date().toISOString();
-    draft.status = { phase: 'Pending', podIP: addresses.podIP, hostIP: '127.0.0.1', startTime };
     const backend = this.options.backend;
-    const pod = (exists ? await backend.update(withoutVersion(draft)) : await backend.create(draft)) as Pod;
+    let pod = draft;
+    if (!adopting) {
+      // An adopted pod keeps the status in the store (Ready) until its worker has probed it.
+      const startTime = new Date().toISOString();
+      draft.status = { phase: 'Pending', podIP: addresses.podIP, hostIP: '127.0.0.1', startTime };
+      pod = (exists ? await backend.update(withoutVersion(draft)) : await backend.create(draft)) as Pod;
+    }
     const worker = new PodWorker({
       pod,
       podIP: addresses.podIP,
@@ -245,6 +294,11 @@ class Runtime implements LocalRuntime {
       ...(this.options.mintPodToken !== undefined ? { mintPodToken: this.options.mintPodToken } : {}),
       ...(this.options.backoff !== undefined ? { backoff: this.options.backoff } : {}),
       ...(this.options.stopGraceMs !== undefined ? { stopGraceMs: this.options.stopGraceMs } : {}),
+      ...(this.options.sidecarLauncher !== undefined
+        ? { sidecarLauncher: this.options.sidecarLauncher }
+        : {}),
+      // The worker adopts what still runs as this pod (same UID and spec) and kills the rest.
+      ...(leftover !== undefined ? { leftovers: leftover.pids } : {}),
     });
     this.entries.set(key, { key, deployment, hash, pod, worker, gone: false, writing: false });
     this.logger.info('pod starting', {
@@ -313,7 +367,7 @@ class Runtime implements LocalRuntime {
   }
 
   private async syncEndpoints(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.reconciledOnce) return;
     this.table.setPods(this.podViews());
     await this.writer.writeEndpoints(this.table);
     await this.writer.writeDeploymentStatus(this.deployments, (d) => {

@@ -1,6 +1,7 @@
 // One running pod: its containers as supervised child processes (plus the sidecar for injected
 // pods, or the plain service proxy on podIP:15001 for pods without one), its token file, its log
-// files and its readiness. It reports the pod's status whenever it changes.
+// files and its readiness. It reports the pod's status whenever it changes. Processes an earlier
+// runtime left running for this very pod are adopted instead of started again.
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,10 @@ import { hostPort } from './host-port.js';
 import { imageProgram } from './image-program.js';
 import type { ImageProgram } from './image-program.js';
 import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from './inject-sidecar.js';
-import { forgetPid, recordPid } from './leftover-processes.js';
+import { AdoptedProcess } from './adopted-process.js';
+import { forgetPid, killProcess, recordPid } from './leftover-processes.js';
+import { carriesIdentity, identityEnvironment, processStartTicks } from './process-identity.js';
+import type { ContainerLaunchSpec } from './process-identity.js';
 import { httpReady, tcpAccepts } from './readiness-probes.js';
 import { startServiceProxy } from './service-proxy.js';
 import type { Resolver, ServiceProxy } from './service-proxy.js';
@@ -32,6 +36,12 @@ export interface SidecarContext {
   /** The sidecar's log file (`automesh logs POD -c istio-proxy`); spawn with stdio into it, or return piped stdout/stderr. */
   logPath: string;
   isRoot: boolean;
+  /**
+   * Variables the sidecar process must carry in its environment (pod UID, container hash) so that
+   * a runtime started after this one was killed can recognise and adopt it. Without them a
+   * surviving sidecar is restarted instead.
+   */
+  env: Record<string, string>;
 }
 
 export type StartSidecar = (pod: Pod, context: SidecarContext) => ProcessHandle;
@@ -51,16 +61,33 @@ export interface PodWorkerOptions {
   stopGraceMs?: number;
   logger: Logger;
   onStatus: (status: NonNullable<Pod['status']>) => void;
+  /** Processes of this pod still running from an earlier runtime: container name → pid. */
+  leftovers?: ReadonlyMap<string, number>;
+  /** Changes whenever sidecars would be started differently (see RuntimeOptions.sidecarLauncher). */
+  sidecarLauncher?: string;
 }
 
 const PROBE_FAST_MS = 100;
 const PROBE_SLOW_MS = 2000;
+const KILL_WAIT_MS = 2000;
 
 interface Slot {
   container: Container;
   program: ImageProgram | undefined;
   process: SupervisedProcess | undefined;
   ready: boolean;
+  /** Running from an earlier runtime, taken over rather than started. */
+  adopted: boolean;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits (bounded) until the killed processes are gone, so their ports are free again. */
+async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some((p) => processStartTicks(p) !== undefined) && Date.now() < deadline) await sleep(25);
 }
 
 export class PodWorker {
@@ -69,6 +96,8 @@ export class PodWorker {
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private stopped = false;
+  /** No status is reported while starting: an adopted pod must not look NotReady for a moment. */
+  private starting = false;
   private lastReported = '';
   readonly tokenPath: string;
 
@@ -86,6 +115,22 @@ export class PodWorker {
   }
 
   async start(): Promise<void> {
+    this.starting = true;
+    try {
+      await this.startSlots();
+    } finally {
+      this.starting = false;
+    }
+    if (this.slots.some((s) => s.adopted)) {
+      // Probe before the first report, so that a pod whose processes kept serving stays Ready.
+      await this.probe();
+    } else {
+      this.report();
+      this.scheduleProbe(0);
+    }
+  }
+
+  private async startSlots(): Promise<void> {
     const o = this.options;
     mkdirSync(o.podDir, { recursive: true, mode: 0o700 });
     if (!o.injected) {
@@ -97,10 +142,10 @@ export class PodWorker {
       });
     }
     for (const container of o.pod.spec.containers) {
-      const slot: Slot = { container, program: undefined, process: undefined, ready: false };
+      const slot: Slot = { container, program: undefined, process: undefined, ready: false, adopted: false };
       this.slots.push(slot);
       if (container.name === SIDECAR_CONTAINER_NAME && o.injected) {
-        slot.process = this.supervise(() => this.launchSidecar(), false);
+        slot.process = this.supervise(() => this.launchSidecar(container), false);
         continue;
       }
       const env = this.envFor(container);
@@ -122,21 +167,101 @@ export class PodWorker {
       this.slots.push({
         container: sidecar,
         program: undefined,
-        process: this.supervise(() => this.launchSidecar(), false),
+        process: this.supervise(() => this.launchSidecar(sidecar), false),
         ready: false,
+        adopted: false,
       });
     }
-    for (const slot of this.slots) slot.process?.start();
-    this.report();
-    this.scheduleProbe(0);
+    const killed = this.adoptLeftovers();
+    await waitGone(killed, KILL_WAIT_MS);
+    for (const slot of this.slots) if (!slot.adopted) slot.process?.start();
+  }
+
+  private launchSpec(container: Container): ContainerLaunchSpec {
+    const o = this.options;
+    const sidecar = container.name === SIDECAR_CONTAINER_NAME && o.injected;
+    return {
+      container,
+      podIP: o.podIP,
+      appHost: o.appHost,
+      injected: o.injected,
+      isRoot: o.isRoot,
+      ...(sidecar && o.sidecarLauncher !== undefined ? { launcher: o.sidecarLauncher } : {}),
+    };
+  }
+
+  private identity(container: Container): Record<string, string> {
+    return identityEnvironment(this.options.pod.metadata.uid ?? '', this.launchSpec(container));
+  }
+
+  /**
+   * Takes over each leftover process that still runs as this pod's container, started from the same
+   * spec; kills the others (another pod of the same name, an older spec). Returns the killed pids.
+   */
+  private adoptLeftovers(): number[] {
+    const o = this.options;
+    const leftovers = new Map(o.leftovers ?? []);
+    const killed: number[] = [];
+    for (const slot of this.slots) {
+      const name = slot.container.name;
+      const pid = leftovers.get(name);
+      if (pid === undefined || slot.process === undefined) continue;
+      leftovers.delete(name);
+      const ticks = processStartTicks(pid);
+      if (
+        ticks !== undefined &&
+        o.pod.metadata.uid !== undefined &&
+        carriesIdentity(pid, this.identity(slot.container))
+      ) {
+        this.adopt(slot, slot.process, new AdoptedProcess(pid, ticks));
+      } else if (ticks !== undefined) {
+        killProcess(pid);
+        killed.push(pid);
+      }
+    }
+    for (const pid of leftovers.values()) {
+      killProcess(pid); // a container this pod no longer has
+      killed.push(pid);
+    }
+    for (const container of o.leftovers?.keys() ?? []) {
+      if (!this.slots.some((s) => s.adopted && s.container.name === container))
+        forgetPid(o.podDir, container);
+    }
+    if (killed.length > 0)
+      o.logger.info('stopped processes left from an earlier run', { pod: o.pod.metadata.name, pids: killed });
+    return killed;
+  }
+
+  private adopt(slot: Slot, supervisor: SupervisedProcess, handle: AdoptedProcess): void {
+    const o = this.options;
+    const name = slot.container.name;
+    handle.once('exit', () => forgetPid(o.podDir, name));
+    const previous = o.pod.status?.containerStatuses?.find((c) => c.name === name);
+    const running = previous?.state['running'] as { startedAt?: unknown } | undefined;
+    const startedAt = typeof running?.startedAt === 'string' ? new Date(running.startedAt) : new Date();
+    slot.adopted = true;
+    if (name === SIDECAR_CONTAINER_NAME && o.injected) this.writeToken(); // a fresh one, as at a start
+    supervisor.adopt(
+      handle,
+      Number.isNaN(startedAt.getTime()) ? new Date() : startedAt,
+      previous?.restartCount ?? 0,
+    );
+    o.logger.info('adopted a running container', {
+      pod: o.pod.metadata.name,
+      container: name,
+      pid: handle.pid,
+    });
   }
 
   private envFor(container: Container): Record<string, string> {
     const o = this.options;
-    return containerEnvironment(o.pod, container, {
-      podIP: o.podIP,
-      listenHost: o.injected ? o.appHost : o.podIP,
-    });
+    return {
+      ...containerEnvironment(o.pod, container, {
+        podIP: o.podIP,
+        listenHost: o.injected ? o.appHost : o.podIP,
+      }),
+      ...this.identity(container),
+    };
   }
 
   private logPath(container: string): string {
@@ -158,7 +283,7 @@ export class PodWorker {
   private onProcessChange(): void {
     for (const slot of this.slots) if (slot.process?.running !== true) slot.ready = false;
     this.report();
-    if (!this.stopped) this.scheduleProbe(PROBE_FAST_MS);
+    if (!this.stopped && !this.starting) this.scheduleProbe(PROBE_FAST_MS);
   }
 
   private launchContainer(
@@ -202,7 +327,7 @@ export class PodWorker {
     renameSync(tmp, this.tokenPath);
   }
 
-  private launchSidecar(): ProcessHandle {
+  private launchSidecar(container: Container): ProcessHandle {
     const o = this.options;
     if (o.startSidecar === undefined)
       throw new Error('no sidecar launcher configured (RuntimeOptions.startSidecar)');
@@ -214,6 +339,7 @@ export class PodWorker {
       tokenPath: this.tokenPath,
       logPath,
       isRoot: o.isRoot,
+      env: this.identity(container),
     });
     this.trackPid(SIDECAR_CONTAINER_NAME, handle);
     if (handle.stdout != null || handle.stderr != null) {
@@ -320,7 +446,7 @@ export class PodWorker {
   }
 
   private report(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.starting) return;
     const status = this.status();
     const key = JSON.stringify(status);
     if (key === this.lastReported) return;

@@ -71,11 +71,23 @@ export class SupervisedProcess {
   }
 
   start(): void {
+    this.run(() => this.options.launch(), new Date());
+  }
+
+  /**
+   * Takes over a process that already runs (started by an earlier runtime) as if this one had
+   * started it at `startedAt` after `restartCount` restarts; its exit restarts it as usual.
+   */
+  adopt(handle: ProcessHandle, startedAt: Date, restartCount: number): void {
+    this.restartCount = restartCount;
+    this.run(() => handle, startedAt);
+  }
+
+  private run(launch: () => ProcessHandle, startedAt: Date): void {
     if (this.stopping) return;
-    const startedAt = new Date();
     let child: ProcessHandle;
     try {
-      child = this.options.launch();
+      child = launch();
     } catch (err) {
       this.afterExit(
         { state: 'terminated', exitCode: 128, reason: 'StartError', finishedAt: startedAt.toISOString() },

@@ -29,11 +29,26 @@ export interface StartMeshOptions {
   addressBlock?: number;
 }
 
+/** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
+function sidecarArgs(options: StartMeshOptions, cp: ControlPlane): string[] {
+  return [
+    ...options.cliArgv,
+    'proxy',
+    '--ca-address',
+    cp.caAddress,
+    '--discovery-address',
+    cp.discoveryAddress,
+    '--root-cert',
+    join(options.stateDir, MESH_ROOT_FILE),
+    '--trust-domain',
+    cp.trustDomain,
+  ];
+}
+
 function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
   return (pod: Pod, context: SidecarContext): ProcessHandle => {
     const args = [
-      ...options.cliArgv,
-      'proxy',
+      ...sidecarArgs(options, cp),
       '--pod',
       pod.metadata.name,
       '--namespace',
@@ -42,20 +57,17 @@ function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
       context.podIP,
       '--app-host',
       context.appHost,
-      '--ca-address',
-      cp.caAddress,
-      '--discovery-address',
-      cp.discoveryAddress,
-      '--root-cert',
-      join(options.stateDir, MESH_ROOT_FILE),
-      '--trust-domain',
-      cp.trustDomain,
       '--token-path',
       context.tokenPath,
     ];
     const log = openSync(context.logPath, 'a', 0o600);
     try {
-      return spawn(process.execPath, args, { stdio: ['ignore', log, log] });
+      // context.env marks the process as this pod's, so that an `up` started after this one was
+      // killed adopts it instead of restarting it.
+      return spawn(process.execPath, args, {
+        stdio: ['ignore', log, log],
+        env: { ...process.env, ...context.env },
+      });
     } finally {
       closeSync(log);
     }
@@ -75,6 +87,8 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
       stateDir: options.stateDir,
       startSidecar: sidecarStarter(options, controlPlane),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
+      // A sidecar left by a killed `up` is adopted only if it would be started the same way now.
+      sidecarLauncher: [process.execPath, ...sidecarArgs(options, controlPlane)].join(' '),
       logger: options.logger.child('runtime'),
       ...(options.addressBlock === undefined ? {} : { addressBlock: options.addressBlock }),
     });
