@@ -18,11 +18,22 @@ export interface WorkloadCertificate {
 
 export type Unsubscribe = () => void;
 
+/** Renewals failing in a row: since when, how many, the last reason. */
+export interface RenewalTrouble {
+  since: Date;
+  failures: number;
+  error: string;
+}
+
 export interface CertificateSource {
   /** The certificate in force, or undefined before the first one arrives. */
   current(): WorkloadCertificate | undefined;
   /** Called with each new certificate (renewal); new connections use it, open ones are untouched. */
   onUpdate(listener: (cert: WorkloadCertificate) => void): Unsubscribe;
+  /** Sources that renew: the trouble while renewals fail, undefined while they succeed. */
+  renewalTrouble?(): RenewalTrouble | undefined;
+  /** Sources that renew: called after each failed renewal (a successful one calls `onUpdate`'s). */
+  onRenewalFailure?(listener: (trouble: RenewalTrouble) => void): Unsubscribe;
   close(): Promise<void>;
 }
 

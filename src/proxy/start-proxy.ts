@@ -56,7 +56,12 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   try {
     await outbound.listen();
     admin = await startAdminServer(
-      { snapshot: () => sidecar.snapshot, certificate: () => mesh.current, metrics },
+      {
+        snapshot: () => sidecar.snapshot,
+        certificate: () => mesh.current,
+        renewalTrouble: () => options.certificates.renewalTrouble?.(),
+        metrics,
+      },
       config.admin.host,
       config.admin.port,
     );

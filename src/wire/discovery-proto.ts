@@ -7,10 +7,20 @@ import { findProtoFile } from './proto-file.js';
 
 /** A ProxyMessage as proto-loader decodes it (`oneofs: true` names the set field in `kind`). */
 export interface ProxyMessage {
-  kind?: 'hello' | 'ack' | 'nack';
+  kind?: 'hello' | 'ack' | 'nack' | 'certificate';
   hello?: { pod: string; namespace: string; version: string; accepts_gzip?: boolean };
   ack?: { version: string };
   nack?: { version: string; error: string };
+  certificate?: CertificateStatusMessage;
+}
+
+/** The sidecar's SVID as it stands; times are RFC 3339, the renewal fields empty/0 while renewals succeed. */
+export interface CertificateStatusMessage {
+  serial_number: string;
+  not_after: string;
+  renewal_error: string;
+  renewal_failing_since: string;
+  renewal_failures: number;
 }
 
 export interface SnapshotMessage {

@@ -2,5 +2,5 @@
 // shared by the control plane (servers) and the sidecar (clients).
 export type { CreateCertificateRequest, CreateCertificateResponse } from './certificate-service-proto.js';
 export { certificateServiceClient, CERTIFICATE_SERVICE_NAME } from './certificate-service-proto.js';
-export type { ProxyMessage, SnapshotMessage } from './discovery-proto.js';
+export type { CertificateStatusMessage, ProxyMessage, SnapshotMessage } from './discovery-proto.js';
 export { discoveryService } from './discovery-proto.js';

@@ -19,6 +19,7 @@ describe('automesh proxy-status', () => {
   let h: DiscoveryHarness;
   let http: Server;
   let home: string;
+  let renewalFailingSince: Date;
   before(async () => {
     h = await startDiscoveryHarness();
     await h.store.create(namespace('shop'));
@@ -27,6 +28,13 @@ describe('automesh proxy-status', () => {
     await h.sidecar('shop', 'web-1', { sa: 'web' });
     const refusing = await h.sidecar('shop', 'web-2', { sa: 'web' });
     await waitFor(() => h.server.proxyStatus().filter((s) => s.synced).length === 2, 'both synced');
+    renewalFailingSince = new Date(Date.now() - 90_000);
+    refusing.certificates.failRenewal('connect ECONNREFUSED 127.0.0.1:15012', renewalFailingSince);
+    refusing.certificates.failRenewal('connect ECONNREFUSED 127.0.0.1:15012', renewalFailingSince);
+    await waitFor(
+      () => h.server.proxyStatus().some((s) => s.certificate?.renewalFailures === 2),
+      'the failing renewals reported',
+    );
     refusing.refuse = () => 'port 8080 in use';
     await h.store.create(peerAuthentication('shop', 'default', 'STRICT'));
     const result = await h.server.waitForConvergence({ timeoutMs: 5000 });
@@ -56,17 +64,39 @@ describe('automesh proxy-status', () => {
     const result = await runCli(['proxy-status'], { env: { AUTOMESH_HOME: home } });
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /^NAME\s+NAMESPACE\s+VERSION\s+SYNCED\s+LAST ACK$/);
+    assert.match(lines[0] ?? '', /^NAME\s+NAMESPACE\s+VERSION\s+SYNCED\s+LAST ACK\s+CERTIFICATE$/);
     const [web1, web2] = h.server.proxyStatus();
     assert.match(
       lines[1] ?? '',
-      new RegExp(`^web-1\\s+shop\\s+${web1!.ackedVersion}\\s+SYNCED\\s+\\d+s ago$`),
+      new RegExp(`^web-1\\s+shop\\s+${web1!.ackedVersion}\\s+SYNCED\\s+\\d+s ago\\s+VALID \\d+[hm]$`),
     );
     assert.match(
       lines[2] ?? '',
-      new RegExp(`^web-2\\s+shop\\s+${web2!.ackedVersion}\\s+NACKED\\s+\\d+s ago$`),
+      new RegExp(
+        `^web-2\\s+shop\\s+${web2!.ackedVersion}\\s+NACKED\\s+\\d+s ago\\s+RENEWAL FAILING \\d+[hm] left$`,
+      ),
     );
     assert.match(result.stdout, /web-2\.shop refused \w+: port 8080 in use/);
+    assert.match(
+      result.stdout,
+      /^web-2\.shop: certificate renewal failing for \d+m \(2 in a row\): connect ECONNREFUSED 127\.0\.0\.1:15012; it expires in \d+[hm]$/m,
+    );
+  });
+
+  it("reports each sidecar's certificate as the sidecar sent it", () => {
+    const [web1, web2] = h.server.proxyStatus();
+    const own = h.sidecars.map((s) => s.certificates.current()!);
+    assert.deepEqual(web1!.certificate, {
+      serialNumber: own[0]!.serialNumber.toLowerCase(),
+      notAfter: own[0]!.notAfter.toISOString(),
+    });
+    assert.deepEqual(web2!.certificate, {
+      serialNumber: own[1]!.serialNumber.toLowerCase(),
+      notAfter: own[1]!.notAfter.toISOString(),
+      renewalError: 'connect ECONNREFUSED 127.0.0.1:15012',
+      renewalFailingSince: renewalFailingSince.toISOString(),
+      renewalFailures: 2,
+    });
   });
 
   it('narrows to one pod and prints JSON on request', async () => {
@@ -107,6 +137,30 @@ describe('proxy-status table', () => {
       nacks: 0,
     };
     const text = formatProxyStatus([status], Date.parse('2026-01-01T00:00:05.000Z'));
-    assert.match(text, /^p\s+ns\s+-\s+STALE\s+never$/m);
+    assert.match(text, /^p\s+ns\s+-\s+STALE\s+never\s+-$/m);
+  });
+
+  it('says EXPIRED once the certificate ran out and what that means', () => {
+    const status: ProxyStatus = {
+      id: '1',
+      pod: 'p',
+      namespace: 'ns',
+      spiffeId: 'spiffe://cluster.local/ns/ns/sa/default',
+      connectedAt: '2026-01-01T00:00:00.000Z',
+      synced: true,
+      nacks: 0,
+      certificate: {
+        serialNumber: 'ab',
+        notAfter: '2026-01-01T00:00:00.000Z',
+        renewalError: 'CA unreachable',
+        renewalFailures: 7,
+      },
+    };
+    const text = formatProxyStatus([status], Date.parse('2026-01-01T00:00:05.000Z'));
+    assert.match(text, /^p\s+ns\s+-\s+\S+\s+never\s+EXPIRED 5s ago$/m);
+    assert.match(
+      text,
+      /^p\.ns: certificate renewal failing \(7 in a row\): CA unreachable; it has expired: STRICT peers refuse it$/m,
+    );
   });
 });

@@ -10,7 +10,7 @@ import { startCaServer } from '../../src/controlplane/ca/index.js';
 import { PodTokenIssuer, uriSans } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
 import { CaClientCertificateSource } from '../../src/proxy/identity/index.js';
-import type { WorkloadCertificate } from '../../src/proxy/sources.js';
+import type { RenewalTrouble, WorkloadCertificate } from '../../src/proxy/sources.js';
 import { tempDir } from './support.js';
 
 const TD = 'cluster.local';
@@ -137,7 +137,7 @@ describe('CaClientCertificateSource', () => {
     await source.close();
   });
 
-  it('backs off while the CA is down and renews before the current certificate expires', async () => {
+  it('backs off while the CA is down, says so, and renews before the current certificate expires', async () => {
     const stateDir = join(dir.path, 'restart');
     const first = await startCaServer({
       stateDir,
@@ -166,6 +166,9 @@ describe('CaClientCertificateSource', () => {
       });
       const original = source.current();
       assert.ok(original);
+      assert.equal(source.renewalTrouble(), undefined);
+      const reported: RenewalTrouble[] = [];
+      source.onRenewalFailure((t) => reported.push(t));
       await first.close();
       // Renewal is due after ~3 s; the CA stays away until 4 s, so at least one attempt fails.
       await new Promise((r) => setTimeout(r, 4000));
@@ -174,6 +177,15 @@ describe('CaClientCertificateSource', () => {
         original.serialNumber,
         'old certificate stays in force meanwhile',
       );
+      const trouble = source.renewalTrouble();
+      assert.ok(trouble !== undefined && trouble.failures >= 1, 'the failing renewals are on record');
+      assert.match(trouble.error, /ECONNREFUSED|UNAVAILABLE/);
+      assert.deepEqual(
+        reported.map((t) => t.failures),
+        reported.map((_, i) => i + 1),
+        'each failure is reported, counted in a row',
+      );
+      assert.ok(reported.every((t) => t.since.getTime() === trouble.since.getTime()));
       restarted = await startCaServer({
         stateDir,
         trustDomain: TD,
@@ -190,6 +202,7 @@ describe('CaClientCertificateSource', () => {
       });
       assert.notEqual(renewed.serialNumber, original.serialNumber);
       assert.ok(Date.now() < original.notAfter.getTime(), 'renewed before the old certificate expired');
+      assert.equal(source.renewalTrouble(), undefined, 'a successful renewal clears the trouble');
     } finally {
       await source.close();
       await restarted?.close();

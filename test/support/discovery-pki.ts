@@ -9,7 +9,7 @@ import {
   issueServingCertificate,
   signLeafCertificate,
 } from '../../src/identity/index.js';
-import type { CertificateSource, WorkloadCertificate } from '../../src/proxy/sources.js';
+import type { CertificateSource, RenewalTrouble, WorkloadCertificate } from '../../src/proxy/sources.js';
 
 export const TRUST_DOMAIN = 'cluster.local';
 
@@ -64,6 +64,8 @@ export async function issueSvid(signer: CaSigner, spiffeId: string): Promise<Wor
 export class StaticCertificateSource implements CertificateSource {
   private cert: WorkloadCertificate | undefined;
   private readonly listeners = new Set<(cert: WorkloadCertificate) => void>();
+  private readonly failureListeners = new Set<(trouble: RenewalTrouble) => void>();
+  private trouble: RenewalTrouble | undefined;
 
   constructor(cert?: WorkloadCertificate) {
     this.cert = cert;
@@ -80,7 +82,23 @@ export class StaticCertificateSource implements CertificateSource {
 
   rotate(cert: WorkloadCertificate): void {
     this.cert = cert;
+    this.trouble = undefined;
     for (const listener of [...this.listeners]) listener(cert);
+  }
+
+  renewalTrouble(): RenewalTrouble | undefined {
+    return this.trouble;
+  }
+
+  onRenewalFailure(listener: (trouble: RenewalTrouble) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  /** As a renewing source does when the CA cannot be reached. */
+  failRenewal(error: string, since: Date): void {
+    this.trouble = { since, failures: (this.trouble?.failures ?? 0) + 1, error };
+    for (const listener of [...this.failureListeners]) listener(this.trouble);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,7 @@
 // `automesh proxy-status [POD[.NS]] [-n NS] [-o json]`: every connected sidecar, the snapshot
-// version it runs, whether it is in sync with the control plane and when it last acked (istioctl
-// habit). Reads the API server's `/debug/proxy-status` with the admin credential.
+// version it runs, whether it is in sync with the control plane, when it last acked (istioctl
+// habit) and how its certificate stands (as the sidecar reported it: time left, failing renewals).
+// Reads the API server's `/debug/proxy-status` with the admin credential.
 
 import type { ProxyStatus, ProxyStatusList } from '../../controlplane/index.js';
 import { PROXY_STATUS_PATH, loadClientConfig } from '../../controlplane/index.js';
@@ -29,7 +30,31 @@ export function syncState(status: ProxyStatus): string {
   return 'STALE';
 }
 
-/** The table, one row per proxy; refused snapshots get their reason after the table. */
+/** VALID 23h, RENEWAL FAILING 40s left, EXPIRED 5s ago, or - before the sidecar reported one. */
+export function certificateState(status: ProxyStatus, now: number): string {
+  const cert = status.certificate;
+  if (cert === undefined) return '-';
+  const left = Date.parse(cert.notAfter) - now;
+  if (left <= 0) return `EXPIRED ${humanDuration(-left)} ago`;
+  if (cert.renewalError !== undefined) return `RENEWAL FAILING ${humanDuration(left)} left`;
+  return `VALID ${humanDuration(left)}`;
+}
+
+/** One line for a sidecar whose certificate renewals fail: since when, why, and what is left. */
+function renewalTrouble(status: ProxyStatus, now: number): string {
+  const cert = status.certificate!;
+  const left = Date.parse(cert.notAfter) - now;
+  const since =
+    cert.renewalFailingSince === undefined
+      ? ''
+      : ` for ${humanDuration(now - Date.parse(cert.renewalFailingSince))}`;
+  const count = cert.renewalFailures === undefined ? '' : ` (${cert.renewalFailures} in a row)`;
+  const outcome =
+    left > 0 ? `it expires in ${humanDuration(left)}` : 'it has expired: STRICT peers refuse it';
+  return `${status.pod}.${status.namespace}: certificate renewal failing${since}${count}: ${cert.renewalError ?? ''}; ${outcome}\n`;
+}
+
+/** The table, one row per proxy; refused snapshots and failing renewals get their reason after it. */
 export function formatProxyStatus(items: readonly ProxyStatus[], now: number): string {
   const rows = items.map((s) => [
     s.pod,
@@ -37,12 +62,16 @@ export function formatProxyStatus(items: readonly ProxyStatus[], now: number): s
     s.ackedVersion ?? '-',
     syncState(s),
     s.lastAckAt === undefined ? 'never' : `${humanDuration(now - Date.parse(s.lastAckAt))} ago`,
+    certificateState(s, now),
   ]);
-  const table = formatTable(['NAME', 'NAMESPACE', 'VERSION', 'SYNCED', 'LAST ACK'], rows);
+  const table = formatTable(['NAME', 'NAMESPACE', 'VERSION', 'SYNCED', 'LAST ACK', 'CERTIFICATE'], rows);
   const nacks = items
     .filter((s) => s.nackError !== undefined)
     .map((s) => `${s.pod}.${s.namespace} refused ${s.nackedVersion ?? '?'}: ${s.nackError ?? ''}\n`);
-  return table + nacks.join('');
+  const renewals = items
+    .filter((s) => s.certificate?.renewalError !== undefined)
+    .map((s) => renewalTrouble(s, now));
+  return table + nacks.join('') + renewals.join('');
 }
 
 /** Keeps the proxies matching `POD`, `POD.NS` and `-n NS`. */

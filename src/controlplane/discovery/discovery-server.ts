@@ -8,6 +8,7 @@ import { silentLogger } from '../../log/index.js';
 import type { MeshStateSource } from '../registry/index.js';
 import { authorizeHello } from './authorize-proxy.js';
 import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
+import { proxyCertificate } from './proxy-certificate.js';
 import { discoveryService } from '../../wire/index.js';
 import { peerSvid } from './peer-svid.js';
 import { PushController } from './push-controller.js';
@@ -179,6 +180,11 @@ function handleStream(
       controller.ack(id, message.ack.version);
     } else if (message.kind === 'nack' && message.nack !== undefined) {
       controller.nack(id, message.nack.version, message.nack.error);
+    } else if (message.kind === 'certificate' && message.certificate !== undefined) {
+      const certificate = proxyCertificate(message.certificate);
+      if (certificate === undefined)
+        logger.warn('unreadable certificate status', { spiffeId: peer.spiffeId });
+      else controller.certificate(id, certificate);
     }
   });
   call.on('end', () => {

@@ -1,7 +1,7 @@
 // Public surface of discovery: the configuration push server and what it exposes about proxies.
 export type { DiscoveryServer, DiscoveryServerOptions } from './discovery-server.js';
 export { startDiscoveryServer } from './discovery-server.js';
-export type { ProxyStatus, PushCounters } from './proxy-status-registry.js';
+export type { ProxyCertificate, ProxyStatus, PushCounters } from './proxy-status-registry.js';
 export type { ConvergenceOptions, ConvergenceResult } from './wait-for-convergence.js';
 export type { ProxyStatusView, ProxyStatusList } from './proxy-status-handler.js';
 export {

@@ -21,6 +21,19 @@ export interface ProxyStatus {
   nackedVersion?: string;
   nackError?: string;
   nacks: number;
+  /** The proxy's certificate as it last reported it (absent until it does). */
+  certificate?: ProxyCertificate;
+}
+
+/** A proxy's SVID as the proxy reports it; the renewal fields only while renewals fail. */
+export interface ProxyCertificate {
+  serialNumber: string;
+  /** RFC 3339. */
+  notAfter: string;
+  renewalError?: string;
+  /** RFC 3339. */
+  renewalFailingSince?: string;
+  renewalFailures?: number;
 }
 
 export interface PushCounters {
@@ -77,6 +90,10 @@ export class ProxyStatusRegistry {
       r.nackError = error;
       r.nacks++;
     });
+  }
+
+  certificate(id: string, certificate: ProxyCertificate): void {
+    this.update(id, (r) => (r.certificate = certificate));
   }
 
   get(id: string): ProxyStatus | undefined {

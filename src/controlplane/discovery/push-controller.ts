@@ -8,7 +8,7 @@ import type { Logger } from '../../log/index.js';
 import type { MeshStateSource } from '../registry/index.js';
 import { authorizeSnapshot } from './authorize-proxy.js';
 import { PUSH_DEBOUNCE_MS, PUSH_MAX_DELAY_MS } from './constants.js';
-import { ProxyStatusRegistry } from './proxy-status-registry.js';
+import { ProxyStatusRegistry, type ProxyCertificate } from './proxy-status-registry.js';
 import type { SnapshotWriter } from './proxy-stream.js';
 import { ProxyStream } from './proxy-stream.js';
 import { PushDebouncer, type Timers, realTimers } from './push-debouncer.js';
@@ -102,6 +102,10 @@ export class PushController {
       error,
     });
     this.status.nacked(id, version, error);
+  }
+
+  certificate(id: string, certificate: ProxyCertificate): void {
+    this.status.certificate(id, certificate);
   }
 
   /** True while a change is waiting for its debounced rebuild. */

@@ -4,21 +4,35 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ProxySnapshot } from '../../api/index.js';
-import type { WorkloadCertificate } from '../sources.js';
+import type { RenewalTrouble, WorkloadCertificate } from '../sources.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 
 export interface AdminState {
   snapshot(): ProxySnapshot | undefined;
   certificate(): WorkloadCertificate | undefined;
+  /** While renewals of the certificate fail. */
+  renewalTrouble(): RenewalTrouble | undefined;
   metrics: ProxyMetrics;
 }
 
-export function certificateView(cert: WorkloadCertificate): Record<string, unknown> {
+export function certificateView(
+  cert: WorkloadCertificate,
+  trouble?: RenewalTrouble,
+): Record<string, unknown> {
   return {
     identity: cert.spiffeId,
     serialNumber: cert.serialNumber,
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
+    ...(trouble === undefined
+      ? {}
+      : {
+          renewal: {
+            failingSince: trouble.since.toISOString(),
+            failures: trouble.failures,
+            lastError: trouble.error,
+          },
+        }),
     certChainPem: cert.certChainPem,
     trustBundlePem: cert.trustBundlePem,
   };
@@ -28,13 +42,20 @@ export function certificateView(cert: WorkloadCertificate): Record<string, unkno
  * When the workload certificate runs out, so that an alert can fire before it does (for example
  * while the CA is unreachable and renewals keep failing).
  */
-function certificateMetrics(cert: WorkloadCertificate | undefined): string {
+function certificateMetrics(
+  cert: WorkloadCertificate | undefined,
+  trouble: RenewalTrouble | undefined,
+): string {
   if (cert === undefined) return '';
-  const name = 'automesh_certificate_expiration_timestamp_seconds';
+  const expiry = 'automesh_certificate_expiration_timestamp_seconds';
+  const failures = 'automesh_certificate_renewal_failures';
   return [
-    `# HELP ${name} When the workload certificate (SVID) in use expires, in seconds since the epoch.`,
-    `# TYPE ${name} gauge`,
-    `${name}{spiffe_id="${cert.spiffeId}"} ${Math.floor(cert.notAfter.getTime() / 1000)}`,
+    `# HELP ${expiry} When the workload certificate (SVID) in use expires, in seconds since the epoch.`,
+    `# TYPE ${expiry} gauge`,
+    `${expiry}{spiffe_id="${cert.spiffeId}"} ${Math.floor(cert.notAfter.getTime() / 1000)}`,
+    `# HELP ${failures} Renewals of the workload certificate that failed in a row (0 once one succeeds).`,
+    `# TYPE ${failures} gauge`,
+    `${failures}{spiffe_id="${cert.spiffeId}"} ${trouble?.failures ?? 0}`,
     '',
   ].join('\n');
 }
@@ -61,7 +82,7 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
       const cert = state.certificate();
       json(
         cert === undefined ? 503 : 200,
-        cert === undefined ? { error: 'no certificate yet' } : certificateView(cert),
+        cert === undefined ? { error: 'no certificate yet' } : certificateView(cert, state.renewalTrouble()),
       );
       return;
     }
@@ -83,7 +104,7 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
         res,
         200,
         'text/plain; version=0.0.4',
-        state.metrics.render() + certificateMetrics(state.certificate()),
+        state.metrics.render() + certificateMetrics(state.certificate(), state.renewalTrouble()),
       );
       return;
     default:

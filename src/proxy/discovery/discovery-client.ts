@@ -1,7 +1,8 @@
 // The sidecar's end of configuration push: one stream to the control plane, authenticated with
 // the pod's current SVID. Each snapshot goes through the sink and is acked or nacked. When the
 // stream is lost the sink keeps serving the last good snapshot while the client reconnects with
-// back-off and jitter, says which version it has, and resyncs.
+// back-off and jitter, says which version it has, and resyncs. It also tells the control plane
+// how its certificate stands (after the hello, on renewal, on each failed renewal), for proxy-status.
 
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
@@ -10,10 +11,10 @@ import type { Clock } from '../../identity/index.js';
 import { controlPlaneSpiffeId, parseSpiffeId, systemClock, uriSans } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
-import type { CertificateSource, SnapshotSink, WorkloadCertificate } from '../sources.js';
+import type { CertificateSource, SnapshotSink, Unsubscribe, WorkloadCertificate } from '../sources.js';
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs } from './backoff.js';
-import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
+import type { CertificateStatusMessage, ProxyMessage, SnapshotMessage } from '../../wire/index.js';
 import { discoveryService } from '../../wire/index.js';
 import { parseSnapshot } from './parse-snapshot.js';
 
@@ -85,12 +86,16 @@ class DiscoveryStreamClient implements DiscoveryClient {
   private waitingForCert: (() => void) | undefined;
   private readonly first: Promise<void>;
   private resolveFirst: () => void = () => undefined;
+  private readonly unsubscribe: Unsubscribe[];
 
   constructor(options: DiscoveryClientOptions) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.first = new Promise((resolve) => (this.resolveFirst = resolve));
+    const source = options.certificateSource;
+    const report = (): void => this.reportCertificate();
+    this.unsubscribe = [source.onUpdate(report), source.onRenewalFailure?.(report) ?? (() => undefined)];
   }
 
   status(): DiscoveryClientStatus {
@@ -104,6 +109,7 @@ class DiscoveryStreamClient implements DiscoveryClient {
   close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    for (const stop of this.unsubscribe) stop();
     this.waitingForCert?.();
     this.hangUp();
     return Promise.resolve();
@@ -130,8 +136,22 @@ class DiscoveryStreamClient implements DiscoveryClient {
     );
     call.on('end', () => this.onLost(call, 'stream ended by the control plane'));
     call.write({
-      hello: { pod: this.options.pod, namespace: this.options.namespace, version: this.state.version ?? '' },
+      hello: {
+        pod: this.options.pod,
+        namespace: this.options.namespace,
+        version: this.state.version ?? '',
+        accepts_gzip: true,
+      },
     });
+    this.reportCertificate();
+  }
+
+  /** Tells the control plane how the certificate stands, on the stream if there is one. */
+  private reportCertificate(): void {
+    const call = this.active?.call;
+    const cert = this.options.certificateSource.current();
+    if (call === undefined || cert === undefined) return;
+    call.write({ certificate: certificateStatus(cert, this.options.certificateSource) });
   }
 
   private credentials(cert: WorkloadCertificate): grpc.ChannelCredentials {
@@ -211,6 +231,17 @@ class DiscoveryStreamClient implements DiscoveryClient {
     active.call.cancel();
     active.channel.close();
   }
+}
+
+function certificateStatus(cert: WorkloadCertificate, source: CertificateSource): CertificateStatusMessage {
+  const trouble = source.renewalTrouble?.();
+  return {
+    serial_number: cert.serialNumber,
+    not_after: cert.notAfter.toISOString(),
+    renewal_error: trouble?.error ?? '',
+    renewal_failing_since: trouble?.since.toISOString() ?? '',
+    renewal_failures: trouble?.failures ?? 0,
+  };
 }
 
 /** The snapshot JSON, inflated when it came compressed. */

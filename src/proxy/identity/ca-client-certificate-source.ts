@@ -7,7 +7,7 @@ import type { Clock } from '../../identity/index.js';
 import { controlPlaneSpiffeId, systemClock } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
 import { createLogger } from '../../log/index.js';
-import type { CertificateSource, Unsubscribe, WorkloadCertificate } from '../sources.js';
+import type { CertificateSource, RenewalTrouble, Unsubscribe, WorkloadCertificate } from '../sources.js';
 import { CaClientError } from './ca-client-error.js';
 import { renewalDelayMs, retryDelayMs } from './renewal-schedule.js';
 import { requestCertificate } from './request-certificate.js';
@@ -40,6 +40,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export class CaClientCertificateSource implements CertificateSource {
   private cert: WorkloadCertificate | undefined;
   private readonly listeners = new Set<(cert: WorkloadCertificate) => void>();
+  private readonly failureListeners = new Set<(trouble: RenewalTrouble) => void>();
+  private trouble: RenewalTrouble | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private failures = 0;
@@ -111,11 +113,21 @@ export class CaClientCertificateSource implements CertificateSource {
     return () => this.listeners.delete(listener);
   }
 
+  renewalTrouble(): RenewalTrouble | undefined {
+    return this.trouble === undefined ? undefined : { ...this.trouble };
+  }
+
+  onRenewalFailure(listener: (trouble: RenewalTrouble) => void): Unsubscribe {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.listeners.clear();
+    this.failureListeners.clear();
     return Promise.resolve();
   }
 
@@ -144,6 +156,7 @@ export class CaClientCertificateSource implements CertificateSource {
   private install(cert: WorkloadCertificate): void {
     this.cert = cert;
     this.failures = 0;
+    this.trouble = undefined;
     this.log.info('certificate installed', {
       spiffeId: cert.spiffeId,
       serial: cert.serialNumber,
@@ -191,6 +204,22 @@ export class CaClientCertificateSource implements CertificateSource {
         error: (err as Error).message,
       });
       this.schedule(wait);
+      this.reportFailure((err as Error).message);
+    }
+  }
+
+  private reportFailure(error: string): void {
+    this.trouble = {
+      since: this.trouble?.since ?? new Date(this.clock.now()),
+      failures: this.failures,
+      error,
+    };
+    for (const listener of this.failureListeners) {
+      try {
+        listener({ ...this.trouble });
+      } catch (err) {
+        this.log.error('renewal failure listener failed', { error: (err as Error).message });
+      }
     }
   }
 }
