@@ -61,3 +61,14 @@ export function podProcesses(prefix: string): number[] {
   }
   return found;
 }
+
+/** True while `pid` runs: unlike alive(), a zombie nobody has reaped yet counts as gone. */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false; // no such process
+  }
+}
