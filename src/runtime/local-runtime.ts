@@ -141,6 +141,7 @@ class Runtime implements LocalRuntime {
         this.leftovers.set(key, { ...leftover, uid });
       } else {
         killed.push(...killLeftoverPod(leftover));
+        if (pod === undefined) this.allocator.release(key); // deleted while no runtime ran
       }
     }
     if (killed.length > 0) this.logger.warn('stopped processes left from an earlier run', { pids: killed });

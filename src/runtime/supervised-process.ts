@@ -112,9 +112,13 @@ export class SupervisedProcess {
           startedAt: startedAt.toISOString(),
           finishedAt: new Date().toISOString(),
         };
+        const unknown = code === null && signal === null; // an adopted process: someone else reaped it
         this.afterExit(
           state,
-          error?.message ?? `exit code ${code ?? 'none'}${signal !== null ? `, signal ${signal}` : ''}`,
+          error?.message ??
+            (unknown
+              ? 'exited, status unknown'
+              : `exit code ${code ?? 'none'}${signal !== null ? `, signal ${signal}` : ''}`),
         );
         resolve();
       };
