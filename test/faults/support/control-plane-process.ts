@@ -59,8 +59,11 @@ export function endpointsOf(stateDir: string): ControlPlaneEndpoints {
   return JSON.parse(readFileSync(join(stateDir, CONTROL_PLANE_FILE), 'utf8')) as ControlPlaneEndpoints;
 }
 
-/** `automesh proxy ...` for a pod, against the control plane named in controlplane.json now. */
-export function sidecarStarter(stateDir: string) {
+/**
+ * `automesh proxy ...` for a pod, against the control plane named in controlplane.json now; its CA
+ * at `caAddress()` instead when given (a relay in between).
+ */
+export function sidecarStarter(stateDir: string, caAddress?: () => string) {
   return (pod: Pod, context: SidecarContext): ProcessHandle => {
     const cp = endpointsOf(stateDir);
     const args = [
@@ -68,7 +71,7 @@ export function sidecarStarter(stateDir: string) {
       'proxy',
       ...['--pod', pod.metadata.name, '--namespace', pod.metadata.namespace ?? 'default'],
       ...['--pod-ip', context.podIP, '--app-host', context.appHost],
-      ...['--ca-address', cp.caAddress, '--discovery-address', cp.discoveryAddress],
+      ...['--ca-address', caAddress?.() ?? cp.caAddress, '--discovery-address', cp.discoveryAddress],
       ...['--root-cert', join(stateDir, MESH_ROOT_FILE), '--trust-domain', cp.trustDomain],
       ...['--token-path', context.tokenPath],
     ];
@@ -96,13 +99,14 @@ export async function proxyStatus(stateDir: string): Promise<ProxyStatusList | u
 export async function startRuntimeAgainst(
   stateDir: string,
   addressBlock: number,
+  options: { caAddress?: () => string } = {},
 ): Promise<{ backend: ApiBackend; runtime: LocalRuntime }> {
   const issuer = new PodTokenIssuer(await loadPodTokenKey(stateDir));
   const backend = await apiBackend(stateDir);
   const runtime = await startRuntime({
     backend,
     stateDir,
-    startSidecar: sidecarStarter(stateDir),
+    startSidecar: sidecarStarter(stateDir, options.caAddress),
     mintPodToken: (binding) => issuer.mint(binding, 3600),
     addressBlock,
   });
