@@ -1,4 +1,5 @@
-// `automesh down`: stops the mesh that `automesh up` runs on this state directory.
+// `automesh down`: stops the mesh that `automesh up` runs on this state directory. Pods outlive
+// an `up` that was killed (the next `up` adopts them), so with no `up` left, `down` stops them.
 import { stateDir } from '../context.js';
 import { flagBool, formatFlagHelp, parseFlags, COMMON_FLAGS } from '../flags.js';
 import { reportError } from '../output/report-error.js';
@@ -17,7 +18,12 @@ export async function run(args: string[]): Promise<number> {
     const dir = stateDir();
     const pid = runningPid(dir);
     if (pid === undefined) {
-      process.stdout.write(`automesh is not running on ${dir}\n`);
+      const orphans = await stopOrphanedPods(dir);
+      process.stdout.write(
+        orphans === 0
+          ? `automesh is not running on ${dir}\n`
+          : `automesh is not running on ${dir}; stopped ${orphans} pod process(es) it left running\n`,
+      );
       return 0;
     }
     process.kill(pid, 'SIGTERM');
@@ -25,7 +31,8 @@ export async function run(args: string[]): Promise<number> {
     while (isAlive(pid)) {
       if (Date.now() - started > STOP_TIMEOUT_MS) {
         process.kill(pid, 'SIGKILL');
-        process.stderr.write(`automesh (pid ${pid}) did not stop in time and was killed\n`);
+        await stopOrphanedPods(dir);
+        process.stderr.write(`automesh (pid ${pid}) did not stop in time and was killed, with its pods\n`);
         return 1;
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -35,4 +42,10 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     return reportError(error);
   }
+}
+
+/** Kills the pod processes recorded under the state directory; the runtime is loaded only for this. */
+async function stopOrphanedPods(dir: string): Promise<number> {
+  const { killLeftoverProcesses } = await import('../../runtime/index.js');
+  return killLeftoverProcesses(dir).length;
 }
