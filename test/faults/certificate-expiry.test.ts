@@ -160,7 +160,11 @@ async function runOutage(stateDir: string, outage: Outage, backend: ApiBackend):
       `requests fail once the certificates expired (${expiredWindow.length} failed)`,
     );
     const clientReason = expiredWindow[0]?.what ?? '';
-    assert.match(clientReason, /^HTTP 503/, 'the client gets a 503 from its sidecar');
+    assert.match(
+      clientReason,
+      /^HTTP 503: .*transport failure reason: CERT_HAS_EXPIRED: certificate has expired/,
+      'the client gets a 503 from its sidecar that says why',
+    );
     const refusals = (await counter(clientIP, EXPIRED_REFUSALS)) - refusalsAtExpiry;
     assert.ok(refusals > 0, 'the client sidecar counts handshakes refused for an expired certificate');
     const servedAfterExpiry = (await counter(serverIP, INBOUND_REQUESTS)) - servedAtExpiry;
@@ -193,7 +197,7 @@ async function runOutage(stateDir: string, outage: Outage, backend: ApiBackend):
         `TTL ${SVID_TTL_SECONDS} s, CA unreachable ${((returnedAt - outageAt) / 1000).toFixed(1)} s, ` +
         `failing-renewal warnings before expiry ${earlyWarnings.join('/')} (client/server), ` +
         `renewal-failure gauges ${gauges.join('/')}, errors after ${expiredLogs.join('/')}; ` +
-        `client saw "${clientReason.slice(0, 150)}"; client cert_has_expired refusals +${refusals}, ` +
+        `client saw "${clientReason.slice(0, 200)}"; client cert_has_expired refusals +${refusals}, ` +
         `server inbound requests after expiry ${servedAfterExpiry}; ` +
         `recovered ${recoveredAt - returnedAt} ms after the CA returned; ` +
         `serials ${before.map((c) => c.serialNumber.slice(0, 8)).join(',')} → ${after.map((c) => c.serialNumber.slice(0, 8)).join(',')}` +

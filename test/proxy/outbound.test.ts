@@ -140,7 +140,8 @@ describe('outbound explicit proxy', () => {
     const r = await via(`http://dead.full:${SERVICE_PORT}/`);
     assert.equal(r.status, 503);
     assert.equal(r.headers['content-type'], 'text/plain');
-    assert.equal(r.body, `${RESET}connection failure`);
+    assert.match(r.body, /, transport failure reason: ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    assert.equal(r.body.slice(0, r.body.indexOf(',')), `${RESET}connection failure`);
   });
 
   it('answers 503 connection termination for a reset after the request was sent, without retrying', async () => {

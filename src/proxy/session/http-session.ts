@@ -11,7 +11,7 @@ import type { RequestHead } from '../http/request-head.js';
 import { parseResponseHead } from '../http/response-head.js';
 import type { UpstreamConnection, UpstreamOwner } from '../upstream/upstream-connection.js';
 import type { UpstreamDialer, UpstreamPool } from '../upstream/upstream-pool.js';
-import { localResponse, UPSTREAM_RESET_PREFIX } from './local-response.js';
+import { connectFailureBody, localResponse, UPSTREAM_RESET_PREFIX } from './local-response.js';
 import type { Route, SessionHooks } from './route.js';
 
 export interface HttpSessionConfig {
@@ -207,8 +207,8 @@ export class HttpSession implements UpstreamOwner {
     const route = this.route!;
     const dialer = fresh ? this.dialer : route.endpoints.next();
     if (dialer === undefined || this.attemptsLeft <= 0) {
-      const reason = this.attemptsMade === 0 && lastError === undefined ? null : 'connection failure';
-      this.respondLocally(503, reason === null ? 'no healthy upstream' : UPSTREAM_RESET_PREFIX + reason);
+      const neverTried = this.attemptsMade === 0 && lastError === undefined;
+      this.respondLocally(503, neverTried ? 'no healthy upstream' : connectFailureBody(lastError));
       return;
     }
     this.dialer = dialer;

@@ -18,6 +18,22 @@ const REASONS: Record<number, string> = {
 export const UPSTREAM_RESET_PREFIX =
   'upstream connect error or disconnect/reset before headers. reset reason: ';
 
+/** Longest error text put in a local reply: enough for a TLS reason, bounded whatever the error. */
+const MAX_TRANSPORT_REASON_CHARS = 200;
+
+/**
+ * Envoy's 503 for an upstream that could not be reached, with why the last attempt failed
+ * (`transport failure reason: CERT_HAS_EXPIRED: certificate has expired`), so that a client sees
+ * a certificate problem as one rather than as a bare connection failure.
+ */
+export function connectFailureBody(lastError: NodeJS.ErrnoException | undefined): string {
+  const body = `${UPSTREAM_RESET_PREFIX}connection failure`;
+  if (lastError === undefined) return body;
+  const code = typeof lastError.code === 'string' ? `${lastError.code}: ` : '';
+  const reason = `${code}${lastError.message}`.replace(/[\r\n]+/g, ' ').slice(0, MAX_TRANSPORT_REASON_CHARS);
+  return `${body}, transport failure reason: ${reason}`;
+}
+
 export function localResponse(status: number, body: string, close: boolean): string {
   const reason = REASONS[status] ?? 'Unknown';
   return (
