@@ -2,6 +2,8 @@
 // the privileged-port mapping and the pieces the CLI needs (container environment, httpbin).
 export { startRuntime, containerLogPath } from './local-runtime.js';
 export { killLeftoverProcesses } from './leftover-processes.js';
+export { readSidecarRecords, SIDECAR_RECORD_FILE } from './sidecar-record.js';
+export type { SidecarRecord } from './sidecar-record.js';
 export { ownerDeployment, POD_TEMPLATE_HASH_LABEL } from './pod-factory.js';
 export type { LocalRuntime, RuntimeOptions } from './local-runtime.js';
 export type { RuntimeBackend, BackendWatchEvent } from './runtime-backend.js';

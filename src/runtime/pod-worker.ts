@@ -20,6 +20,7 @@ import { forgetPid, killProcess, recordPid } from './leftover-processes.js';
 import { carriesIdentity, identityEnvironment, processStartTicks } from './process-identity.js';
 import type { ContainerLaunchSpec } from './process-identity.js';
 import { httpReady, tcpAccepts } from './readiness-probes.js';
+import { writeSidecarRecord } from './sidecar-record.js';
 import { startServiceProxy } from './service-proxy.js';
 import type { Resolver, ServiceProxy } from './service-proxy.js';
 import { SupervisedProcess } from './supervised-process.js';
@@ -332,6 +333,11 @@ export class PodWorker {
     if (o.startSidecar === undefined)
       throw new Error('no sidecar launcher configured (RuntimeOptions.startSidecar)');
     this.writeToken();
+    writeSidecarRecord(o.podDir, {
+      pod: o.pod.metadata.name,
+      namespace: o.pod.metadata.namespace ?? 'default',
+      adminAddress: `${o.podIP}:${hostPort(SIDECAR_ADMIN_PORT, o.isRoot)}`,
+    });
     const logPath = this.logPath(SIDECAR_CONTAINER_NAME);
     const handle = o.startSidecar(o.pod, {
       podIP: o.podIP,

@@ -1,15 +1,18 @@
 // `automesh proxy-status [POD[.NS]] [-n NS] [-o json]`: every connected sidecar, the snapshot
 // version it runs, whether it is in sync with the control plane, when it last acked (istioctl
 // habit) and how its certificate stands (as the sidecar reported it: time left, failing renewals).
-// Reads the API server's `/debug/proxy-status` with the admin credential.
+// Reads the API server's `/debug/proxy-status` with the admin credential. When the control plane
+// cannot be reached, it says so and shows what each local sidecar reports about its certificate
+// (its admin port), since that is when a certificate runs out unrenewed.
 
-import type { ProxyStatus, ProxyStatusList } from '../../controlplane/index.js';
+import type { ProxyCertificate, ProxyStatus, ProxyStatusList } from '../../controlplane/index.js';
 import { PROXY_STATUS_PATH, loadClientConfig } from '../../controlplane/index.js';
 import { stateDir, nowMs } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import { humanDuration } from '../output/age.js';
 import { formatTable } from '../output/table.js';
 import { reportError } from '../output/report-error.js';
+import { askSidecarsForCertificates, type SidecarCertificate } from '../sidecar/sidecar-certificates.js';
 
 const OUTPUT_FLAG = {
   name: 'output',
@@ -31,8 +34,7 @@ export function syncState(status: ProxyStatus): string {
 }
 
 /** VALID 23h, RENEWAL FAILING 40s left, EXPIRED 5s ago, or - before the sidecar reported one. */
-export function certificateState(status: ProxyStatus, now: number): string {
-  const cert = status.certificate;
+export function certificateState(cert: ProxyCertificate | undefined, now: number): string {
   if (cert === undefined) return '-';
   const left = Date.parse(cert.notAfter) - now;
   if (left <= 0) return `EXPIRED ${humanDuration(-left)} ago`;
@@ -41,8 +43,7 @@ export function certificateState(status: ProxyStatus, now: number): string {
 }
 
 /** One line for a sidecar whose certificate renewals fail: since when, why, and what is left. */
-function renewalTrouble(status: ProxyStatus, now: number): string {
-  const cert = status.certificate!;
+function renewalTrouble(name: string, cert: ProxyCertificate, now: number): string {
   const left = Date.parse(cert.notAfter) - now;
   const since =
     cert.renewalFailingSince === undefined
@@ -51,7 +52,7 @@ function renewalTrouble(status: ProxyStatus, now: number): string {
   const count = cert.renewalFailures === undefined ? '' : ` (${cert.renewalFailures} in a row)`;
   const outcome =
     left > 0 ? `it expires in ${humanDuration(left)}` : 'it has expired: STRICT peers refuse it';
-  return `${status.pod}.${status.namespace}: certificate renewal failing${since}${count}: ${cert.renewalError ?? ''}; ${outcome}\n`;
+  return `${name}: certificate renewal failing${since}${count}: ${cert.renewalError ?? ''}; ${outcome}\n`;
 }
 
 /** The table, one row per proxy; refused snapshots and failing renewals get their reason after it. */
@@ -62,29 +63,59 @@ export function formatProxyStatus(items: readonly ProxyStatus[], now: number): s
     s.ackedVersion ?? '-',
     syncState(s),
     s.lastAckAt === undefined ? 'never' : `${humanDuration(now - Date.parse(s.lastAckAt))} ago`,
-    certificateState(s, now),
+    certificateState(s.certificate, now),
   ]);
   const table = formatTable(['NAME', 'NAMESPACE', 'VERSION', 'SYNCED', 'LAST ACK', 'CERTIFICATE'], rows);
   const nacks = items
     .filter((s) => s.nackError !== undefined)
     .map((s) => `${s.pod}.${s.namespace} refused ${s.nackedVersion ?? '?'}: ${s.nackError ?? ''}\n`);
-  const renewals = items
-    .filter((s) => s.certificate?.renewalError !== undefined)
-    .map((s) => renewalTrouble(s, now));
-  return table + nacks.join('') + renewals.join('');
+  return table + nacks.join('') + renewalLines(items, now);
+}
+
+function renewalLines(
+  items: readonly { pod: string; namespace: string; certificate?: ProxyCertificate }[],
+  now: number,
+): string {
+  return items
+    .map((s) =>
+      s.certificate?.renewalError === undefined
+        ? ''
+        : renewalTrouble(`${s.pod}.${s.namespace}`, s.certificate, now),
+    )
+    .join('');
+}
+
+/** The sidecars' own report, for when the control plane cannot be asked. */
+export function formatSidecarCertificates(items: readonly SidecarCertificate[], now: number): string {
+  const rows = items.map((s) => [
+    s.pod,
+    s.namespace,
+    s.certificate === undefined ? 'UNKNOWN' : certificateState(s.certificate, now),
+    s.error ?? '',
+  ]);
+  return formatTable(['NAME', 'NAMESPACE', 'CERTIFICATE', 'ERROR'], rows) + renewalLines(items, now);
 }
 
 /** Keeps the proxies matching `POD`, `POD.NS` and `-n NS`. */
-function select(
-  items: ProxyStatus[],
+function select<T extends { pod: string; namespace: string }>(
+  items: T[],
   target: string | undefined,
   namespace: string | undefined,
-): ProxyStatus[] {
+): T[] {
   return items.filter((s) => {
     if (namespace !== undefined && s.namespace !== namespace) return false;
     if (target === undefined) return true;
     return s.pod === target || `${s.pod}.${s.namespace}` === target;
   });
+}
+
+/** The API server could not be reached at all (refused, timed out), as opposed to answering badly. */
+class ControlPlaneUnreachable extends Error {
+  constructor(server: string, cause: unknown) {
+    const code = (cause as { cause?: { code?: unknown } }).cause?.code;
+    const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
+    super(`the control plane at ${server} is unreachable (${why})`, { cause });
+  }
 }
 
 async function fetchStatus(): Promise<ProxyStatusList> {
@@ -95,6 +126,8 @@ async function fetchStatus(): Promise<ProxyStatusList> {
   const response = await fetch(url, {
     headers: { authorization: `Bearer ${config.token}` },
     signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+  }).catch((err: unknown) => {
+    throw new ControlPlaneUnreachable(config.server, err);
   });
   if (response.status === 404) throw new Error('this control plane does not report proxy status');
   if (!response.ok) throw new Error(`the API server answered ${response.status} for ${PROXY_STATUS_PATH}`);
@@ -113,8 +146,20 @@ export async function run(args: string[]): Promise<number> {
     const output = flagString(parsed, 'output') ?? 'table';
     if (output !== 'table' && output !== 'json')
       throw new Error(`unknown output format "${output}" (table|json)`);
-    const list = await fetchStatus();
-    const items = select(list.items, parsed.positionals[0], flagString(parsed, 'namespace'));
+    const target = parsed.positionals[0];
+    const namespace = flagString(parsed, 'namespace');
+    let list: ProxyStatusList;
+    try {
+      list = await fetchStatus();
+    } catch (error) {
+      if (!(error instanceof ControlPlaneUnreachable)) throw error;
+      return reportFromSidecars(
+        error,
+        select(await askSidecarsForCertificates(stateDir()), target, namespace),
+        output,
+      );
+    }
+    const items = select(list.items, target, namespace);
     if (output === 'json') process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
     else if (items.length === 0) process.stderr.write('No sidecars are connected.\n');
     else process.stdout.write(formatProxyStatus(items, nowMs()));
@@ -122,4 +167,18 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     return reportError(error);
   }
+}
+
+/** Says the control plane is away (exit 1) and shows the sidecars' own report meanwhile. */
+function reportFromSidecars(
+  error: ControlPlaneUnreachable,
+  items: SidecarCertificate[],
+  output: string,
+): number {
+  process.stderr.write(
+    `error: ${error.message}; ${items.length === 0 ? 'no local sidecar to ask either' : "showing the sidecars' own report"}\n`,
+  );
+  if (output === 'json') process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
+  else if (items.length > 0) process.stdout.write(formatSidecarCertificates(items, nowMs()));
+  return 1;
 }
