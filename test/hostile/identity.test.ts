@@ -264,6 +264,41 @@ describe('identity and XFCC at the server sidecar', () => {
     }
   });
 
+  // A port whose protocol is sniffed ('auto') pipes what does not look like HTTP to the app as it
+  // came. So whatever the app's HTTP parser would take as a request must look like HTTP to the
+  // sniffer too: Node's parser skips empty lines before the request line and knows methods with a
+  // dash. Each request must reach the app with only the sidecar's XFCC, or not at all.
+  const sniffedShapes: Array<[string, string]> = [
+    ['a plain GET', get([`x-forwarded-client-cert: ${FORGED}`])],
+    ['empty lines before the request line', `\r\n\r\n${get([`x-forwarded-client-cert: ${FORGED}`])}`],
+    ['a bare LF before the request line', `\n${get([`x-forwarded-client-cert: ${FORGED}`])}`],
+    [
+      'a method with a dash (M-SEARCH)',
+      get([`x-forwarded-client-cert: ${FORGED}`]).replace(/^GET/, 'M-SEARCH'),
+    ],
+  ];
+  describe('XFCC on a port whose protocol is sniffed (auto)', () => {
+    for (const [name, payload] of sniffedShapes) {
+      it(`mTLS client: the app sees only the sidecar's XFCC, if anything: ${name}`, async () => {
+        await mesh.setServerMode('STRICT', 'auto');
+        const r = await mtls(mesh.client.cert, payload);
+        for (const res of r.responses) {
+          if (res.status === 200) assert.deepEqual(res.xfcc, [expectedXfcc], JSON.stringify(r));
+          else assert.ok(res.status >= 400, JSON.stringify(r));
+        }
+      });
+      it(`plaintext client: the app sees no XFCC, if anything: ${name}`, async () => {
+        await mesh.setServerMode('PERMISSIVE', 'auto');
+        const r = await plaintext(mesh.server.podIP, mesh.server.appPort, payload);
+        for (const res of r.responses) {
+          if (res.status === 200) assert.deepEqual(res.xfcc, [], JSON.stringify(r));
+          else assert.ok(res.status >= 400, JSON.stringify(r));
+        }
+      });
+    }
+    after(() => mesh.setServerMode('STRICT'));
+  });
+
   describe('XFCC from a plaintext client (PERMISSIVE) and from an app through its sidecar (mTLS)', () => {
     for (const [name, payload] of forgeries) {
       it(`plaintext: the app sees no XFCC at all: ${name}`, async () => {

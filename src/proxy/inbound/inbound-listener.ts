@@ -16,7 +16,7 @@ import { HttpSession } from '../session/http-session.js';
 import type { HttpSessionConfig } from '../session/http-session.js';
 import { pipeSockets } from '../session/l4-pipe.js';
 import type { EndpointSequence, Route, SessionHooks } from '../session/route.js';
-import { looksLikeHttp, peekSocket } from '../session/socket-peek.js';
+import { HTTP_SNIFF_BYTES, looksLikeHttp, peekSocket } from '../session/socket-peek.js';
 import { MAX_HELLO_BYTES, sniffClientHello } from '../tls/client-hello.js';
 import type { HelloSniff } from '../tls/client-hello.js';
 import type { MeshTls } from '../tls/mesh-tls.js';
@@ -195,7 +195,7 @@ export class InboundListener {
     peekSocket<boolean>(
       socket,
       (buf) => looksLikeHttp(Buffer.concat([initial ?? Buffer.alloc(0), buf])),
-      { maxBytes: 64, timeoutMs: this.env.sniffTimeoutMs, onTimeout: false },
+      { maxBytes: HTTP_SNIFF_BYTES, timeoutMs: this.env.sniffTimeoutMs, onTimeout: false },
       (isHttp, bytes) => {
         const all = initial === null ? bytes : Buffer.concat([initial, bytes]);
         if (isHttp) this.startHttp(socket, all, peer);
