@@ -62,7 +62,8 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     load: () => import('./commands/proxy.js'),
   },
   'proxy-status': {
-    summary: 'Show whether each sidecar has the latest config (istioctl proxy-status)',
+    summary:
+      'Show whether each sidecar has the latest config and a valid certificate (istioctl proxy-status)',
     load: () => import('./commands/proxy-status.js'),
   },
   config: {

@@ -22,7 +22,8 @@ const OUTPUT_FLAG = {
 } as const;
 const FLAGS = [COMMON_FLAGS.namespace, OUTPUT_FLAG, COMMON_FLAGS.help];
 const USAGE = 'automesh proxy-status [POD[.NAMESPACE]] [-n NAMESPACE] [-o table|json]';
-export const summary = 'Show whether each sidecar has the latest config (istioctl proxy-status)';
+export const summary =
+  'Show whether each sidecar has the latest config and a valid certificate (istioctl proxy-status)';
 const FETCH_TIMEOUT_MS = 10_000;
 
 /** SYNCED, NACKED (refused the latest), STALE (latest sent, not acked yet) or NOT SENT. */
