@@ -106,12 +106,14 @@ describe('adopted process', () => {
   it('is stopped with SIGTERM, then SIGKILL after the grace period', async () => {
     const stubborn = spawn(
       process.execPath,
-      ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)"],
-      {
-        stdio: 'ignore',
-      },
+      ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    await new Promise((r) => setTimeout(r, 300)); // let it install its handler
+    // Its SIGTERM handler is in place once it says so (a fixed wait is too short on a loaded machine).
+    await new Promise<void>((resolve, reject) => {
+      stubborn.stdout.once('data', () => resolve());
+      stubborn.once('exit', () => reject(new Error('the stubborn process exited before it was ready')));
+    });
     const supervisor = new SupervisedProcess({
       launch: () => {
         throw new Error('not relaunched once stopping');
