@@ -14,7 +14,7 @@ import type { Route, SessionHooks } from '../session/route.js';
 import { plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { OutboundTable } from './outbound-table.js';
-import { splitAuthority } from './outbound-table.js';
+import { SingleEndpoint, splitAuthority } from './outbound-table.js';
 
 export type UnknownHostPolicy = 'passthrough' | 'refuse';
 
@@ -136,7 +136,7 @@ export class OutboundListener {
         };
       }
       const dialer = plainDialer(hostPort.host, hostPort.port, 'passthrough');
-      return { kind: 'forward', head: outHead, endpoints: { next: () => dialer }, attempts: 1, tunnel };
+      return { kind: 'forward', head: outHead, endpoints: new SingleEndpoint(dialer), attempts: 1, tunnel };
     }
     const endpoints = target.sequence();
     if (endpoints === undefined) return { kind: 'local', status: 503, body: 'no healthy upstream' };

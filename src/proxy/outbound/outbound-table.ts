@@ -29,10 +29,33 @@ class PortTarget implements OutboundTarget {
     if (n === 0) return undefined;
     const start = this.cursor;
     this.cursor = (this.cursor + 1) % n;
-    let i = 0;
-    const dialers = this.dialers;
-    // Retries move on to the next endpoint (and wrap around when there are fewer endpoints than attempts).
-    return { next: () => dialers[(start + i++) % n] };
+    return new Rotation(this.dialers, start);
+  }
+}
+
+/**
+ * Retries move on to the next endpoint (and wrap around when there are fewer endpoints than
+ * attempts). A class rather than a closure: one small object per request, no function created.
+ */
+class Rotation implements EndpointSequence {
+  private i = 0;
+
+  constructor(
+    private readonly dialers: readonly UpstreamDialer[],
+    private readonly start: number,
+  ) {}
+
+  next(): UpstreamDialer | undefined {
+    return this.dialers[(this.start + this.i++) % this.dialers.length];
+  }
+}
+
+/** The same endpoint for every attempt. */
+export class SingleEndpoint implements EndpointSequence {
+  constructor(private readonly dialer: UpstreamDialer) {}
+
+  next(): UpstreamDialer {
+    return this.dialer;
   }
 }
 
