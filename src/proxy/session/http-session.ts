@@ -65,6 +65,8 @@ export class HttpSession implements UpstreamOwner {
   private pausedForUpstream = false;
   private clientEnded = false;
   private pumping = false;
+  /** An upstream socket corked while a request's head and first body bytes are written (see attach). */
+  private corked: Socket | null = null;
   private headTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -110,7 +112,15 @@ export class HttpSession implements UpstreamOwner {
       this.pumpLoop();
     } finally {
       this.pumping = false;
+      this.uncorkUpstream();
     }
+  }
+
+  private uncorkUpstream(): void {
+    const socket = this.corked;
+    if (socket === null) return;
+    this.corked = null;
+    socket.uncork();
   }
 
   private pumpLoop(): void {
@@ -259,6 +269,12 @@ export class HttpSession implements UpstreamOwner {
     this.replayBytes = 0;
     const resend = this.resend;
     this.resend = null;
+    // The head and the body bytes already read leave in one write (one TLS record, one syscall):
+    // the outermost pump uncorks once it has forwarded what it has, whether it is running now
+    // (a pooled connection taken while parsing the head) or starts below (a new connection).
+    this.uncorkUpstream();
+    conn.socket.cork();
+    this.corked = conn.socket;
     if (resend !== null) for (const b of resend) this.writeUpstream(b);
     else this.writeUpstream(route.head);
     this.pump();
