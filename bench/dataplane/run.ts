@@ -16,7 +16,11 @@ const APP = { host: '127.0.0.1', port: 18080 };
 const PAIR_IPS = {
   plain: { client: '127.0.0.2', server: '127.0.0.3' },
   mtls: { client: '127.0.0.4', server: '127.0.0.5' },
+  base: { client: '127.0.0.8', server: '127.0.0.9' },
 };
+/** `base`: an mTLS pair run from another checkout (BENCH_BASELINE), to compare two versions in one run. */
+type Pair = keyof typeof PAIR_IPS;
+const BASELINE = process.env.BENCH_BASELINE;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const NGINX_CLIENT = { host: '127.0.0.6', port: 18090 };
 const NGINX_SERVER = { host: '127.0.0.7', port: 18443 };
@@ -70,7 +74,7 @@ async function stop(proc: Proc): Promise<void> {
 }
 
 /** utime+stime of a process and its children (nginx workers), in seconds. */
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, kernelOnly = false): number {
   const pids = [pid];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -86,7 +90,7 @@ function cpuSeconds(pid: number): number {
   for (const p of pids) {
     const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    ticks += (kernelOnly ? 0 : Number(fields[11])) + Number(fields[12]);
   }
   return ticks / CLK_TCK;
 }
@@ -106,9 +110,13 @@ function toMs(value: string): number {
   return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
 }
 
+/** BENCH_BODY=N: every request is a POST with an N-byte body (head and body in one segment). */
+const BODY_BYTES = Number(process.env.BENCH_BODY ?? 0);
+
 function wrk(url: string, connections: number, seconds: number, host?: string): Promise<WrkResult> {
   const args = ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url];
   if (host !== undefined) args.push('-H', `Host: ${host}`);
+  if (BODY_BYTES > 0) args.push('-s', join(work, 'post.lua'));
   return new Promise((resolvePromise, reject) => {
     const child = spawn('wrk', args);
     let out = '';
@@ -128,9 +136,9 @@ function wrk(url: string, connections: number, seconds: number, host?: string): 
   });
 }
 
-function snapshot(role: 'client' | 'server', tls: 'mtls' | 'plain'): ProxySnapshot {
+function snapshot(role: 'client' | 'server', tls: Pair): ProxySnapshot {
   const upstream: UpstreamTls =
-    tls === 'mtls'
+    tls !== 'plain'
       ? { mode: 'ISTIO_MUTUAL', reason: 'bench', sni: SNI, sans: [SERVER_ID] }
       : { mode: 'DISABLE', reason: 'bench' };
   const id = role === 'client' ? CLIENT_ID : SERVER_ID;
@@ -146,7 +154,14 @@ function snapshot(role: 'client' | 'server', tls: 'mtls' | 'plain'): ProxySnapsh
     mesh: { autoMtls: true, mtlsEnabled: false, trustDomain: 'cluster.local', rootNamespace: 'istio-system' },
     inbound:
       role === 'server'
-        ? [{ port: APP.port, protocol: 'http', mode: tls === 'mtls' ? 'STRICT' : 'DISABLE', reason: 'bench' }]
+        ? [
+            {
+              port: APP.port,
+              protocol: 'http',
+              mode: tls !== 'plain' ? 'STRICT' : 'DISABLE',
+              reason: 'bench',
+            },
+          ]
         : [],
     outbound:
       role === 'client'
@@ -193,7 +208,7 @@ async function writePki(): Promise<void> {
   }
 }
 
-function writeBootstrap(role: 'client' | 'server', tls: 'mtls' | 'plain'): string {
+function writeBootstrap(role: 'client' | 'server', tls: Pair): string {
   const path = join(work, `${role}-${tls}.yaml`);
   const ip = PAIR_IPS[tls][role];
   writeFileSync(
@@ -268,6 +283,8 @@ interface Row {
   connections: number;
   result: WrkResult;
   cpuPer10k: string;
+  /** The share of the proxies' CPU time spent in the kernel (stime). */
+  kernelShare: string;
 }
 
 interface Scenario {
@@ -280,6 +297,7 @@ interface Scenario {
 interface Sample {
   result: WrkResult;
   cpu: number[];
+  kernel: number[];
 }
 
 function median(values: number[]): number {
@@ -289,8 +307,13 @@ function median(values: number[]): number {
 
 async function sample(s: Scenario, connections: number): Promise<Sample> {
   const before = s.proxies.map((p) => cpuSeconds(p.child.pid!));
+  const kernelBefore = s.proxies.map((p) => cpuSeconds(p.child.pid!, true));
   const result = await wrk(s.url, connections, DURATION_S, s.host);
-  return { result, cpu: s.proxies.map((p, i) => cpuSeconds(p.child.pid!) - before[i]!) };
+  return {
+    result,
+    cpu: s.proxies.map((p, i) => cpuSeconds(p.child.pid!) - before[i]!),
+    kernel: s.proxies.map((p, i) => cpuSeconds(p.child.pid!, true) - kernelBefore[i]!),
+  };
 }
 
 /** Rounds interleave the scenarios so that load from elsewhere on the machine hits them alike. */
@@ -311,6 +334,7 @@ async function measureAll(scenarios: Scenario[], rows: Row[]): Promise<void> {
       const xs = samples.get(s.name)!;
       const requests = xs.reduce((n, x) => n + x.result.requests, 0);
       const cpu = s.proxies.map((_, i) => (xs.reduce((t, x) => t + x.cpu[i]!, 0) / requests) * 10_000);
+      const kernel = s.proxies.map((_, i) => (xs.reduce((t, x) => t + x.kernel[i]!, 0) / requests) * 10_000);
       rows.push({
         scenario: s.name,
         connections,
@@ -325,6 +349,8 @@ async function measureAll(scenarios: Scenario[], rows: Row[]): Promise<void> {
             .join('; '),
         },
         cpuPer10k: cpu.length === 0 ? '-' : cpu.map((c) => c.toFixed(2)).join(' / '),
+        kernelShare:
+          cpu.length === 0 ? '-' : cpu.map((c, i) => `${((kernel[i]! / c) * 100).toFixed(0)}%`).join(' / '),
       });
     }
   }
@@ -337,12 +363,12 @@ function table(rows: Row[]): string {
   const ratio = (r: Row): string =>
     direct.has(r.connections) ? (r.result.rps / direct.get(r.connections)!).toFixed(2) : '-';
   const lines = [
-    `| scenario | conns | req/s | ÷ direct | p50 ms | p99 ms | CPU s / 10k req per proxy (client / server) | errors |`,
-    '|---|---|---|---|---|---|---|---|',
+    `| scenario | conns | req/s | ÷ direct | p50 ms | p99 ms | CPU s / 10k req per proxy (client / server) | kernel share | errors |`,
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.scenario} | ${r.connections} | ${r.result.rps.toFixed(0)} | ${ratio(r)} | ${r.result.p50Ms.toFixed(2)} | ${r.result.p99Ms.toFixed(2)} | ${r.cpuPer10k} | ${r.result.errors || '-'} |`,
+      `| ${r.scenario} | ${r.connections} | ${r.result.rps.toFixed(0)} | ${ratio(r)} | ${r.result.p50Ms.toFixed(2)} | ${r.result.p99Ms.toFixed(2)} | ${r.cpuPer10k} | ${r.kernelShare} | ${r.result.errors || '-'} |`,
     );
   }
   return lines.join('\n');
@@ -350,14 +376,21 @@ function table(rows: Row[]): string {
 
 async function main(): Promise<void> {
   await writePki();
+  writeFileSync(
+    join(work, 'post.lua'),
+    `wrk.method = "POST"\nwrk.body = string.rep("x", ${BODY_BYTES})\nwrk.headers["Content-Type"] = "application/octet-stream"\n`,
+  );
   // BENCH_PROFILE=DIR writes a V8 CPU profile per sidecar; BENCH_ONLY=direct,mtls,plain,nginx picks scenarios.
   const profile = process.env.BENCH_PROFILE;
   const only = (process.env.BENCH_ONLY ?? 'direct,plain,mtls,nginx').split(',');
-  const cli = [
+  // BENCH_NODE_FLAGS="--max-semi-space-size=16" adds V8/Node flags to both sidecars of each pair.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const cliIn = (root: string): string[] => [
+    ...nodeFlags,
     ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`]),
     '--import',
     'tsx',
-    join(ROOT, 'src/cli/main.ts'),
+    join(root, 'src/cli/main.ts'),
     'proxy',
     '--bootstrap',
   ];
@@ -370,8 +403,9 @@ async function main(): Promise<void> {
   );
   if (only.includes('direct'))
     scenarios.push({ name: 'direct', url: `http://${APP.host}:${APP.port}/`, proxies: [] });
-  for (const tls of ['plain', 'mtls'] as const) {
-    if (!only.includes(tls)) continue;
+  for (const tls of ['plain', 'mtls', 'base'] as const) {
+    if (tls === 'base' ? BASELINE === undefined || !only.includes('mtls') : !only.includes(tls)) continue;
+    const cli = cliIn(tls === 'base' ? resolve(BASELINE!) : ROOT);
     const server = await start(
       `server-${tls}`,
       process.execPath,
@@ -384,8 +418,9 @@ async function main(): Promise<void> {
       [...cli, writeBootstrap('client', tls)],
       'automesh proxy:',
     );
+    process.stderr.write(`${tls} pair: client pid ${client.child.pid}, server pid ${server.child.pid}\n`);
     scenarios.push({
-      name: `automesh pair ${tls === 'mtls' ? 'mTLS' : 'plaintext'}`,
+      name: `automesh pair ${tls === 'mtls' ? 'mTLS' : tls === 'base' ? 'mTLS (baseline)' : 'plaintext'}`,
       url: `http://${PAIR_IPS[tls].client}:15001/`,
       host: `${SERVICE}:${SERVICE_PORT}`,
       proxies: [client, server],
@@ -414,14 +449,17 @@ async function main(): Promise<void> {
   await measureAll(scenarios, rows);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(
-    `\n${ROUNDS} interleaved rounds of ${DURATION_S} s per scenario (medians; CPU summed over rounds), wrk -t1, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
+    `\n${BODY_BYTES > 0 ? `POST with a ${BODY_BYTES}-byte body, ` : ''}${ROUNDS} interleaved rounds of ${DURATION_S} s per scenario (medians; CPU summed over rounds), wrk -t1, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
   );
   const ratio = (name: string, c: number): number =>
     rows.find((r) => r.scenario === name && r.connections === c)?.result.rps ?? NaN;
   for (const c of [32, 1]) {
-    process.stdout.write(
-      `automesh mTLS ÷ nginx mTLS at ${c} connection(s): ${(ratio('automesh pair mTLS', c) / ratio('nginx pair mTLS', c)).toFixed(2)}\n`,
-    );
+    for (const name of ['automesh pair mTLS', 'automesh pair mTLS (baseline)']) {
+      if (name.includes('baseline') && BASELINE === undefined) continue;
+      process.stdout.write(
+        `${name.slice('automesh pair '.length)} ÷ nginx mTLS at ${c} connection(s): ${(ratio(name, c) / ratio('nginx pair mTLS', c)).toFixed(2)}\n`,
+      );
+    }
   }
 }
 
