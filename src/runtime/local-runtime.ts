@@ -33,6 +33,12 @@ export interface RuntimeOptions {
   startSidecar?: StartSidecar;
   /** Mints the pod credential written to `<stateDir>/pods/<ns>/<pod>/token` before each sidecar start. */
   mintPodToken?: MintPodToken;
+  /**
+   * How often a running sidecar's pod token is replaced by a fresh one (kubelet refreshes projected
+   * tokens the same way), so that a sidecar whose certificate ran out long after it started can
+   * still get a new one with its token. Default 30 min; keep it well below the token lifetime.
+   */
+  podTokenRefreshMs?: number;
   /** Override root detection (ports < 1024 are bound at +15000 when not root). */
   isRoot?: boolean;
   /** Second octet of pod IPs (default 10: 127.10.0.0/16; app hosts in 127.11.0.0/16). */
@@ -293,6 +299,9 @@ class Runtime implements LocalRuntime {
       onStatus: (status) => this.onStatus(key, status),
       ...(this.options.startSidecar !== undefined ? { startSidecar: this.options.startSidecar } : {}),
       ...(this.options.mintPodToken !== undefined ? { mintPodToken: this.options.mintPodToken } : {}),
+      ...(this.options.podTokenRefreshMs !== undefined
+        ? { podTokenRefreshMs: this.options.podTokenRefreshMs }
+        : {}),
       ...(this.options.backoff !== undefined ? { backoff: this.options.backoff } : {}),
       ...(this.options.stopGraceMs !== undefined ? { stopGraceMs: this.options.stopGraceMs } : {}),
       ...(this.options.sidecarLauncher !== undefined

@@ -58,6 +58,8 @@ export interface PodWorkerOptions {
   resolve: Resolver;
   startSidecar?: StartSidecar;
   mintPodToken?: MintPodToken;
+  /** How often the token of a running sidecar is replaced (default DEFAULT_POD_TOKEN_REFRESH_MS). */
+  podTokenRefreshMs?: number;
   backoff?: BackoffOptions;
   stopGraceMs?: number;
   logger: Logger;
@@ -69,6 +71,8 @@ export interface PodWorkerOptions {
 }
 
 const PROBE_FAST_MS = 100;
+/** Half the control plane's pod token lifetime (1 h). */
+export const DEFAULT_POD_TOKEN_REFRESH_MS = 30 * 60_000;
 const PROBE_SLOW_MS = 2000;
 const KILL_WAIT_MS = 2000;
 
@@ -95,6 +99,7 @@ export class PodWorker {
   private readonly slots: Slot[] = [];
   private proxy: ServiceProxy | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  private tokenTimer: NodeJS.Timeout | undefined;
   private probing = false;
   private stopped = false;
   /** No status is reported while starting: an adopted pod must not look NotReady for a moment. */
@@ -122,6 +127,7 @@ export class PodWorker {
     } finally {
       this.starting = false;
     }
+    this.refreshTokenPeriodically();
     if (this.slots.some((s) => s.adopted)) {
       // Probe before the first report, so that a pod whose processes kept serving stays Ready.
       await this.probe();
@@ -314,6 +320,27 @@ export class PodWorker {
     child.once('exit', () => forgetPid(this.options.podDir, container));
   }
 
+  /**
+   * A sidecar re-reads its token file whenever it needs the token (its first certificate, or a new
+   * one after its certificate ran out), so the file must hold a valid token for as long as the pod
+   * runs, not only at the sidecar's start.
+   */
+  private refreshTokenPeriodically(): void {
+    const o = this.options;
+    if (!o.injected || o.mintPodToken === undefined || this.stopped) return;
+    this.tokenTimer = setInterval(() => {
+      try {
+        this.writeToken();
+      } catch (err) {
+        o.logger.warn('pod token refresh failed', {
+          pod: o.pod.metadata.name,
+          error: (err as Error).message,
+        });
+      }
+    }, o.podTokenRefreshMs ?? DEFAULT_POD_TOKEN_REFRESH_MS);
+    this.tokenTimer.unref();
+  }
+
   private writeToken(): void {
     const o = this.options;
     if (o.mintPodToken === undefined) return;
@@ -464,6 +491,7 @@ export class PodWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
+    if (this.tokenTimer !== undefined) clearInterval(this.tokenTimer);
     await Promise.all([...this.slots.map((s) => s.process?.stop()), this.proxy?.close()]);
   }
 }

@@ -103,6 +103,7 @@ describe('local runtime', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'automesh-runtime-'));
   const backend = new FakeBackend();
   const sidecarCalls: SidecarContext[] = [];
+  let tokensMinted = 0;
   let runtime: LocalRuntime;
   const options: RuntimeOptions = {
     backend,
@@ -115,7 +116,9 @@ describe('local runtime', () => {
       sidecarCalls.push(ctx);
       return fakeSidecar(pod, ctx);
     },
-    mintPodToken: (b) => `token-for:${b.namespace}/${b.serviceAccount}/${b.pod}/${b.podUid}`,
+    mintPodToken: (b) =>
+      `token-for:${b.namespace}/${b.serviceAccount}/${b.pod}/${b.podUid}#${++tokensMinted}`,
+    podTokenRefreshMs: 300,
   };
   const pods = (ns: string, app?: string): Pod[] =>
     backend.all<Pod>('Pod', ns).filter((p) => app === undefined || p.metadata.labels?.['app'] === app);
@@ -198,7 +201,7 @@ describe('local runtime', () => {
     assert.equal(waiting?.reason, 'ErrImageUnsupported');
   });
 
-  it('starts the sidecar for an injected pod, writes its token, and puts the app on the app host', async () => {
+  it('starts the sidecar for an injected pod, writes its token (and a fresh one while it runs), and puts the app on the app host', async () => {
     const injected = injectSidecar(deployment('httpbin', 'full', 1, HTTPBIN));
     await backend.create({
       ...injected,
@@ -228,10 +231,17 @@ describe('local runtime', () => {
       'nothing but the sidecar may listen on podIP:port',
     );
     assert.equal(statSync(ctx.tokenPath).mode & 0o777, 0o600);
-    assert.equal(
-      readFileSync(ctx.tokenPath, 'utf8'),
-      `token-for:full/httpbin/${pod.metadata.name}/${pod.metadata.uid}`,
-    );
+    const first = readFileSync(ctx.tokenPath, 'utf8');
+    assert.match(first, new RegExp(`^token-for:full/httpbin/${pod.metadata.name}/${pod.metadata.uid}#\\d+$`));
+    // The sidecar re-reads the file when it needs its token: it must stay fresh while the pod runs.
+    const starts = sidecarCalls.length;
+    const fresh = await waitFor('a fresh token', () => {
+      const now = readFileSync(ctx.tokenPath, 'utf8');
+      return now !== first && now;
+    });
+    assert.match(fresh, new RegExp(`^token-for:full/httpbin/${pod.metadata.name}/${pod.metadata.uid}#\\d+$`));
+    assert.equal(statSync(ctx.tokenPath).mode & 0o777, 0o600);
+    assert.equal(sidecarCalls.length, starts, 'without restarting the sidecar');
   });
 
   it('runs a bare Pod as it is and stops it when it is deleted', async () => {

@@ -4,7 +4,12 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../api/index.js';
-import { startControlPlane, MESH_ROOT_FILE, type ControlPlane } from '../../controlplane/index.js';
+import {
+  startControlPlane,
+  MESH_ROOT_FILE,
+  POD_TOKEN_TTL_SECONDS,
+  type ControlPlane,
+} from '../../controlplane/index.js';
 import {
   startRuntime,
   type LocalRuntime,
@@ -87,6 +92,8 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
       stateDir: options.stateDir,
       startSidecar: sidecarStarter(options, controlPlane),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
+      // A fresh token well before the last one runs out, as kubelet does for projected tokens.
+      podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
       // A sidecar left by a killed `up` is adopted only if it would be started the same way now.
       sidecarLauncher: [process.execPath, ...sidecarArgs(options, controlPlane)].join(' '),
       logger: options.logger.child('runtime'),
