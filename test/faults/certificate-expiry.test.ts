@@ -288,8 +288,12 @@ describe('certificates expiring while the CA is unreachable', { timeout: 300_000
     try {
       const caRelay = await startTcpRelay(() => endpointsOf(stateDir).caAddress);
       relay = caRelay;
+      // Pod tokens outlived by the outage: the sidecars can only come back with tokens the runtime
+      // replaced meanwhile (their certificates will have expired, so renewal falls back to the token).
       const started = await startRuntimeAgainst(stateDir, ADDRESS_BLOCK, {
         caAddress: () => caRelay.address,
+        podTokenTtlSeconds: 8,
+        podTokenRefreshMs: 3_000,
       });
       runtime = started.runtime;
       await runOutage(

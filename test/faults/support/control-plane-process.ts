@@ -99,7 +99,7 @@ export async function proxyStatus(stateDir: string): Promise<ProxyStatusList | u
 export async function startRuntimeAgainst(
   stateDir: string,
   addressBlock: number,
-  options: { caAddress?: () => string } = {},
+  options: { caAddress?: () => string; podTokenTtlSeconds?: number; podTokenRefreshMs?: number } = {},
 ): Promise<{ backend: ApiBackend; runtime: LocalRuntime }> {
   const issuer = new PodTokenIssuer(await loadPodTokenKey(stateDir));
   const backend = await apiBackend(stateDir);
@@ -107,7 +107,8 @@ export async function startRuntimeAgainst(
     backend,
     stateDir,
     startSidecar: sidecarStarter(stateDir, options.caAddress),
-    mintPodToken: (binding) => issuer.mint(binding, 3600),
+    mintPodToken: (binding) => issuer.mint(binding, options.podTokenTtlSeconds ?? 3600),
+    ...(options.podTokenRefreshMs === undefined ? {} : { podTokenRefreshMs: options.podTokenRefreshMs }),
     addressBlock,
   });
   return { backend, runtime };
