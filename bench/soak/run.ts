@@ -1,6 +1,6 @@
 // The soak: an in-process mesh with N sleep → httpbin pairs (one namespace each, sidecars
 // injected), a steady total request rate across them, a PeerAuthentication flip every ~30 s
-// (PERMISSIVE → STRICT → PERMISSIVE …), short SVIDs so sidecars renew several times, and every
+// (PERMISSIVE → STRICT → DISABLE → PERMISSIVE …), short SVIDs so sidecars renew several times, and every
 // 10 s each sidecar's RSS and open fds. Exits 1 on any failed request or memory/fds not flat.
 //   node --import tsx bench/soak/run.ts [--minutes 10] [--rate 50] [--pairs 3] [--svid-ttl 60]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -75,7 +75,11 @@ function options(): Options {
   return o;
 }
 
-function peerAuthentication(namespace: string, mode: 'STRICT' | 'PERMISSIVE'): Resource {
+/** The PeerAuthentication modes the soak cycles through, as the policy-flip fault test does. */
+const MODE_CYCLE = ['PERMISSIVE', 'STRICT', 'DISABLE'] as const;
+type Mode = (typeof MODE_CYCLE)[number];
+
+function peerAuthentication(namespace: string, mode: Mode): Resource {
   return {
     apiVersion: 'security.istio.io/v1beta1',
     kind: 'PeerAuthentication',
@@ -153,7 +157,6 @@ async function soak(
   let nextSample = started;
   let nextCerts = started;
   let nextFlip = started + o.policySeconds * 1000;
-  let strict = false;
   let policyChanges = 0;
   load.start();
   while (Date.now() < end && !stopped()) {
@@ -167,14 +170,13 @@ async function soak(
       nextCerts += CERT_POLL_EVERY_MS;
     }
     if (now >= nextFlip) {
-      strict = !strict;
-      for (const ns of namespaces(o))
-        await store.update(peerAuthentication(ns, strict ? 'STRICT' : 'PERMISSIVE'));
       policyChanges++;
+      const mode = MODE_CYCLE[policyChanges % MODE_CYCLE.length]!;
+      for (const ns of namespaces(o)) await store.update(peerAuthentication(ns, mode));
       const f = load.figures;
       const failed = [...f.failures.values()].reduce((a, b) => a + b, 0);
       process.stdout.write(
-        `  ${((now - started) / 1000).toFixed(0)} s: → ${strict ? 'STRICT' : 'PERMISSIVE'}; ${f.sent} sent, ${failed} failed\n`,
+        `  ${((now - started) / 1000).toFixed(0)} s: → ${mode}; ${f.sent} sent, ${failed} failed\n`,
       );
       nextFlip += o.policySeconds * 1000;
     }
