@@ -59,6 +59,8 @@ async function counter(podIP: string, prefix: string): Promise<number> {
 
 const EXPIRED_REFUSALS = 'automesh_handshake_failures_total{direction="outbound",reason="cert_has_expired"}';
 const INBOUND_REQUESTS = 'automesh_requests_total{direction="inbound"';
+const OWN_EXPIRED_ABORTS =
+  'automesh_handshake_failures_total{direction="inbound",reason="own_certificate_expired"}';
 
 /** The sidecar's log lines (JSON) with this message. */
 function logLines(stateDir: string, pod: Pod, msg: string): Record<string, unknown>[] {
@@ -216,6 +218,7 @@ async function runOutage(stateDir: string, outage: Outage, backend: ApiBackend):
     await sleep(Math.max(0, lastExpiry - Date.now() + 500));
     const servedAtExpiry = await counter(serverIP, INBOUND_REQUESTS);
     const refusalsAtExpiry = await counter(clientIP, EXPIRED_REFUSALS);
+    const abortsAtExpiry = await counter(serverIP, OWN_EXPIRED_ABORTS);
     await sleep(2_500);
     const expiredWindow = stream.failuresSince(lastExpiry + 500);
     const sentSinceExpiry = Math.floor(2_500 / 200);
@@ -232,6 +235,9 @@ async function runOutage(stateDir: string, outage: Outage, backend: ApiBackend):
     const refusals = (await counter(clientIP, EXPIRED_REFUSALS)) - refusalsAtExpiry;
     assert.ok(refusals > 0, 'the client sidecar counts handshakes refused for an expired certificate');
     const servedAfterExpiry = (await counter(serverIP, INBOUND_REQUESTS)) - servedAtExpiry;
+    // The server side knows why the client walked away: its own certificate has expired.
+    const serverAborts = (await counter(serverIP, OWN_EXPIRED_ABORTS)) - abortsAtExpiry;
+    assert.ok(serverAborts > 0, 'the server sidecar counts handshakes aborted over its expired certificate');
     assert.equal(servedAfterExpiry, 0, 'no request reaches the app behind STRICT once expired');
     const expiredLogs = pods.map(
       (pod) => logLines(stateDir, pod, RENEWAL_FAILED).filter((l) => l['currentExpired'] === true).length,
@@ -262,7 +268,7 @@ async function runOutage(stateDir: string, outage: Outage, backend: ApiBackend):
         `failing-renewal warnings before expiry ${earlyWarnings.join('/')} (client/server), ` +
         `renewal-failure gauges ${gauges.join('/')}, errors after ${expiredLogs.join('/')}; ` +
         `client saw "${clientReason.slice(0, 200)}"; client cert_has_expired refusals +${refusals}, ` +
-        `server inbound requests after expiry ${servedAfterExpiry}; ` +
+        `server inbound requests after expiry ${servedAfterExpiry}, own_certificate_expired aborts +${serverAborts}; ` +
         `recovered ${recoveredAt - returnedAt} ms after the CA returned; ` +
         `serials ${before.map((c) => c.serialNumber.slice(0, 8)).join(',')} → ${after.map((c) => c.serialNumber.slice(0, 8)).join(',')}` +
         [beforeFigures, afterFigures, recoveredFigures]

@@ -71,7 +71,10 @@ export class InboundListener {
       (s) => this.onSecure(s),
     );
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
-      env.metrics.handshakeFailure('inbound', handshakeReason(err));
+      env.metrics.handshakeFailure(
+        'inbound',
+        this.ownCertificateExpired() ? OWN_EXPIRED : handshakeReason(err),
+      );
       s.destroy();
     });
     this.unsubscribeRotation = env.mesh.onRotate((cert) =>
@@ -81,6 +84,15 @@ export class InboundListener {
 
   get port(): number {
     return this.config.port;
+  }
+
+  /**
+   * A client that refuses our certificate aborts the handshake without saying why (Node clients
+   * send no alert). When ours has expired, that is the likely reason, and the one to count.
+   */
+  private ownCertificateExpired(): boolean {
+    const own = this.env.mesh.current;
+    return own !== undefined && own.notAfter.getTime() <= Date.now();
   }
 
   /** Open downstream connections on this listener. */
@@ -139,6 +151,10 @@ export class InboundListener {
     const mtls = hello.kind === 'tls' && (mode === 'STRICT' || hello.alpn.includes(MESH_ALPN));
     if (mtls) {
       socket.unshift(bytes);
+      // The TLS socket takes allowHalfOpen from this one. While the handshake runs it must be off:
+      // half-open, a client that walks away mid-handshake (one refusing our certificate) is not
+      // noticed until the handshake timeout. onSecure turns it back on for the connection's life.
+      socket.allowHalfOpen = false;
       this.tlsServer.emit('connection', socket);
       return;
     }
@@ -159,6 +175,7 @@ export class InboundListener {
   }
 
   private onSecure(socket: TLSSocket): void {
+    socket.allowHalfOpen = true;
     const cert = socket.getPeerX509Certificate();
     const id = cert === undefined ? undefined : spiffeIdOf(cert.subjectAltName, this.env.trustDomain());
     const own = this.env.mesh.current?.spiffeId;
@@ -259,6 +276,9 @@ function refusalReason(socket: TLSSocket, noCertificate: boolean): string {
   const code = typeof error === 'string' ? error : ((error as NodeJS.ErrnoException | null)?.code ?? '');
   return code === '' ? 'untrusted_client_certificate' : code.toLowerCase();
 }
+
+/** The handshake-failure reason counted while our own certificate has expired. */
+const OWN_EXPIRED = 'own_certificate_expired';
 
 function handshakeReason(err: NodeJS.ErrnoException): string {
   const code = err.code ?? '';
