@@ -230,6 +230,19 @@ describe('identity and XFCC at the server sidecar', () => {
       'XFCC on the second request of a kept-alive connection',
       get([]).replace('Connection: close\r\n', '') + get([`x-forwarded-client-cert: ${FORGED}`]),
     ],
+    // After a 101 the sidecar forwards bytes without reading them: an app that switches to h2c (or
+    // anything but WebSocket) would read the forged headers of the HTTP/2 requests that follow.
+    [
+      'XFCC after an h2c upgrade',
+      get(
+        ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA'],
+        false,
+      ) + get([`x-forwarded-client-cert: ${FORGED}`]),
+    ],
+    [
+      'XFCC after an upgrade to a made-up protocol',
+      get(['Connection: Upgrade', 'Upgrade: tunnel-me'], false) + get([`x-forwarded-client-cert: ${FORGED}`]),
+    ],
     [
       'XFCC in a chunked trailer',
       `POST /echo HTTP/1.1\r\nHost: httpbin\r\nTransfer-Encoding: chunked\r\nTrailer: x-forwarded-client-cert\r\nConnection: close\r\n\r\n2\r\nhi\r\n0\r\nx-forwarded-client-cert: ${FORGED}\r\n\r\n`,

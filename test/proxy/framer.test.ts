@@ -298,4 +298,20 @@ describe('request head rewriting', () => {
       `GET /ws HTTP/1.1\r\n${H}Connection: upgrade\r\nUpgrade: websocket\r\n\r\n`,
     );
   });
+
+  const ignored: Array<[string, string]> = [
+    [
+      'h2c',
+      'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n',
+    ],
+    ['a made-up protocol', 'Connection: Upgrade\r\nUpgrade: tunnel-me\r\n'],
+    ['WebSocket offered beside another protocol', 'Connection: Upgrade\r\nUpgrade: websocket, h2c\r\n'],
+  ];
+  for (const [name, lines] of ignored) {
+    it(`ignores an upgrade to ${name}: a plain request, its Upgrade dropped`, () => {
+      const head = parseRequestHead(`GET /x HTTP/1.1\r\n${H}${lines}\r\n`);
+      assert.equal(head.upgrade, false);
+      assert.equal(writeRequestHead(head, { target: '/x', append: [] }), `GET /x HTTP/1.1\r\n${H}\r\n`);
+    });
+  }
 });

@@ -89,7 +89,7 @@ describe('HTTP/1.1 through a sidecar pair with mTLS', () => {
 
   it('tunnels an Upgrade after 101 as bytes both ways', async () => {
     const r = await send(
-      [`GET ${BASE}/ws HTTP/1.1\r\n${HOST}Connection: Upgrade\r\nUpgrade: echo\r\n\r\nhello`, ' world'],
+      [`GET ${BASE}/ws HTTP/1.1\r\n${HOST}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\nhello`, ' world'],
       { gapMs: 30, endAfterWrite: true },
     );
     assert.match(r.text, /^HTTP\/1\.1 101 /);

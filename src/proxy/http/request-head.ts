@@ -22,7 +22,12 @@ export interface RequestHead {
   body: BodyFraming;
   /** The client asked to keep the connection open after this exchange. */
   keepAlive: boolean;
-  /** Connection: upgrade with an Upgrade header (a WebSocket, for example). */
+  /**
+   * Connection: upgrade with `Upgrade: websocket`, the one upgrade forwarded (as Istio configures
+   * Envoy). Any other (h2c among them) is ignored, as RFC 9110 lets a server do: its Upgrade header
+   * is dropped and the request goes on as HTTP/1.1. After a 101 the sidecar forwards bytes without
+   * reading them, so an app switching to, say, h2c would read headers the sidecar never checked.
+   */
   upgrade: boolean;
   expectContinue: boolean;
   /** Lower-cased tokens of the Connection header (hop-by-hop header names among them). */
@@ -30,6 +35,8 @@ export interface RequestHead {
 }
 
 const TARGET = /^[\x21-\x7e]+$/;
+/** The only protocol a request may upgrade to through the sidecar. */
+const FORWARDED_UPGRADE = 'websocket';
 
 /** `head` is the latin1 text of the head including the final CRLFCRLF. */
 export function parseRequestHead(head: string): RequestHead {
@@ -59,7 +66,7 @@ export function parseRequestHead(head: string): RequestHead {
     headers,
     body,
     keepAlive,
-    upgrade: framing.upgrade !== undefined && tokens.includes('upgrade'),
+    upgrade: framing.upgrade?.trim().toLowerCase() === FORWARDED_UPGRADE && tokens.includes('upgrade'),
     expectContinue: framing.expectContinue,
     connectionTokens: tokens,
   };
