@@ -322,7 +322,9 @@ async function measureAll(scenarios: Scenario[], rows: Row[]): Promise<void> {
     for (const s of scenarios) await wrk(s.url, connections, 2, s.host); // warm up: pools, TLS, JIT
     const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const s of scenarios) {
+      // Every other round runs them in reverse: each round's first scenario measured consistently
+      // better than its last with identical code (an A/A run: 0.70 vs 0.50 of nginx).
+      for (const s of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
         const x = await sample(s, connections);
         samples.get(s.name)!.push(x);
         process.stderr.write(
@@ -384,8 +386,9 @@ async function main(): Promise<void> {
   const profile = process.env.BENCH_PROFILE;
   const only = (process.env.BENCH_ONLY ?? 'direct,plain,mtls,nginx').split(',');
   // BENCH_NODE_FLAGS="--max-semi-space-size=16" adds V8/Node flags to both sidecars of each pair.
-  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
-  const cliIn = (root: string): string[] => [
+  // BENCH_BASELINE_NODE_FLAGS: the baseline pair's instead (to compare flags on one checkout).
+  const flags = (text: string | undefined): string[] => (text ?? '').split(' ').filter((f) => f !== '');
+  const cliIn = (root: string, nodeFlags: string[]): string[] => [
     ...nodeFlags,
     ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`]),
     '--import',
@@ -405,7 +408,13 @@ async function main(): Promise<void> {
     scenarios.push({ name: 'direct', url: `http://${APP.host}:${APP.port}/`, proxies: [] });
   for (const tls of ['plain', 'mtls', 'base'] as const) {
     if (tls === 'base' ? BASELINE === undefined || !only.includes('mtls') : !only.includes(tls)) continue;
-    const cli = cliIn(tls === 'base' ? resolve(BASELINE!) : ROOT);
+    const cli =
+      tls === 'base'
+        ? cliIn(
+            resolve(BASELINE!),
+            flags(process.env.BENCH_BASELINE_NODE_FLAGS ?? process.env.BENCH_NODE_FLAGS),
+          )
+        : cliIn(ROOT, flags(process.env.BENCH_NODE_FLAGS));
     const server = await start(
       `server-${tls}`,
       process.execPath,
