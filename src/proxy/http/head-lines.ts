@@ -31,8 +31,9 @@ export function isToken(s: string): boolean {
 export function parseHeaderLines(
   lines: string[],
   makeError: (message: string) => HttpError,
-): { headers: HeaderLine[]; framing: FramingHeaders } {
+): { headers: HeaderLine[]; framing: FramingHeaders; canonical: boolean } {
   const headers: HeaderLine[] = [];
+  let canonical = true;
   const framing: FramingHeaders = {
     contentLength: undefined,
     chunked: false,
@@ -51,13 +52,15 @@ export function parseHeaderLines(
     if (!TOKEN.test(name)) throw makeError('invalid header name');
     const value = line.slice(colon + 1).trim();
     if (!FIELD_VALUE.test(value)) throw makeError('invalid character in a header value');
+    // `name: value` exactly as it would be written back (one space after the colon, no other whitespace).
+    if (line.length !== colon + 2 + value.length || line.charCodeAt(colon + 1) !== 0x20) canonical = false;
     headers.push([name, value]);
     interpretFraming(name.toLowerCase(), value, framing, makeError);
   }
   if (framing.hasTransferEncoding && framing.contentLength !== undefined) {
     throw makeError('both Content-Length and Transfer-Encoding');
   }
-  return { headers, framing };
+  return { headers, framing, canonical };
 }
 
 function interpretFraming(

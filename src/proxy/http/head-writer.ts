@@ -34,6 +34,13 @@ export function isDropped(lowerName: string, connectionTokens: readonly string[]
 }
 
 export function writeRequestHead(head: RequestHead, rewrite: HeadRewrite): string {
+  if (head.canonical && !head.upgrade && rewrite.target === head.target && !dropsAny(head)) {
+    // Nothing to drop or re-space: the head as received is what the loop below would write, and
+    // one flat string plus the appended lines is cheaper to build and to write than a rebuilt one.
+    let out = head.raw.slice(0, head.raw.length - 2);
+    for (const line of rewrite.append) out += `${line}\r\n`;
+    return out + '\r\n';
+  }
   let out = `${head.method} ${rewrite.target} HTTP/1.${head.minor}\r\n`;
   let upgradeValue: string | undefined;
   for (const [name, value] of head.headers) {
@@ -47,6 +54,11 @@ export function writeRequestHead(head: RequestHead, rewrite: HeadRewrite): strin
   }
   for (const line of rewrite.append) out += `${line}\r\n`;
   return out + '\r\n';
+}
+
+function dropsAny(head: RequestHead): boolean {
+  for (const [name] of head.headers) if (isDropped(name.toLowerCase(), head.connectionTokens)) return true;
+  return false;
 }
 
 /** The value of the first header with this (lower-case) name. */

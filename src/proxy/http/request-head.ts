@@ -32,6 +32,10 @@ export interface RequestHead {
   expectContinue: boolean;
   /** Lower-cased tokens of the Connection header (hop-by-hop header names among them). */
   connectionTokens: string[];
+  /** The head as received (latin1, with the final CRLFCRLF). */
+  raw: string;
+  /** Every header line in raw reads `name: value` exactly as writeRequestHead would write it. */
+  canonical: boolean;
 }
 
 const TARGET = /^[\x21-\x7e]+$/;
@@ -48,7 +52,7 @@ export function parseRequestHead(head: string): RequestHead {
   if (!isToken(method)) throw badRequest('invalid method');
   if (!TARGET.test(target)) throw badRequest('invalid request target');
   const minor = parseVersion(version);
-  const { headers, framing } = parseHeaderLines(lines.slice(1), badRequest);
+  const { headers, framing, canonical } = parseHeaderLines(lines.slice(1), badRequest);
   if (framing.hostCount > 1) throw badRequest('more than one Host');
   if (minor === 1 && framing.hostCount === 0) throw badRequest('HTTP/1.1 request without Host');
   if (minor === 0 && framing.hasTransferEncoding) throw badRequest('Transfer-Encoding in HTTP/1.0');
@@ -69,6 +73,9 @@ export function parseRequestHead(head: string): RequestHead {
     upgrade: framing.upgrade?.trim().toLowerCase() === FORWARDED_UPGRADE && tokens.includes('upgrade'),
     expectContinue: framing.expectContinue,
     connectionTokens: tokens,
+    raw: head,
+    // Only a head that really ends in CRLFCRLF (as the session's always do) can be forwarded as is.
+    canonical: canonical && head.endsWith('\r\n\r\n'),
   };
 }
 
