@@ -24,6 +24,8 @@ const BASELINE = process.env.BENCH_BASELINE;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const NGINX_CLIENT = { host: '127.0.0.6', port: 18090 };
 const NGINX_SERVER = { host: '127.0.0.7', port: 18443 };
+const TUNNEL_CLIENT = { host: '127.0.0.10', port: 18091 };
+const TUNNEL_SERVER = { host: '127.0.0.11', port: 18444 };
 const SERVICE = 'backend.bench';
 const SERVICE_PORT = 8000;
 const SNI = `outbound_.${SERVICE_PORT}_._.backend.bench.svc.cluster.local`;
@@ -382,7 +384,7 @@ async function main(): Promise<void> {
     join(work, 'post.lua'),
     `wrk.method = "POST"\nwrk.body = string.rep("x", ${BODY_BYTES})\nwrk.headers["Content-Type"] = "application/octet-stream"\n`,
   );
-  // BENCH_PROFILE=DIR writes a V8 CPU profile per sidecar; BENCH_ONLY=direct,mtls,plain,nginx picks scenarios.
+  // BENCH_PROFILE=DIR writes a V8 CPU profile per sidecar; BENCH_ONLY=direct,mtls,plain,nginx,tunnel picks scenarios.
   const profile = process.env.BENCH_PROFILE;
   const only = (process.env.BENCH_ONLY ?? 'direct,plain,mtls,nginx').split(',');
   // BENCH_NODE_FLAGS="--max-semi-space-size=16" adds V8/Node flags to both sidecars of each pair.
@@ -452,6 +454,33 @@ async function main(): Promise<void> {
       name: 'nginx pair mTLS',
       url: `http://${NGINX_CLIENT.host}:${NGINX_CLIENT.port}/`,
       proxies: [nginxClient, nginxServer],
+    });
+  }
+  if (only.includes('tunnel')) {
+    // Not in the default set: the floor for a Node pair (see tunnel.ts), for comparison.
+    const tunnel = (role: 'client' | 'server', from: typeof TUNNEL_CLIENT, to: typeof APP): Promise<Proc> =>
+      start(
+        `tunnel-${role}`,
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'bench/dataplane/tunnel.ts'),
+          role,
+          from.host,
+          String(from.port),
+          to.host,
+          String(to.port),
+          work,
+        ],
+        'listening',
+      );
+    const server = await tunnel('server', TUNNEL_SERVER, APP);
+    const client = await tunnel('client', TUNNEL_CLIENT, TUNNEL_SERVER);
+    scenarios.push({
+      name: 'Node TLS tunnel pair (no HTTP)',
+      url: `http://${TUNNEL_CLIENT.host}:${TUNNEL_CLIENT.port}/`,
+      proxies: [client, server],
     });
   }
   const rows: Row[] = [];
