@@ -272,9 +272,12 @@ export class HttpSession implements UpstreamOwner {
     // The head and the body bytes already read leave in one write (one TLS record, one syscall):
     // the outermost pump uncorks once it has forwarded what it has, whether it is running now
     // (a pooled connection taken while parsing the head) or starts below (a new connection).
+    // Corking costs a little on its own: only when body bytes are here to go with the head.
     this.uncorkUpstream();
-    conn.socket.cork();
-    this.corked = conn.socket;
+    if (resend !== null ? resend.length > 1 : this.pending !== null && !this.reqDone) {
+      conn.socket.cork();
+      this.corked = conn.socket;
+    }
     if (resend !== null) for (const b of resend) this.writeUpstream(b);
     else this.writeUpstream(route.head);
     this.pump();
