@@ -66,6 +66,9 @@ function echo(
   });
 }
 
+// A bound per test, so that a hang names the test that hung (the file-wide bound does not).
+const BOUND = { timeout: 60_000 };
+
 describe('CaClientCertificateSource', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let ca: CaServer;
@@ -104,7 +107,7 @@ describe('CaClientCertificateSource', () => {
     return source;
   }
 
-  it('gets its first certificate with the pod token and exposes it', async () => {
+  it('gets its first certificate with the pod token and exposes it', BOUND, async () => {
     const source = await sidecar('sleep', 3600);
     try {
       const cert = source.current();
@@ -118,7 +121,7 @@ describe('CaClientCertificateSource', () => {
     }
   });
 
-  it('fails to start when the token is refused, with the reason', async () => {
+  it('fails to start when the token is refused, with the reason', BOUND, async () => {
     const tokenPath = join(dir.path, 'bad.token');
     await writeFile(tokenPath, 'not-a-token');
     const source = new CaClientCertificateSource();
@@ -137,79 +140,83 @@ describe('CaClientCertificateSource', () => {
     await source.close();
   });
 
-  it('backs off while the CA is down, says so, and renews before the current certificate expires', async () => {
-    const stateDir = join(dir.path, 'restart');
-    const first = await startCaServer({
-      stateDir,
-      trustDomain: TD,
-      tokenVerifier: issuer,
-      logger: silentLogger,
-    });
-    const port = first.port;
-    const tokenPath = join(dir.path, 'backoff.token');
-    await writeFile(
-      tokenPath,
-      issuer.mint({ namespace: 'full', serviceAccount: 'sleep', pod: 'sleep-b', podUid: 'uid-b' }, 60),
-    );
-    const source = new CaClientCertificateSource();
-    let restarted: CaServer | undefined;
-    try {
-      await source.start({
-        caAddress: first.address,
-        caRootPem: first.rootCertPem,
-        tokenPath,
-        ttlSeconds: 6,
-        backoffInitialMs: 100,
-        backoffMaxMs: 400,
-        requestTimeoutMs: 1000,
-        logger: silentLogger,
-      });
-      const original = source.current();
-      assert.ok(original);
-      assert.equal(source.renewalTrouble(), undefined);
-      const reported: RenewalTrouble[] = [];
-      source.onRenewalFailure((t) => reported.push(t));
-      await first.close();
-      // Renewal is due after ~3 s; the CA stays away until 4 s, so at least one attempt fails.
-      await new Promise((r) => setTimeout(r, 4000));
-      assert.equal(
-        source.current()?.serialNumber,
-        original.serialNumber,
-        'old certificate stays in force meanwhile',
-      );
-      const trouble = source.renewalTrouble();
-      assert.ok(trouble !== undefined && trouble.failures >= 1, 'the failing renewals are on record');
-      assert.match(trouble.error, /ECONNREFUSED|UNAVAILABLE/);
-      assert.deepEqual(
-        reported.map((t) => t.failures),
-        reported.map((_, i) => i + 1),
-        'each failure is reported, counted in a row',
-      );
-      assert.ok(reported.every((t) => t.since.getTime() === trouble.since.getTime()));
-      restarted = await startCaServer({
+  it(
+    'backs off while the CA is down, says so, and renews before the current certificate expires',
+    BOUND,
+    async () => {
+      const stateDir = join(dir.path, 'restart');
+      const first = await startCaServer({
         stateDir,
         trustDomain: TD,
         tokenVerifier: issuer,
-        port,
         logger: silentLogger,
       });
-      const renewed = await new Promise<WorkloadCertificate>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no renewal within 1.8 s')), 1800);
-        source.onUpdate((c) => {
-          clearTimeout(timer);
-          resolve(c);
+      const port = first.port;
+      const tokenPath = join(dir.path, 'backoff.token');
+      await writeFile(
+        tokenPath,
+        issuer.mint({ namespace: 'full', serviceAccount: 'sleep', pod: 'sleep-b', podUid: 'uid-b' }, 60),
+      );
+      const source = new CaClientCertificateSource();
+      let restarted: CaServer | undefined;
+      try {
+        await source.start({
+          caAddress: first.address,
+          caRootPem: first.rootCertPem,
+          tokenPath,
+          ttlSeconds: 6,
+          backoffInitialMs: 100,
+          backoffMaxMs: 400,
+          requestTimeoutMs: 1000,
+          logger: silentLogger,
         });
-      });
-      assert.notEqual(renewed.serialNumber, original.serialNumber);
-      assert.ok(Date.now() < original.notAfter.getTime(), 'renewed before the old certificate expired');
-      assert.equal(source.renewalTrouble(), undefined, 'a successful renewal clears the trouble');
-    } finally {
-      await source.close();
-      await restarted?.close();
-    }
-  });
+        const original = source.current();
+        assert.ok(original);
+        assert.equal(source.renewalTrouble(), undefined);
+        const reported: RenewalTrouble[] = [];
+        source.onRenewalFailure((t) => reported.push(t));
+        await first.close();
+        // Renewal is due after ~3 s; the CA stays away until 4 s, so at least one attempt fails.
+        await new Promise((r) => setTimeout(r, 4000));
+        assert.equal(
+          source.current()?.serialNumber,
+          original.serialNumber,
+          'old certificate stays in force meanwhile',
+        );
+        const trouble = source.renewalTrouble();
+        assert.ok(trouble !== undefined && trouble.failures >= 1, 'the failing renewals are on record');
+        assert.match(trouble.error, /ECONNREFUSED|UNAVAILABLE/);
+        assert.deepEqual(
+          reported.map((t) => t.failures),
+          reported.map((_, i) => i + 1),
+          'each failure is reported, counted in a row',
+        );
+        assert.ok(reported.every((t) => t.since.getTime() === trouble.since.getTime()));
+        restarted = await startCaServer({
+          stateDir,
+          trustDomain: TD,
+          tokenVerifier: issuer,
+          port,
+          logger: silentLogger,
+        });
+        const renewed = await new Promise<WorkloadCertificate>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no renewal within 1.8 s')), 1800);
+          source.onUpdate((c) => {
+            clearTimeout(timer);
+            resolve(c);
+          });
+        });
+        assert.notEqual(renewed.serialNumber, original.serialNumber);
+        assert.ok(Date.now() < original.notAfter.getTime(), 'renewed before the old certificate expired');
+        assert.equal(source.renewalTrouble(), undefined, 'a successful renewal clears the trouble');
+      } finally {
+        await source.close();
+        await restarted?.close();
+      }
+    },
+  );
 
-  it('leaves connections opened before a renewal working after it', async () => {
+  it('leaves connections opened before a renewal working after it', BOUND, async () => {
     const server = await sidecar('httpbin', 3);
     const client = await sidecar('sleep', 3);
     const echoServer = tls.createServer(
@@ -250,48 +257,52 @@ describe('CaClientCertificateSource', () => {
     }
   });
 
-  it('keeps mTLS requests between two sidecars going across several renewals with zero failures', async () => {
-    const server = await sidecar('httpbin', 4);
-    const client = await sidecar('sleep', 4);
-    // Renewals must not depend on the token: it is gone after the first certificate.
-    await writeFile(join(dir.path, 'httpbin.token'), 'revoked');
-    await writeFile(join(dir.path, 'sleep.token'), 'revoked');
-    const echoServer = await startEchoServer(server);
-    const port = (echoServer.address() as AddressInfo).port;
-    const serverSerials = new Set<string>([server.current()?.serialNumber ?? '']);
-    const clientSerials = new Set<string>([client.current()?.serialNumber ?? '']);
-    server.onUpdate((c) => serverSerials.add(c.serialNumber));
-    client.onUpdate((c) => clientSerials.add(c.serialNumber));
-    const seenServerSerials = new Set<string>();
-    let ok = 0;
-    const failures: string[] = [];
-    const stopAt = Date.now() + 7_000;
-    try {
-      for (let i = 0; Date.now() < stopAt && i < 10_000; i++) {
-        const cert = client.current();
-        assert.ok(cert);
-        try {
-          const { reply, serverSerial } = await echo(port, cert, `ping ${i}`);
-          assert.equal(reply, `${SLEEP_ID}|ping ${i}`);
-          seenServerSerials.add(serverSerial);
-          ok++;
-        } catch (err) {
-          failures.push((err as Error).message);
+  it(
+    'keeps mTLS requests between two sidecars going across several renewals with zero failures',
+    BOUND,
+    async () => {
+      const server = await sidecar('httpbin', 4);
+      const client = await sidecar('sleep', 4);
+      // Renewals must not depend on the token: it is gone after the first certificate.
+      await writeFile(join(dir.path, 'httpbin.token'), 'revoked');
+      await writeFile(join(dir.path, 'sleep.token'), 'revoked');
+      const echoServer = await startEchoServer(server);
+      const port = (echoServer.address() as AddressInfo).port;
+      const serverSerials = new Set<string>([server.current()?.serialNumber ?? '']);
+      const clientSerials = new Set<string>([client.current()?.serialNumber ?? '']);
+      server.onUpdate((c) => serverSerials.add(c.serialNumber));
+      client.onUpdate((c) => clientSerials.add(c.serialNumber));
+      const seenServerSerials = new Set<string>();
+      let ok = 0;
+      const failures: string[] = [];
+      const stopAt = Date.now() + 7_000;
+      try {
+        for (let i = 0; Date.now() < stopAt && i < 10_000; i++) {
+          const cert = client.current();
+          assert.ok(cert);
+          try {
+            const { reply, serverSerial } = await echo(port, cert, `ping ${i}`);
+            assert.equal(reply, `${SLEEP_ID}|ping ${i}`);
+            seenServerSerials.add(serverSerial);
+            ok++;
+          } catch (err) {
+            failures.push((err as Error).message);
+          }
+          await new Promise((r) => setTimeout(r, 20));
         }
-        await new Promise((r) => setTimeout(r, 20));
+      } finally {
+        await new Promise<void>((resolve) => echoServer.close(() => resolve()));
+        await server.close();
+        await client.close();
       }
-    } finally {
-      await new Promise<void>((resolve) => echoServer.close(() => resolve()));
-      await server.close();
-      await client.close();
-    }
-    assert.deepEqual(failures, []);
-    assert.ok(ok > 50, `${ok} requests`);
-    assert.ok(serverSerials.size >= 3, `server renewed ${serverSerials.size - 1} times`);
-    assert.ok(clientSerials.size >= 3, `client renewed ${clientSerials.size - 1} times`);
-    assert.ok(
-      seenServerSerials.size >= 3,
-      `new connections saw ${seenServerSerials.size} server certificates`,
-    );
-  });
+      assert.deepEqual(failures, []);
+      assert.ok(ok > 50, `${ok} requests`);
+      assert.ok(serverSerials.size >= 3, `server renewed ${serverSerials.size - 1} times`);
+      assert.ok(clientSerials.size >= 3, `client renewed ${clientSerials.size - 1} times`);
+      assert.ok(
+        seenServerSerials.size >= 3,
+        `new connections saw ${seenServerSerials.size} server certificates`,
+      );
+    },
+  );
 });

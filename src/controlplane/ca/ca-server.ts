@@ -15,6 +15,9 @@ import { CertificateAuthority } from './certificate-authority.js';
 import { loadCaSigner } from './load-ca-signer.js';
 import { StaticCertificateProvider } from './static-certificate-provider.js';
 
+/** How long close() lets calls in flight finish before it cuts them. */
+const CLOSE_GRACE_MS = 2000;
+
 export interface CaServerOptions {
   stateDir: string;
   trustDomain: string;
@@ -154,7 +157,17 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
     authority,
     close: () =>
       new Promise<void>((resolve) => {
-        server.tryShutdown(() => resolve());
+        // Calls in flight may finish, but a client holding its connection open must not keep the
+        // CA (and whoever waits for it: `automesh down`, a restart) from stopping.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, CLOSE_GRACE_MS);
+        force.unref();
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
       }),
   };
 }
