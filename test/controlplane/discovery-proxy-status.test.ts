@@ -124,38 +124,34 @@ describe('automesh proxy-status', () => {
 });
 
 describe('proxy-status table', () => {
+  /** A proxy connected at midnight that has never acked; tests add what they need. */
+  const connected = (more: Partial<ProxyStatus>): ProxyStatus => ({
+    id: '1',
+    pod: 'p',
+    namespace: 'ns',
+    spiffeId: 'spiffe://cluster.local/ns/ns/sa/default',
+    connectedAt: '2026-01-01T00:00:00.000Z',
+    synced: false,
+    nacks: 0,
+    ...more,
+  });
+
   it('shows STALE for a sent but unacked snapshot and never for a proxy that never acked', () => {
-    const status: ProxyStatus = {
-      id: '1',
-      pod: 'p',
-      namespace: 'ns',
-      spiffeId: 'spiffe://cluster.local/ns/ns/sa/default',
-      connectedAt: '2026-01-01T00:00:00.000Z',
-      desiredVersion: 'v2',
-      sentVersion: 'v2',
-      synced: false,
-      nacks: 0,
-    };
+    const status = connected({ desiredVersion: 'v2', sentVersion: 'v2' });
     const text = formatProxyStatus([status], Date.parse('2026-01-01T00:00:05.000Z'));
     assert.match(text, /^p\s+ns\s+-\s+STALE\s+never\s+-$/m);
   });
 
   it('says EXPIRED once the certificate ran out and what that means', () => {
-    const status: ProxyStatus = {
-      id: '1',
-      pod: 'p',
-      namespace: 'ns',
-      spiffeId: 'spiffe://cluster.local/ns/ns/sa/default',
-      connectedAt: '2026-01-01T00:00:00.000Z',
+    const status = connected({
       synced: true,
-      nacks: 0,
       certificate: {
         serialNumber: 'ab',
         notAfter: '2026-01-01T00:00:00.000Z',
         renewalError: 'CA unreachable',
         renewalFailures: 7,
       },
-    };
+    });
     const text = formatProxyStatus([status], Date.parse('2026-01-01T00:00:05.000Z'));
     assert.match(text, /^p\s+ns\s+-\s+\S+\s+never\s+EXPIRED 5s ago$/m);
     assert.match(
