@@ -7,13 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Pod, Resource } from '../../src/api/index.js';
+import type { Pod } from '../../src/api/index.js';
 import { startLocalMesh, type LocalMesh } from '../../src/cli/up/start-mesh.js';
 import { cliArgv } from '../../src/cli/self.js';
 import { silentLogger } from '../../src/log/index.js';
 import {
   admin,
   createAll,
+  peerAuthentication,
   readyPods,
   sampleResources,
   sleep,
@@ -77,17 +78,6 @@ function options(): Options {
 
 /** The PeerAuthentication modes the soak cycles through, as the policy-flip fault test does. */
 const MODE_CYCLE = ['PERMISSIVE', 'STRICT', 'DISABLE'] as const;
-type Mode = (typeof MODE_CYCLE)[number];
-
-function peerAuthentication(namespace: string, mode: Mode): Resource {
-  return {
-    apiVersion: 'security.istio.io/v1beta1',
-    kind: 'PeerAuthentication',
-    metadata: { name: 'default', namespace },
-    spec: { mtls: { mode } },
-  };
-}
-
 const namespaces = (o: Options): string[] => Array.from({ length: o.pairs }, (_, i) => `soak-${i + 1}`);
 
 async function deploy(mesh: LocalMesh, o: Options): Promise<{ targets: Target[]; sidecars: Sidecar[] }> {

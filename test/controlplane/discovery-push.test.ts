@@ -73,16 +73,22 @@ function snapshotOf(namespace: string, pod: string, version: string): ProxySnaps
   };
 }
 
+/** A snapshot with one outbound service, so that the JSON has more than the skeleton. */
+function snapshotWithService(): ProxySnapshot {
+  const snapshot = snapshotOf('ns', 'p', 'v1');
+  snapshot.outbound.push({
+    hostname: 'web.ns.svc.cluster.local',
+    name: 'web',
+    namespace: 'ns',
+    aliases: ['web'],
+    ports: [],
+  });
+  return snapshot;
+}
+
 describe('snapshot encoding', () => {
   it('frames a SnapshotMessage the sidecar decodes back to the same snapshot JSON', () => {
-    const snapshot = snapshotOf('ns', 'p', 'v1');
-    snapshot.outbound.push({
-      hostname: 'web.ns.svc.cluster.local',
-      name: 'web',
-      namespace: 'ns',
-      aliases: ['web'],
-      ports: [],
-    });
+    const snapshot = snapshotWithService();
     const method = discoveryService().service['StreamSnapshots']!;
     const decoded = method.responseDeserialize(encodeSnapshotMessage(snapshot)) as SnapshotMessage;
     assert.equal(decoded.version, 'v1');
@@ -90,14 +96,7 @@ describe('snapshot encoding', () => {
   });
 
   it('sends the same JSON as concatenated gzip members to a proxy that accepts gzip', () => {
-    const snapshot = snapshotOf('ns', 'p', 'v1');
-    snapshot.outbound.push({
-      hostname: 'web.ns.svc.cluster.local',
-      name: 'web',
-      namespace: 'ns',
-      aliases: ['web'],
-      ports: [],
-    });
+    const snapshot = snapshotWithService();
     const method = discoveryService().service['StreamSnapshots']!;
     const decoded = method.responseDeserialize(
       encodeSnapshotMessage(snapshot, { gzip: true }),

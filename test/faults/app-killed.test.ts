@@ -3,42 +3,30 @@
 // the app: restartCount goes up, the pod is Ready again and serves.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../src/api/index.js';
-import { startLocalMesh } from '../../src/cli/up/start-mesh.js';
-import { cliArgv } from '../../src/cli/self.js';
-import { silentLogger } from '../../src/log/index.js';
 import {
-  untilReachable,
   createAll,
   httpGet,
   isReady,
   readyPods,
+  restartCount,
   sampleResources,
   sleep,
+  startFaultMesh,
+  untilReachable,
   waitFor,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = 6;
 const NS = 'appkill';
 
-function restartCount(pod: Pod | undefined, container: string): number {
-  return pod?.status?.containerStatuses?.find((c) => c.name === container)?.restartCount ?? -1;
-}
-
 describe('an app killed mid-request', { timeout: 120_000 }, () => {
   it('answers the client 503 from its sidecar promptly and restarts the app', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'automesh-fault-app-'));
-    const mesh = await startLocalMesh({
-      stateDir,
-      cliArgv: cliArgv(),
-      logger: silentLogger,
-      addressBlock: ADDRESS_BLOCK,
-    });
+    const fault = await startFaultMesh('app', { addressBlock: ADDRESS_BLOCK });
     try {
-      const store = mesh.controlPlane.store;
+      const { store, stateDir } = fault;
       await createAll(store, sampleResources(NS));
       const [client] = await readyPods(store, NS, 'sleep');
       const [server] = await readyPods(store, NS, 'httpbin');
@@ -88,8 +76,7 @@ describe('an app killed mid-request', { timeout: 120_000 }, () => {
           `Ready again ${readyAgainMs} ms after the kill`,
       );
     } finally {
-      await mesh.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      await fault.stop();
     }
   });
 });

@@ -23,12 +23,14 @@ import {
 import { startTcpRelay, type TcpRelay } from './support/tcp-relay.js';
 import type { ApiBackend } from './support/api-backend.js';
 import {
-  RequestStream,
   admin,
   createAll,
   describeFigures,
   httpGet,
+  metricSum,
+  peerAuthentication,
   readyPods,
+  RequestStream,
   sampleResources,
   sleep,
   waitFor,
@@ -48,13 +50,11 @@ async function certOf(podIP: string): Promise<CertView> {
   return JSON.parse((await admin(podIP, '/certs')).body) as CertView;
 }
 
-/** The sum of a sidecar's counter lines that start with `prefix` (name and some labels). */
+/** A sidecar counter (see metricSum); its admin port must answer. */
 async function counter(podIP: string, prefix: string): Promise<number> {
-  const body = (await admin(podIP, '/stats/prometheus')).body;
-  return body
-    .split('\n')
-    .filter((l) => l.startsWith(prefix))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  const sum = await metricSum(podIP, prefix);
+  assert.ok(sum !== undefined, `the admin port of ${podIP} answers`);
+  return sum;
 }
 
 const EXPIRED_REFUSALS = 'automesh_handshake_failures_total{direction="outbound",reason="cert_has_expired"}';
@@ -162,15 +162,7 @@ function proxyStatusChecks(
 async function runOutage(stateDir: string, outage: Outage, backend: ApiBackend): Promise<void> {
   let stream: RequestStream | undefined;
   try {
-    await createAll(backend, [
-      ...sampleResources(NS),
-      {
-        apiVersion: 'security.istio.io/v1beta1',
-        kind: 'PeerAuthentication',
-        metadata: { name: 'default', namespace: NS },
-        spec: { mtls: { mode: 'STRICT' } },
-      },
-    ]);
+    await createAll(backend, [...sampleResources(NS), peerAuthentication(NS, 'STRICT')]);
     const [client] = await readyPods(backend, NS, 'sleep');
     const [server] = await readyPods(backend, NS, 'httpbin');
     const pods = [client!, server!];

@@ -4,38 +4,24 @@
 // is refused under STRICT, and the client sidecar speaks mTLS or plaintext as the mode asks).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Resource } from '../../src/api/index.js';
-import { startLocalMesh } from '../../src/cli/up/start-mesh.js';
-import { cliArgv } from '../../src/cli/self.js';
-import { silentLogger } from '../../src/log/index.js';
 import { hostPort } from '../../src/runtime/index.js';
 import {
-  RequestStream,
   createAll,
   describeFigures,
   httpGet,
+  peerAuthentication,
   readyPods,
+  RequestStream,
   sampleResources,
   sleep,
-  waitFor,
+  startFaultMesh,
   untilReachable,
+  waitFor,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = 4;
 const NS = 'flip';
 const PHASE_MS = 3_000;
-
-function peerAuthentication(mode: string): Resource {
-  return {
-    apiVersion: 'security.istio.io/v1beta1',
-    kind: 'PeerAuthentication',
-    metadata: { name: 'default', namespace: NS },
-    spec: { mtls: { mode } },
-  } as Resource;
-}
 
 /** Whether a plaintext request straight to httpbin's inbound port gets an answer. */
 async function plaintextAccepted(podIP: string): Promise<boolean> {
@@ -49,17 +35,11 @@ async function plaintextAccepted(podIP: string): Promise<boolean> {
 
 describe('policy flips under a steady stream', { timeout: 120_000 }, () => {
   it('loses no request from a sidecar client across PERMISSIVE → STRICT → DISABLE → PERMISSIVE', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'automesh-fault-flips-'));
-    const mesh = await startLocalMesh({
-      stateDir,
-      cliArgv: cliArgv(),
-      logger: silentLogger,
-      addressBlock: ADDRESS_BLOCK,
-    });
+    const fault = await startFaultMesh('flips', { addressBlock: ADDRESS_BLOCK });
     let stream: RequestStream | undefined;
     try {
-      const store = mesh.controlPlane.store;
-      await createAll(store, [...sampleResources(NS), peerAuthentication('PERMISSIVE')]);
+      const { store } = fault;
+      await createAll(store, [...sampleResources(NS), peerAuthentication(NS, 'PERMISSIVE')]);
       const [client] = await readyPods(store, NS, 'sleep');
       const [server] = await readyPods(store, NS, 'httpbin');
       const serverIP = server!.status!.podIP!;
@@ -79,7 +59,7 @@ describe('policy flips under a steady stream', { timeout: 120_000 }, () => {
       const phases: string[] = [];
       for (const mode of ['PERMISSIVE', 'STRICT', 'DISABLE', 'PERMISSIVE']) {
         const flippedAt = Date.now();
-        await store.update(peerAuthentication(mode));
+        await store.update(peerAuthentication(NS, mode));
         // The flip has reached the server sidecar when plaintext is refused exactly under STRICT,
         // and the client sidecar when it sends a client certificate exactly when mTLS is on.
         await waitFor(`${mode} in force`, async () => {
@@ -99,8 +79,7 @@ describe('policy flips under a steady stream', { timeout: 120_000 }, () => {
       assert.equal(figures.ok, figures.sent);
     } finally {
       await stream?.stop();
-      await mesh.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      await fault.stop();
     }
   });
 });

@@ -3,21 +3,16 @@
 // connections use; no request may fail across any swap, and both serials must really change.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Resource } from '../../src/api/index.js';
-import { startLocalMesh } from '../../src/cli/up/start-mesh.js';
-import { cliArgv } from '../../src/cli/self.js';
-import { silentLogger } from '../../src/log/index.js';
 import {
-  RequestStream,
-  admin,
   createAll,
   describeFigures,
+  peerAuthentication,
   readyPods,
+  RequestStream,
   sampleResources,
+  serialOf,
   sleep,
+  startFaultMesh,
   untilReachable,
 } from './support/mesh.js';
 
@@ -26,19 +21,6 @@ const NS = 'renewal';
 const SVID_TTL_SECONDS = 6;
 const RUN_MS = 20_000;
 const INTERVAL_MS = 50; // 20 req/s
-
-const strict: Resource = {
-  apiVersion: 'security.istio.io/v1beta1',
-  kind: 'PeerAuthentication',
-  metadata: { name: 'default', namespace: NS },
-  spec: { mtls: { mode: 'STRICT' } },
-};
-
-async function serialOf(podIP: string): Promise<string | undefined> {
-  const r = await admin(podIP, '/certs').catch(() => undefined);
-  if (r?.status !== 200) return undefined;
-  return (JSON.parse(r.body) as { serialNumber?: string }).serialNumber;
-}
 
 /** Distinct serials seen, in order of appearance. */
 class SerialWatch {
@@ -56,18 +38,14 @@ class SerialWatch {
 
 describe('certificate renewal under load', { timeout: 90_000 }, () => {
   it('renews both sidecars several times under a STRICT mTLS stream without a failed request', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'automesh-fault-renewal-'));
-    const mesh = await startLocalMesh({
-      stateDir,
-      cliArgv: cliArgv(),
-      logger: silentLogger,
+    const fault = await startFaultMesh('renewal', {
       addressBlock: ADDRESS_BLOCK,
       svidTtlSeconds: SVID_TTL_SECONDS,
     });
     let stream: RequestStream | undefined;
     try {
-      const store = mesh.controlPlane.store;
-      await createAll(store, [...sampleResources(NS), strict]);
+      const { store } = fault;
+      await createAll(store, [...sampleResources(NS), peerAuthentication(NS, 'STRICT')]);
       const [client] = await readyPods(store, NS, 'sleep');
       const [server] = await readyPods(store, NS, 'httpbin');
       const proxy = `http://${client!.status!.podIP}:15001`;
@@ -100,8 +78,7 @@ describe('certificate renewal under load', { timeout: 90_000 }, () => {
       assert.ok(s! >= 2, `the server sidecar's serial changed at least twice (${s})`);
     } finally {
       await stream?.stop();
-      await mesh.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      await fault.stop();
     }
   });
 });

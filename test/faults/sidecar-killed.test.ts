@@ -4,63 +4,35 @@
 // runtime must restart the sidecar with a fresh certificate, after which the pod serves again.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Endpoints, Pod } from '../../src/api/index.js';
-import { startLocalMesh } from '../../src/cli/up/start-mesh.js';
-import { cliArgv } from '../../src/cli/self.js';
-import { silentLogger } from '../../src/log/index.js';
 import {
-  RequestStream,
-  admin,
   createAll,
   describeFigures,
   isReady,
+  metricSum,
   readyPods,
+  RequestStream,
+  restartCount,
   sampleResources,
+  serialOf,
   sleep,
-  waitFor,
+  startFaultMesh,
   untilReachable,
+  waitFor,
 } from './support/mesh.js';
 
 const ADDRESS_BLOCK = 8;
 const NS = 'sidecarkill';
-
-function restartCount(pod: Pod | undefined, container: string): number {
-  return pod?.status?.containerStatuses?.find((c) => c.name === container)?.restartCount ?? -1;
-}
-
-async function serialOf(podIP: string): Promise<string | undefined> {
-  const r = await admin(podIP, '/certs').catch(() => undefined);
-  return r?.status === 200 ? (JSON.parse(r.body) as { serialNumber: string }).serialNumber : undefined;
-}
-
-/** Inbound requests a sidecar has counted (its Prometheus counters), or undefined when it is down. */
-async function inboundRequests(podIP: string): Promise<number | undefined> {
-  const r = await admin(podIP, '/stats/prometheus').catch(() => undefined);
-  if (r?.status !== 200) return undefined;
-  let total = 0;
-  for (const line of r.body.split('\n')) {
-    if (line.startsWith('automesh_requests_total{') && line.includes('direction="inbound"')) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
-}
+const INBOUND_REQUESTS = 'automesh_requests_total{direction="inbound"';
 
 describe('a sidecar killed and restarted by the runtime', { timeout: 120_000 }, () => {
   it('keeps clients succeeding on the other replica and comes back Ready with a fresh certificate', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'automesh-fault-sidecar-'));
-    const mesh = await startLocalMesh({
-      stateDir,
-      cliArgv: cliArgv(),
-      logger: silentLogger,
-      addressBlock: ADDRESS_BLOCK,
-    });
+    const fault = await startFaultMesh('sidecar', { addressBlock: ADDRESS_BLOCK });
     let stream: RequestStream | undefined;
     try {
-      const store = mesh.controlPlane.store;
+      const { store, stateDir } = fault;
       await createAll(store, sampleResources(NS, { httpbinReplicas: 2 }));
       const [client] = await readyPods(store, NS, 'sleep');
       const [victim, survivor] = await readyPods(store, NS, 'httpbin', 2);
@@ -109,11 +81,11 @@ describe('a sidecar killed and restarted by the runtime', { timeout: 120_000 }, 
 
       // Traffic returns to the restarted pod.
       const served = await waitFor('the restarted sidecar serves inbound again', async () => {
-        const n = await inboundRequests(victimIP);
+        const n = await metricSum(victimIP, INBOUND_REQUESTS);
         return n !== undefined && n > 0 && n;
       });
       const figures = await stream.stop();
-      const survivorCount = await inboundRequests(survivorIP);
+      const survivorCount = await metricSum(survivorIP, INBOUND_REQUESTS);
       console.log(
         `${describeFigures('sidecar SIGKILL (2 replicas)', figures, (Date.now() - started) / 1000)}; ` +
           `victim out of the Endpoints ${survivorOnlyMs} ms after the kill, Ready again after ${readyAgainMs} ms ` +
@@ -123,8 +95,7 @@ describe('a sidecar killed and restarted by the runtime', { timeout: 120_000 }, 
       assert.deepEqual(figures.failures, [], 'no request failed');
     } finally {
       await stream?.stop();
-      await mesh.stop();
-      rmSync(stateDir, { recursive: true, force: true });
+      await fault.stop();
     }
   });
 });

@@ -12,6 +12,7 @@ import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '
 import { humanDuration } from '../output/age.js';
 import { formatTable } from '../output/table.js';
 import { reportError } from '../output/report-error.js';
+import { fetchFailure } from '../fetch-failure.js';
 import { askSidecarsForCertificates, type SidecarCertificate } from '../sidecar/sidecar-certificates.js';
 
 const OUTPUT_FLAG = {
@@ -113,9 +114,7 @@ function select<T extends { pod: string; namespace: string }>(
 /** The API server could not be reached at all (refused, timed out), as opposed to answering badly. */
 class ControlPlaneUnreachable extends Error {
   constructor(server: string, cause: unknown) {
-    const code = (cause as { cause?: { code?: unknown } }).cause?.code;
-    const why = typeof code === 'string' ? code : cause instanceof Error ? cause.message : String(cause);
-    super(`the control plane at ${server} is unreachable (${why})`, { cause });
+    super(`the control plane at ${server} is unreachable (${fetchFailure(cause)})`, { cause });
   }
 }
 

@@ -3,6 +3,7 @@
 // plane, which normally relays it, cannot be asked.
 
 import type { ProxyCertificate } from '../../controlplane/index.js';
+import { fetchFailure } from '../fetch-failure.js';
 
 const ADMIN_TIMEOUT_MS = 2000;
 
@@ -36,7 +37,7 @@ export async function askSidecarsForCertificates(stateDir: string): Promise<Side
           ? { ...record, error: 'unreadable /certs answer' }
           : { ...record, certificate };
       } catch (err) {
-        return { ...record, error: `not answering: ${describe(err)}` };
+        return { ...record, error: `not answering: ${fetchFailure(err)}` };
       }
     }),
   );
@@ -53,11 +54,4 @@ function certificateOf(view: CertsView): ProxyCertificate | undefined {
     ...(typeof renewal.failingSince === 'string' ? { renewalFailingSince: renewal.failingSince } : {}),
     ...(typeof renewal.failures === 'number' ? { renewalFailures: renewal.failures } : {}),
   };
-}
-
-/** fetch hides the socket error in `cause`. */
-function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -1,12 +1,16 @@
 // Helpers for the fault tests: deploy the seed samples (sidecar injected) into a backend, wait for
 // pods, read a sidecar's admin port, and the steady request stream whose failures the tests count.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
 import type { Pod, Resource } from '../../../src/api/index.js';
 import { decodeManifests } from '../../../src/api/index.js';
 import { injectSidecar } from '../../../src/runtime/index.js';
 import type { RuntimeBackend } from '../../../src/runtime/index.js';
+import { startLocalMesh, type LocalMesh } from '../../../src/cli/up/start-mesh.js';
+import { cliArgv } from '../../../src/cli/self.js';
+import { silentLogger } from '../../../src/log/index.js';
 import { REPO_ROOT } from '../../support/cli.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -184,4 +188,64 @@ export async function untilReachable(proxy: string, url: string): Promise<void> 
     const r = await httpGet(url, { proxy }).catch(() => undefined);
     return r?.status === 200;
   });
+}
+
+/** A namespace-wide PeerAuthentication named `default`. */
+export function peerAuthentication(namespace: string, mode: string): Resource {
+  return {
+    apiVersion: 'security.istio.io/v1beta1',
+    kind: 'PeerAuthentication',
+    metadata: { name: 'default', namespace },
+    spec: { mtls: { mode } },
+  } as Resource;
+}
+
+export function restartCount(pod: Pod | undefined, container: string): number {
+  return pod?.status?.containerStatuses?.find((c) => c.name === container)?.restartCount ?? -1;
+}
+
+/** The serial of the certificate a sidecar serves now, or undefined while its admin port is down. */
+export async function serialOf(podIP: string): Promise<string | undefined> {
+  const r = await admin(podIP, '/certs').catch(() => undefined);
+  if (r?.status !== 200) return undefined;
+  return (JSON.parse(r.body) as { serialNumber?: string }).serialNumber;
+}
+
+/**
+ * The sum of a sidecar's Prometheus lines that start with `prefix` (a name and its first labels),
+ * or undefined while its admin port is down.
+ */
+export async function metricSum(podIP: string, prefix: string): Promise<number | undefined> {
+  const r = await admin(podIP, '/stats/prometheus').catch(() => undefined);
+  if (r?.status !== 200) return undefined;
+  return r.body
+    .split('\n')
+    .filter((l) => l.startsWith(prefix))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+export interface FaultMesh {
+  mesh: LocalMesh;
+  store: LocalMesh['controlPlane']['store'];
+  stateDir: string;
+  /** Stops every pod and the control plane and removes the state directory. */
+  stop(): Promise<void>;
+}
+
+/** The whole local mesh in this process, on its own state directory and pod address block. */
+export async function startFaultMesh(
+  name: string,
+  options: { addressBlock: number; svidTtlSeconds?: number },
+): Promise<FaultMesh> {
+  const stateDir = mkdtempSync(join(tmpdir(), `automesh-fault-${name}-`));
+  const mesh = await startLocalMesh({ stateDir, cliArgv: cliArgv(), logger: silentLogger, ...options });
+  return {
+    mesh,
+    store: mesh.controlPlane.store,
+    stateDir,
+    stop: async () => {
+      await mesh.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
 }
