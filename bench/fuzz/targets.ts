@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { sniffClientHello } from '../../src/proxy/tls/client-hello.js';
 import type { HelloSniff } from '../../src/proxy/tls/client-hello.js';
-import { looksLikeHttp } from '../../src/proxy/session/socket-peek.js';
+import { sniffHttp } from '../../src/proxy/session/http-sniff.js';
 import { checkRequestPrefix, parseRequestHead } from '../../src/proxy/http/request-head.js';
 import type { RequestHead } from '../../src/proxy/http/request-head.js';
 import { findHeadEnd } from '../../src/proxy/http/head-lines.js';
@@ -158,9 +158,9 @@ export const clientHelloTarget: FuzzTarget = {
         )
       : input;
     const c2 = int(r, text.length + 1);
-    const a = looksLikeHttp(text.subarray(0, c2));
-    if (a !== undefined && a !== looksLikeHttp(text))
-      throw new FuzzFailure('looksLikeHttp changed its mind on more bytes', text.toString('hex'));
+    const a = sniffHttp(text.subarray(0, c2));
+    if (a !== 'undecided' && a !== sniffHttp(text))
+      throw new FuzzFailure('sniffHttp changed its mind on more bytes', text.toString('hex'));
   },
 };
 

@@ -15,52 +15,19 @@ import type { WorkloadCertificate } from '../../src/proxy/index.js';
 import { SERVICE_HOST, SERVICE_PORT, startMeshPair } from '../proxy/mesh-pair.js';
 import type { MeshPair } from '../proxy/mesh-pair.js';
 import { issueOddLeaf } from './odd-certificates.js';
+import { parseEchoResponses } from './support.js';
+import type { EchoResponse } from './support.js';
 
 const HOUR = 3_600_000;
 const FORGED =
   'By=spiffe://cluster.local/ns/evil/sa/evil;Hash=00;Subject="";URI=spiffe://cluster.local/ns/evil/sa/admin';
-
-interface Response {
-  status: number;
-  /** Every XFCC value the app saw, in the headers or the trailers. */
-  xfcc: string[];
-}
-
-/** Splits Content-Length-framed HTTP/1.1 responses (the echo app sets one on every answer). */
-function parseResponses(text: string): Response[] {
-  const out: Response[] = [];
-  let rest = text;
-  for (let guard = 0; guard < 20; guard++) {
-    const end = rest.indexOf('\r\n\r\n');
-    const m = /^HTTP\/1\.1 (\d{3})/.exec(rest);
-    if (end === -1 || m === null) break;
-    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(rest.slice(0, end))?.[1] ?? 0);
-    const body = rest.slice(end + 4, end + 4 + length);
-    rest = rest.slice(end + 4 + length);
-    const seen =
-      m[1] === '200' ? (JSON.parse(body) as { rawHeaders: string[]; rawTrailers: string[] }) : undefined;
-    out.push({
-      status: Number(m[1]),
-      xfcc: [...xfccOf(seen?.rawHeaders ?? []), ...xfccOf(seen?.rawTrailers ?? [])],
-    });
-  }
-  return out;
-}
-
-function xfccOf(raw: string[]): string[] {
-  const values: string[] = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase().replace(/_/g, '-') === 'x-forwarded-client-cert') values.push(raw[i + 1]!);
-  }
-  return values;
-}
 
 /** Writes `payload` on a fresh socket and reads until the peer closes (bounded). */
 function exchange(
   socket: Socket,
   ready: string,
   payload: string,
-): Promise<{ responses: Response[]; error?: string }> {
+): Promise<{ responses: EchoResponse[]; error?: string }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let error: string | undefined;
@@ -69,7 +36,7 @@ function exchange(
     socket.on('data', (d: Buffer) => chunks.push(d));
     socket.on('error', (err: NodeJS.ErrnoException) => (error ??= err.code ?? err.message));
     socket.on('close', () =>
-      resolve({ responses: parseResponses(Buffer.concat(chunks).toString('latin1')), error }),
+      resolve({ responses: parseEchoResponses(Buffer.concat(chunks).toString('latin1')), error }),
     );
   });
 }

@@ -1,5 +1,6 @@
 // Shared helpers for the hostile-input tests: a seeded PRNG, a captured ClientHello, raw sockets
-// held open on purpose, and a bounded wait for a socket to be closed by the other side.
+// held open on purpose, a bounded wait for a socket to be closed by the other side, and the echo
+// app's responses read for the XFCC it saw.
 import { createServer, connect as netConnect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -80,4 +81,40 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export function rssMiB(): number {
   return Math.round(process.memoryUsage().rss / 1024 / 10.24) / 100;
+}
+
+/** A response of the echo app (test/proxy/harness.ts) as an XFCC test reads it. */
+export interface EchoResponse {
+  status: number;
+  /** Every XFCC value the app saw, in the headers or the trailers. */
+  xfcc: string[];
+}
+
+/** Splits Content-Length-framed HTTP/1.1 responses (the echo app sets one on every answer). */
+export function parseEchoResponses(text: string): EchoResponse[] {
+  const out: EchoResponse[] = [];
+  let rest = text;
+  for (let guard = 0; guard < 20; guard++) {
+    const end = rest.indexOf('\r\n\r\n');
+    const m = /^HTTP\/1\.1 (\d{3})/.exec(rest);
+    if (end === -1 || m === null) break;
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(rest.slice(0, end))?.[1] ?? 0);
+    const body = rest.slice(end + 4, end + 4 + length);
+    rest = rest.slice(end + 4 + length);
+    const seen =
+      m[1] === '200' ? (JSON.parse(body) as { rawHeaders: string[]; rawTrailers: string[] }) : undefined;
+    out.push({
+      status: Number(m[1]),
+      xfcc: [...xfccOf(seen?.rawHeaders ?? []), ...xfccOf(seen?.rawTrailers ?? [])],
+    });
+  }
+  return out;
+}
+
+function xfccOf(raw: string[]): string[] {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase().replace(/_/g, '-') === 'x-forwarded-client-cert') values.push(raw[i + 1]!);
+  }
+  return values;
 }

@@ -16,7 +16,8 @@ import { HttpSession } from '../session/http-session.js';
 import type { HttpSessionConfig } from '../session/http-session.js';
 import { pipeSockets } from '../session/l4-pipe.js';
 import type { EndpointSequence, Route, SessionHooks } from '../session/route.js';
-import { HTTP_SNIFF_BYTES, looksLikeHttp, peekSocket } from '../session/socket-peek.js';
+import { sniffProtocol } from '../session/sniff-protocol.js';
+import { peekSocket } from '../session/socket-peek.js';
 import { MAX_HELLO_BYTES, sniffClientHello } from '../tls/client-hello.js';
 import type { HelloSniff } from '../tls/client-hello.js';
 import type { MeshTls } from '../tls/mesh-tls.js';
@@ -201,24 +202,15 @@ export class InboundListener {
       this.pipeToApp(socket, initial);
       return;
     }
-    if (protocol === 'http' || (initial !== null && looksLikeHttp(initial) === true)) {
+    if (protocol === 'http') {
       this.startHttp(socket, initial, peer);
       return;
     }
-    if (initial !== null && looksLikeHttp(initial) === false) {
-      this.pipeToApp(socket, initial);
-      return;
-    }
-    peekSocket<boolean>(
-      socket,
-      (buf) => looksLikeHttp(Buffer.concat([initial ?? Buffer.alloc(0), buf])),
-      { maxBytes: HTTP_SNIFF_BYTES, timeoutMs: this.env.sniffTimeoutMs, onTimeout: false },
-      (isHttp, bytes) => {
-        const all = initial === null ? bytes : Buffer.concat([initial, bytes]);
-        if (isHttp) this.startHttp(socket, all, peer);
-        else this.pipeToApp(socket, all);
-      },
-    );
+    const options = { timeoutMs: this.env.sniffTimeoutMs, dialApp: () => this.dialApp() };
+    sniffProtocol(socket, initial, options, (decision) => {
+      if (decision.kind === 'http') this.startHttp(socket, decision.bytes, peer);
+      else pipeSockets(socket, decision.app, decision.bytes);
+    });
   }
 
   private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
@@ -228,9 +220,13 @@ export class InboundListener {
   }
 
   private pipeToApp(socket: Socket, initial: Buffer | null): void {
+    pipeSockets(socket, this.dialApp(), initial);
+  }
+
+  private dialApp(): Socket {
     const app = netConnect({ host: this.env.appHost, port: this.config.port });
     app.setNoDelay(true);
-    pipeSockets(socket, app, initial);
+    return app;
   }
 
   private hooks(peer: PeerInfo): SessionHooks {
