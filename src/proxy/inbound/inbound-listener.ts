@@ -224,7 +224,7 @@ export class InboundListener {
   }
 
   private dialApp(): Socket {
-    const app = netConnect({ host: this.env.appHost, port: this.config.port });
+    const app = netConnect({ host: this.env.appHost, port: this.env.hostPort(this.config.port) });
     app.setNoDelay(true);
     return app;
   }
