@@ -63,6 +63,8 @@ export class HttpSession implements UpstreamOwner {
   private resend: Array<Buffer | string> | null = null;
   private generation = 0;
   private pausedForUpstream = false;
+  /** Reading paused until the client takes the responses already written (see pumpLoop). */
+  private pausedForDownstream = false;
   private clientEnded = false;
   private pumping = false;
   /** An upstream socket corked while a request's head and first body bytes are written (see attach). */
@@ -126,7 +128,15 @@ export class HttpSession implements UpstreamOwner {
   private pumpLoop(): void {
     for (;;) {
       if (this.phase === Phase.Head) {
-        if (this.pending === null || !this.readHead()) return;
+        if (this.pending === null) return;
+        // A client that pipelines requests and reads no answers would otherwise have every
+        // response buffered here: the next request waits until the last one's bytes are taken.
+        if (this.socket.writableNeedDrain) {
+          this.pausedForDownstream = true;
+          this.socket.pause();
+          return;
+        }
+        if (!this.readHead()) return;
         continue;
       }
       if (this.phase !== Phase.Streaming || this.reqDone || this.pending === null) return;
@@ -261,7 +271,7 @@ export class HttpSession implements UpstreamOwner {
       const pending = this.pending;
       this.pending = null;
       if (pending !== null) this.writeUpstream(pending);
-      if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
+      this.resumeDownstream();
       return;
     }
     this.phase = Phase.Streaming;
@@ -281,9 +291,7 @@ export class HttpSession implements UpstreamOwner {
     if (resend !== null) for (const b of resend) this.writeUpstream(b);
     else this.writeUpstream(route.head);
     this.pump();
-    if (this.phase === Phase.Streaming && this.socket.isPaused() && !this.pausedForUpstream) {
-      this.socket.resume();
-    }
+    if (this.phase === Phase.Streaming) this.resumeDownstream();
   }
 
   /** Forwards the first n bytes of buf, the request body's, less the trailer fields the framer dropped. */
@@ -315,12 +323,22 @@ export class HttpSession implements UpstreamOwner {
   onUpstreamDrain(): void {
     if (!this.pausedForUpstream) return;
     this.pausedForUpstream = false;
-    if (this.phase !== Phase.Closed) this.socket.resume();
+    this.resumeDownstream();
   }
 
   private onDownstreamDrain(): void {
     const conn = this.upstream;
     if (conn !== null && conn.socket.isPaused()) conn.socket.resume();
+    if (!this.pausedForDownstream) return;
+    this.pausedForDownstream = false;
+    this.resumeDownstream();
+    this.pump();
+  }
+
+  /** Reads from the client again unless one side is still behind. */
+  private resumeDownstream(): void {
+    if (this.phase === Phase.Closed || this.pausedForUpstream || this.pausedForDownstream) return;
+    if (this.socket.isPaused()) this.socket.resume();
   }
 
   private writeDownstream(data: Buffer): void {
@@ -412,7 +430,7 @@ export class HttpSession implements UpstreamOwner {
       return;
     }
     this.phase = Phase.Head;
-    if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
+    this.resumeDownstream();
   }
 
   onUpstreamClose(hadError: boolean): void {
@@ -468,7 +486,7 @@ export class HttpSession implements UpstreamOwner {
     if (keep) {
       this.phase = Phase.Head;
       this.socket.write(localResponse(status, body, false), 'latin1');
-      if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
+      this.resumeDownstream();
       return;
     }
     this.phase = Phase.Closed;
