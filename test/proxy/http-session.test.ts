@@ -1,5 +1,5 @@
 // One HttpSession on real loopback sockets, between a raw client and a small app: backpressure
-// across pipelined requests.
+// across pipelined requests, and which requests may be resent when a pooled connection dies.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect, createServer } from 'node:net';
@@ -11,6 +11,8 @@ import type { SessionHooks } from '../../src/proxy/session/route.js';
 import { plainDialer } from '../../src/proxy/upstream/dialers.js';
 import { UpstreamPool } from '../../src/proxy/upstream/upstream-pool.js';
 import { eventually } from './harness.js';
+
+const RESET = 'upstream connect error or disconnect/reset before headers. reset reason: ';
 
 const CONFIG: HttpSessionConfig = {
   maxHeadBytes: 16 * 1024,
@@ -113,6 +115,30 @@ async function sessionsTo(
   };
 }
 
+/** Sends raw bytes and collects the answer until `done` says it is complete or the peer closes. */
+function exchange(
+  port: number,
+  bytes: string,
+  done: (text: string) => boolean = () => false,
+): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host: '127.0.0.1', port });
+    let text = '';
+    const finish = (closed: boolean): void => {
+      socket.destroy();
+      resolve({ text, closed });
+    };
+    socket.setTimeout(5_000, () => finish(false));
+    socket.on('connect', () => socket.write(bytes));
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (done(text)) finish(false);
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(true));
+  });
+}
+
 const get = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: app\r\n\r\n`;
 const ok = (body: string): string => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
 const count = (text: string, what: string): number => text.split(what).length - 1;
@@ -194,5 +220,52 @@ describe('HTTP session: backpressure across pipelined requests', () => {
       `${app.heads.length - reached} more requests after the client left`,
     );
     assert.ok(front.pool.size <= 1);
+  });
+});
+
+describe('HTTP session: resending when a pooled connection dies', () => {
+  // The first request of each connection is answered; a later one is read and the connection then
+  // dropped without a byte of answer, as an app whose keep-alive ran out (or an attacker) does.
+  let app: Listening & { heads: string[] };
+  let front: Awaited<ReturnType<typeof sessionsTo>>;
+
+  before(async () => {
+    app = await rawApp((socket, _head, _connection, index) => {
+      if (index === 0) socket.write(ok('first'));
+      else socket.destroy();
+    });
+    front = await sessionsTo(app.port);
+  });
+  after(async () => {
+    await front.close();
+    await app.close();
+  });
+  afterEach(() => {
+    app.heads.length = 0;
+  });
+
+  const afterWarmup = (second: string): Promise<{ text: string; closed: boolean }> =>
+    exchange(front.port, get('/warm') + second, (t) => count(t, 'HTTP/1.1 ') === 2);
+
+  it('sends a POST the app read only once, and answers 503 connection termination', async () => {
+    const body = 'pay=1';
+    const post = `POST /pay HTTP/1.1\r\nHost: app\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const { text } = await afterWarmup(post);
+    assert.equal(app.heads.filter((h) => h.startsWith('POST /pay ')).length, 1);
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nfirstHTTP\/1\.1 503 Service Unavailable\r\n/);
+    assert.ok(text.endsWith(`\r\n\r\n${RESET}connection termination`), text);
+  });
+
+  it('resends an idempotent GET on a fresh connection, and the client sees it succeed', async () => {
+    const { text } = await afterWarmup(get('/again'));
+    assert.equal(app.heads.filter((h) => h.startsWith('GET /again ')).length, 2);
+    assert.equal(count(text, 'HTTP/1.1 200 OK'), 2, text);
+  });
+
+  it('resends an idempotent PUT whose body was all sent', async () => {
+    const put = `PUT /item HTTP/1.1\r\nHost: app\r\nContent-Length: 2\r\n\r\nv1`;
+    const { text } = await afterWarmup(put);
+    assert.equal(app.heads.filter((h) => h.startsWith('PUT /item ')).length, 2);
+    assert.equal(count(text, 'HTTP/1.1 200 OK'), 2, text);
   });
 });

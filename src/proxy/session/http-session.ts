@@ -12,6 +12,7 @@ import { parseResponseHead } from '../http/response-head.js';
 import type { UpstreamConnection, UpstreamOwner } from '../upstream/upstream-connection.js';
 import type { UpstreamDialer, UpstreamPool } from '../upstream/upstream-pool.js';
 import { connectFailureBody, localResponse, UPSTREAM_RESET_PREFIX } from './local-response.js';
+import { mayResend } from './resend-policy.js';
 import type { Route, SessionHooks } from './route.js';
 
 export interface HttpSessionConfig {
@@ -22,7 +23,10 @@ export interface HttpSessionConfig {
   idleTimeoutMs: number;
   /** From the first byte of a request head to its end; idle time alone never trips it. */
   headTimeoutMs: number;
-  /** A request up to this size is kept until the first response byte, to resend it if a pooled connection was stale. */
+  /**
+   * A request up to this size is kept until the first response byte, to resend it if a pooled
+   * connection was stale and resend-policy allows it (not sent, or idempotent and complete).
+   */
   replayLimitBytes: number;
 }
 
@@ -60,6 +64,8 @@ export class HttpSession implements UpstreamOwner {
   private attemptsMade = 0;
   private replay: Array<Buffer | string> | null = null;
   private replayBytes = 0;
+  /** Some byte of the request went to the current upstream connection (it was writable). */
+  private requestWritten = false;
   private resend: Array<Buffer | string> | null = null;
   private generation = 0;
   private pausedForUpstream = false;
@@ -277,6 +283,8 @@ export class HttpSession implements UpstreamOwner {
     this.phase = Phase.Streaming;
     this.replay = reused ? [] : null;
     this.replayBytes = 0;
+    // The head is the first write: if it cannot leave, none of the request reached the peer.
+    this.requestWritten = conn.socket.writable;
     const resend = this.resend;
     this.resend = null;
     // The head and the body bytes already read leave in one write (one TLS record, one syscall):
@@ -455,7 +463,12 @@ export class HttpSession implements UpstreamOwner {
       this.socket.destroy();
       return;
     }
-    if (this.replay !== null && this.resend === null) {
+    const head = this.head!;
+    if (
+      this.replay !== null &&
+      this.resend === null &&
+      mayResend({ method: head.method, written: this.requestWritten, complete: this.reqDone })
+    ) {
       // A pooled connection the peer closed just as we reused it: resend once on a fresh one.
       this.resend = this.replay;
       this.replay = null;
