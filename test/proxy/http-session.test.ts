@@ -1,5 +1,6 @@
 // One HttpSession on real loopback sockets, between a raw client and a small app: backpressure
-// across pipelined requests, and which requests may be resent when a pooled connection dies.
+// across pipelined requests, which requests may be resent when a pooled connection dies, and
+// closing a connection once its exchange is done.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect, createServer } from 'node:net';
@@ -267,5 +268,48 @@ describe('HTTP session: resending when a pooled connection dies', () => {
     const { text } = await afterWarmup(put);
     assert.equal(app.heads.filter((h) => h.startsWith('PUT /item ')).length, 2);
     assert.equal(count(text, 'HTTP/1.1 200 OK'), 2, text);
+  });
+});
+
+describe('HTTP session: closeAfterExchange', () => {
+  let app: Listening & { heads: string[] };
+  let front: Awaited<ReturnType<typeof sessionsTo>>;
+  let answerNow: (() => void) | null = null;
+
+  before(async () => {
+    app = await rawApp((socket, head) => {
+      if (head.startsWith('GET /held ')) answerNow = () => socket.write(ok('held'));
+      else socket.write(ok('now'));
+    });
+    front = await sessionsTo(app.port);
+  });
+  after(async () => {
+    await front.close();
+    await app.close();
+  });
+
+  it('closes an idle keep-alive connection at once', async () => {
+    const sessionsBefore = front.sessions.length;
+    const client = exchange(front.port, get('/one'), () => false);
+    assert.ok(await eventually(() => front.sessions.length > sessionsBefore && app.heads.length > 0));
+    await new Promise((r) => setTimeout(r, 50));
+    front.sessions.at(-1)!.closeAfterExchange();
+    const { text, closed } = await client;
+    assert.ok(closed, 'the connection stayed open');
+    assert.equal(count(text, 'HTTP/1.1 200 OK'), 1);
+  });
+
+  it('lets the exchange in flight finish, writes its response, then closes before the next request', async () => {
+    answerNow = null;
+    const heads = app.heads.length;
+    const client = exchange(front.port, get('/held') + get('/after'));
+    assert.ok(await eventually(() => answerNow !== null));
+    front.sessions.at(-1)!.closeAfterExchange();
+    answerNow!();
+    const { text, closed } = await client;
+    assert.ok(closed, 'the connection stayed open');
+    assert.ok(text.startsWith(ok('held')), text);
+    assert.equal(count(text, 'HTTP/1.1 '), 1, 'the pipelined request after it was served');
+    assert.equal(app.heads.length - heads, 1);
   });
 });

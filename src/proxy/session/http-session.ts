@@ -72,6 +72,8 @@ export class HttpSession implements UpstreamOwner {
   /** Reading paused until the client takes the responses already written (see pumpLoop). */
   private pausedForDownstream = false;
   private clientEnded = false;
+  /** closeAfterExchange was called: no request after the current one is served. */
+  private closeRequested = false;
   private pumping = false;
   /** An upstream socket corked while a request's head and first body bytes are written (see attach). */
   private corked: Socket | null = null;
@@ -92,6 +94,19 @@ export class HttpSession implements UpstreamOwner {
     // Errors are followed by 'close', where the exchange is torn down; nothing more to do here.
     socket.on('error', () => undefined);
     socket.on('close', () => this.onDownstreamClose());
+  }
+
+  /**
+   * Closes the downstream connection once the exchange in flight (if any) has completed and its
+   * response been written; at once if the session is idle between requests (responses already
+   * written are flushed first). Used when a port's mode tightens and when a downstream connection
+   * reaches its maximum age. A tunnel (CONNECT, or after a 101) is past its exchange's response:
+   * it is closed at once.
+   */
+  closeAfterExchange(): void {
+    this.closeRequested = true;
+    if (this.phase === Phase.Head) this.endDownstream();
+    else if (this.phase === Phase.Tunnel) this.socket.destroy();
   }
 
   /** Feeds bytes that were read before the session took over the socket (protocol sniffing). */
@@ -433,7 +448,7 @@ export class HttpSession implements UpstreamOwner {
       if (this.resKeepAlive && !this.upstreamLeftover && !conn.closed) this.pool.release(conn);
       else conn.destroy();
     }
-    if (!head.keepAlive || !this.resKeepAlive || this.clientEnded) {
+    if (!head.keepAlive || !this.resKeepAlive || this.clientEnded || this.closeRequested) {
       this.endDownstream();
       return;
     }
@@ -490,7 +505,7 @@ export class HttpSession implements UpstreamOwner {
     this.route = null;
     this.generation++;
     this.hooks.recordRequest(null, status);
-    const keep = head !== null && head.keepAlive && this.reqDone && !this.clientEnded;
+    const keep = head !== null && head.keepAlive && this.reqDone && !this.clientEnded && !this.closeRequested;
     this.writeLocal(status, body, keep);
     if (keep) this.pump();
   }
