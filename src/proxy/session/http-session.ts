@@ -8,7 +8,7 @@ import { findHeadEnd } from '../http/head-lines.js';
 import { badRequest, HttpError } from '../http/http-error.js';
 import { checkRequestPrefix, parseRequestHead } from '../http/request-head.js';
 import type { RequestHead } from '../http/request-head.js';
-import { parseResponseHead } from '../http/response-head.js';
+import { ResponseProgress, ResponseReader } from '../http/response-reader.js';
 import type { UpstreamConnection, UpstreamOwner } from '../upstream/upstream-connection.js';
 import type { UpstreamDialer, UpstreamPool } from '../upstream/upstream-pool.js';
 import { connectFailureBody, localResponse, UPSTREAM_RESET_PREFIX } from './local-response.js';
@@ -40,22 +40,14 @@ const enum Phase {
 
 type ForwardRoute = Extract<Route, { kind: 'forward' }>;
 
-function badResponse(message: string): HttpError {
-  return new HttpError('AUTOMESH_ERR_PROXY_BAD_RESPONSE', message, 502);
-}
-
 export class HttpSession implements UpstreamOwner {
   private phase = Phase.Head;
   private pending: Buffer | null = null;
   private head: RequestHead | null = null;
   private route: ForwardRoute | null = null;
   private readonly reqBody = new BodyFramer(badRequest, true);
-  private readonly resBody = new BodyFramer(badResponse);
+  private readonly response: ResponseReader;
   private reqDone = false;
-  private resHeadBuf: Buffer | null = null;
-  private resHeadDone = false;
-  private resKeepAlive = false;
-  private resStatus = 0;
   private sentToClient = false;
   private upstreamLeftover = false;
   private upstream: UpstreamConnection | null = null;
@@ -85,6 +77,7 @@ export class HttpSession implements UpstreamOwner {
     private readonly pool: UpstreamPool,
     private readonly config: HttpSessionConfig,
   ) {
+    this.response = new ResponseReader(config.maxHeadBytes, (bytes) => this.writeDownstream(bytes));
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onDownstreamData(chunk));
@@ -173,7 +166,7 @@ export class HttpSession implements UpstreamOwner {
       if (n > 0) this.writeRequestBody(pending, n);
       if (!this.reqBody.done) return;
       this.reqDone = true;
-      if (this.resBody.done && this.resHeadDone) this.finishExchange();
+      if (this.response.done) this.finishExchange();
     }
   }
 
@@ -232,9 +225,7 @@ export class HttpSession implements UpstreamOwner {
     this.route = route;
     this.reqBody.reset(head.body);
     this.reqDone = route.tunnel ? false : this.reqBody.done;
-    this.resHeadDone = false;
-    this.resHeadBuf = null;
-    this.resStatus = 0;
+    this.response.reset(head.method, head.upgrade);
     this.sentToClient = false;
     this.upstreamLeftover = false;
     this.resend = null;
@@ -376,50 +367,22 @@ export class HttpSession implements UpstreamOwner {
     }
     if (this.phase !== Phase.Streaming) return;
     this.replay = null;
-    let data = chunk;
-    if (this.resHeadBuf !== null) {
-      data = Buffer.concat([this.resHeadBuf, chunk]);
-      this.resHeadBuf = null;
-    }
+    let progress: ResponseProgress;
     try {
-      this.readResponse(data);
+      progress = this.response.read(chunk);
     } catch (err) {
       this.failResponse(err);
+      return;
     }
-  }
-
-  private readResponse(data: Buffer): void {
-    let off = 0;
-    const writeFrom = 0;
-    while (!this.resHeadDone) {
-      const end = findHeadEnd(off === 0 ? data : data.subarray(off), this.config.maxHeadBytes);
-      if (end === -1) {
-        if (off > writeFrom) this.writeDownstream(data.subarray(writeFrom, off));
-        this.resHeadBuf = data.subarray(off);
-        return;
-      }
-      const res = parseResponseHead(data.toString('latin1', off, off + end), this.head!.method);
-      off += end;
-      if (res.status === 101) {
-        if (!this.head!.upgrade) throw badResponse('101 without an upgrade request');
-        this.startUpgradeTunnel(data.subarray(writeFrom));
-        return;
-      }
-      if (res.status >= 100 && res.status < 200) continue;
-      this.resHeadDone = true;
-      this.resStatus = res.status;
-      this.resKeepAlive = res.keepAlive;
-      this.resBody.reset(res.body);
+    if (progress === ResponseProgress.More) return;
+    if (progress === ResponseProgress.Upgrade) {
+      this.startUpgradeTunnel();
+      return;
     }
-    const n = this.resBody.consume(data, off);
-    const end = off + n;
-    if (end > writeFrom)
-      this.writeDownstream(end === data.length && writeFrom === 0 ? data : data.subarray(writeFrom, end));
-    if (!this.resBody.done) return;
-    if (end < data.length) this.upstreamLeftover = true;
+    if (progress === ResponseProgress.DoneWithLeftover) this.upstreamLeftover = true;
     if (!this.reqDone) {
       // The response ended before the request body: the request stream cannot be resynchronized.
-      this.hooks.recordRequest(this.upstream, this.resStatus);
+      this.hooks.recordRequest(this.upstream, this.response.status);
       this.closeExchange();
       return;
     }
@@ -427,10 +390,10 @@ export class HttpSession implements UpstreamOwner {
     this.pump();
   }
 
-  private startUpgradeTunnel(fromHead: Buffer): void {
+  /** The 101 and what followed it were written to the client: bytes flow both ways from now on. */
+  private startUpgradeTunnel(): void {
     this.phase = Phase.Tunnel;
     this.hooks.recordRequest(this.upstream, 101);
-    this.writeDownstream(fromHead);
     const pending = this.pending;
     this.pending = null;
     if (pending !== null) this.writeUpstream(pending);
@@ -443,12 +406,12 @@ export class HttpSession implements UpstreamOwner {
     this.head = null;
     this.route = null;
     this.replay = null;
-    this.hooks.recordRequest(conn, this.resStatus);
+    this.hooks.recordRequest(conn, this.response.status);
     if (conn !== null) {
-      if (this.resKeepAlive && !this.upstreamLeftover && !conn.closed) this.pool.release(conn);
+      if (this.response.keepAlive && !this.upstreamLeftover && !conn.closed) this.pool.release(conn);
       else conn.destroy();
     }
-    if (!head.keepAlive || !this.resKeepAlive || this.clientEnded || this.closeRequested) {
+    if (!head.keepAlive || !this.response.keepAlive || this.clientEnded || this.closeRequested) {
       this.endDownstream();
       return;
     }
@@ -467,13 +430,13 @@ export class HttpSession implements UpstreamOwner {
       return;
     }
     if (this.phase !== Phase.Streaming) return;
-    if (this.resHeadDone && this.resBody.endsAtClose && !hadError) {
-      this.hooks.recordRequest(conn, this.resStatus);
+    if (this.response.endsAtClose && !hadError) {
+      this.hooks.recordRequest(conn, this.response.status);
       this.endDownstream();
       return;
     }
     if (this.sentToClient) {
-      this.hooks.recordRequest(conn, this.resStatus);
+      this.hooks.recordRequest(conn, this.response.status);
       this.phase = Phase.Closed;
       this.socket.destroy();
       return;
