@@ -279,7 +279,11 @@ describe('HTTP session: closeAfterExchange', () => {
   before(async () => {
     app = await rawApp((socket, head) => {
       if (head.startsWith('GET /held ')) answerNow = () => socket.write(ok('held'));
-      else socket.write(ok('now'));
+      else if (/^upgrade: websocket\r$/im.test(head)) {
+        socket.removeAllListeners('data');
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n');
+        socket.on('data', (d: Buffer) => socket.write(d));
+      } else socket.write(ok('now'));
     });
     front = await sessionsTo(app.port);
   });
@@ -311,5 +315,28 @@ describe('HTTP session: closeAfterExchange', () => {
     assert.ok(text.startsWith(ok('held')), text);
     assert.equal(count(text, 'HTTP/1.1 '), 1, 'the pipelined request after it was served');
     assert.equal(app.heads.length - heads, 1);
+  });
+
+  it('closes an upgraded connection at once: its exchange ended with the 101', async () => {
+    const upgrade = 'GET /ws HTTP/1.1\r\nHost: app\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n';
+    const tunnel = await new Promise<{ text: string; timedOut: boolean }>((resolve) => {
+      const socket = netConnect({ host: '127.0.0.1', port: front.port });
+      let text = '';
+      let timedOut = false;
+      socket.setTimeout(5_000, () => {
+        timedOut = true;
+        socket.destroy();
+      });
+      socket.on('connect', () => socket.write(upgrade + 'ping'));
+      socket.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        // The 101 and the echo went through the tunnel: now ask the session to close.
+        if (text.endsWith('ping')) front.sessions.at(-1)!.closeAfterExchange();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ text, timedOut }));
+    });
+    assert.equal(tunnel.timedOut, false, 'the tunnel stayed open');
+    assert.match(tunnel.text, /^HTTP\/1\.1 101 [^]*\r\n\r\nping$/);
   });
 });
