@@ -65,6 +65,7 @@ describe('outbound explicit proxy', () => {
   let mesh: MeshPair;
   let resetServer: RawServer;
   let staleServer: RawServer;
+  let stalePosts = 0;
   let refusedPort: number;
 
   const via = (url: string, headers?: Record<string, string>, agent?: Agent) =>
@@ -84,7 +85,8 @@ describe('outbound explicit proxy', () => {
     // without answering: what a pooled connection meets when the app's keep-alive just expired.
     staleServer = await rawServer((socket) => {
       let seen = 0;
-      socket.on('data', () => {
+      socket.on('data', (d: Buffer) => {
+        if (d.toString('latin1').startsWith('POST ')) stalePosts++;
         if (seen++ === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
         else socket.destroy();
       });
@@ -166,6 +168,28 @@ describe('outbound explicit proxy', () => {
     agent.destroy();
     assert.deepEqual([first.status, second.status], [200, 200], second.body);
     assert.equal(staleServer.connections - before, 2);
+  });
+
+  it('never resends a POST the app may have read: answers 503 connection termination', async () => {
+    await route([
+      serviceFor('stale', 'full', SERVICE_PORT, [{ pod: pod('s', staleServer.port), tls: PLAIN }]),
+    ]);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const postsBefore = stalePosts;
+    const first = await via(`http://stale.full:${SERVICE_PORT}/1`, undefined, agent);
+    const post = await httpRequest({
+      host: mesh.client.podIP,
+      port: mesh.clientProxy.outboundPort,
+      path: `http://stale.full:${SERVICE_PORT}/pay`,
+      method: 'POST',
+      body: 'pay=1',
+      agent,
+    });
+    agent.destroy();
+    assert.equal(first.status, 200);
+    assert.equal(stalePosts - postsBefore, 1, 'the app received the POST more than once');
+    assert.equal(post.status, 503);
+    assert.equal(post.body, `${RESET}connection termination`);
   });
 
   it('answers 503 no healthy upstream for a service without endpoints', async () => {

@@ -1,6 +1,8 @@
 // One downstream HTTP/1.1 connection proxied request by request: parse the head, ask the listener
 // where it goes, stream the body to a pooled upstream connection, stream the response back.
-// Bodies are never buffered whole; backpressure pauses whichever side is ahead.
+// Bodies are never buffered whole; backpressure pauses whichever side is ahead, across pipelined
+// requests too. Each forwarded request is an Exchange; endExchange is where every one ends (and
+// is recorded), answerLocally where every failure becomes what the client sees.
 
 import type { Socket } from 'node:net';
 import { BodyFramer } from '../http/body-framer.js';
@@ -8,11 +10,13 @@ import { findHeadEnd } from '../http/head-lines.js';
 import { badRequest, HttpError } from '../http/http-error.js';
 import { checkRequestPrefix, parseRequestHead } from '../http/request-head.js';
 import type { RequestHead } from '../http/request-head.js';
-import { parseResponseHead } from '../http/response-head.js';
+import { ResponseProgress, ResponseReader } from '../http/response-reader.js';
 import type { UpstreamConnection, UpstreamOwner } from '../upstream/upstream-connection.js';
-import type { UpstreamDialer, UpstreamPool } from '../upstream/upstream-pool.js';
+import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import { Exchange } from './exchange.js';
 import { connectFailureBody, localResponse, UPSTREAM_RESET_PREFIX } from './local-response.js';
-import type { Route, SessionHooks } from './route.js';
+import { mayResend } from './resend-policy.js';
+import type { SessionHooks } from './route.js';
 
 export interface HttpSessionConfig {
   maxHeadBytes: number;
@@ -22,7 +26,10 @@ export interface HttpSessionConfig {
   idleTimeoutMs: number;
   /** From the first byte of a request head to its end; idle time alone never trips it. */
   headTimeoutMs: number;
-  /** A request up to this size is kept until the first response byte, to resend it if a pooled connection was stale. */
+  /**
+   * A request up to this size is kept until the first response byte, to resend it if a pooled
+   * connection was stale and resend-policy allows it (not sent, or idempotent and complete).
+   */
   replayLimitBytes: number;
 }
 
@@ -34,36 +41,30 @@ const enum Phase {
   Closed,
 }
 
-type ForwardRoute = Extract<Route, { kind: 'forward' }>;
-
-function badResponse(message: string): HttpError {
-  return new HttpError('AUTOMESH_ERR_PROXY_BAD_RESPONSE', message, 502);
+/** How an exchange ends (see endExchange). */
+const enum End {
+  /** The response was forwarded whole: its connection goes back to the pool if it can be reused. */
+  Reuse,
+  /** The client got what the upstream sent, but the connection cannot be reused. */
+  Close,
+  /** The client gets the sidecar's own answer: recorded without the connection. */
+  Local,
+  /** The client went away, or a tunnel ended (recorded when it opened): nothing to record. */
+  Abandon,
 }
 
 export class HttpSession implements UpstreamOwner {
   private phase = Phase.Head;
   private pending: Buffer | null = null;
-  private head: RequestHead | null = null;
-  private route: ForwardRoute | null = null;
+  private exchange: Exchange | null = null;
   private readonly reqBody = new BodyFramer(badRequest, true);
-  private readonly resBody = new BodyFramer(badResponse);
-  private reqDone = false;
-  private resHeadBuf: Buffer | null = null;
-  private resHeadDone = false;
-  private resKeepAlive = false;
-  private resStatus = 0;
-  private sentToClient = false;
-  private upstreamLeftover = false;
-  private upstream: UpstreamConnection | null = null;
-  private dialer: UpstreamDialer | undefined;
-  private attemptsLeft = 0;
-  private attemptsMade = 0;
-  private replay: Array<Buffer | string> | null = null;
-  private replayBytes = 0;
-  private resend: Array<Buffer | string> | null = null;
-  private generation = 0;
+  private readonly response: ResponseReader;
   private pausedForUpstream = false;
+  /** Reading paused until the client takes the responses already written (see pumpLoop). */
+  private pausedForDownstream = false;
   private clientEnded = false;
+  /** closeAfterExchange was called: no request after the current one is served. */
+  private closeRequested = false;
   private pumping = false;
   /** An upstream socket corked while a request's head and first body bytes are written (see attach). */
   private corked: Socket | null = null;
@@ -75,6 +76,7 @@ export class HttpSession implements UpstreamOwner {
     private readonly pool: UpstreamPool,
     private readonly config: HttpSessionConfig,
   ) {
+    this.response = new ResponseReader(config.maxHeadBytes, (bytes) => this.writeDownstream(bytes));
     socket.setNoDelay(true);
     socket.setTimeout(config.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onDownstreamData(chunk));
@@ -84,6 +86,19 @@ export class HttpSession implements UpstreamOwner {
     // Errors are followed by 'close', where the exchange is torn down; nothing more to do here.
     socket.on('error', () => undefined);
     socket.on('close', () => this.onDownstreamClose());
+  }
+
+  /**
+   * Closes the downstream connection once the exchange in flight (if any) has completed and its
+   * response been written; at once if the session is idle between requests (responses already
+   * written are flushed first). Used when a port's mode tightens and when a downstream connection
+   * reaches its maximum age. A tunnel (CONNECT, or after a 101) is past its exchange's response:
+   * it is closed at once.
+   */
+  closeAfterExchange(): void {
+    this.closeRequested = true;
+    if (this.phase === Phase.Head) this.endDownstream();
+    else if (this.phase === Phase.Tunnel) this.socket.destroy();
   }
 
   /** Feeds bytes that were read before the session took over the socket (protocol sniffing). */
@@ -126,10 +141,19 @@ export class HttpSession implements UpstreamOwner {
   private pumpLoop(): void {
     for (;;) {
       if (this.phase === Phase.Head) {
-        if (this.pending === null || !this.readHead()) return;
+        if (this.pending === null) return;
+        // A client that pipelines requests and reads no answers would otherwise have every
+        // response buffered here: the next request waits until the last one's bytes are taken.
+        if (this.socket.writableNeedDrain) {
+          this.pausedForDownstream = true;
+          this.socket.pause();
+          return;
+        }
+        if (!this.readHead()) return;
         continue;
       }
-      if (this.phase !== Phase.Streaming || this.reqDone || this.pending === null) return;
+      const ex = this.exchange;
+      if (this.phase !== Phase.Streaming || ex === null || ex.requestDone || this.pending === null) return;
       const pending = this.pending;
       let n: number;
       try {
@@ -141,8 +165,8 @@ export class HttpSession implements UpstreamOwner {
       this.pending = n === pending.length ? null : pending.subarray(n);
       if (n > 0) this.writeRequestBody(pending, n);
       if (!this.reqBody.done) return;
-      this.reqDone = true;
-      if (this.resBody.done && this.resHeadDone) this.finishExchange();
+      ex.requestDone = true;
+      if (this.response.done) this.finishExchange(ex);
     }
   }
 
@@ -191,99 +215,88 @@ export class HttpSession implements UpstreamOwner {
     this.clearHeadTimer();
     const route = this.hooks.route(head);
     if (route.kind === 'local') {
-      const keep = head.keepAlive && head.body.kind === 'none' && !this.clientEnded;
-      this.hooks.recordRequest(null, route.status);
-      this.writeLocal(route.status, route.body, keep);
+      this.answerLocally(route.status, route.body, head.keepAlive && head.body.kind === 'none');
       return;
     }
-    this.generation++;
-    this.head = head;
-    this.route = route;
     this.reqBody.reset(head.body);
-    this.reqDone = route.tunnel ? false : this.reqBody.done;
-    this.resHeadDone = false;
-    this.resHeadBuf = null;
-    this.resStatus = 0;
-    this.sentToClient = false;
-    this.upstreamLeftover = false;
-    this.resend = null;
-    this.attemptsLeft = route.attempts;
-    this.attemptsMade = 0;
+    this.response.reset(head.method, head.upgrade);
+    const ex = new Exchange(head, route, !route.tunnel && this.reqBody.done);
+    this.exchange = ex;
     this.phase = Phase.Connecting;
-    this.acquire(false, undefined);
+    this.acquire(ex, false, undefined);
   }
 
-  private acquire(fresh: boolean, lastError: Error | undefined): void {
-    const route = this.route!;
-    const dialer = fresh ? this.dialer : route.endpoints.next();
-    if (dialer === undefined || this.attemptsLeft <= 0) {
-      const neverTried = this.attemptsMade === 0 && lastError === undefined;
-      this.respondLocally(503, neverTried ? 'no healthy upstream' : connectFailureBody(lastError));
+  private acquire(ex: Exchange, fresh: boolean, lastError: Error | undefined): void {
+    const dialer = fresh ? ex.dialer : ex.route.endpoints.next();
+    if (dialer === undefined || ex.attemptsLeft <= 0) {
+      const neverTried = ex.attemptsMade === 0 && lastError === undefined;
+      const body = neverTried ? 'no healthy upstream' : connectFailureBody(lastError);
+      this.answerLocally(503, body, ex.head.keepAlive && ex.requestDone);
       return;
     }
-    this.dialer = dialer;
-    this.attemptsLeft--;
-    this.attemptsMade++;
+    ex.dialer = dialer;
+    ex.attemptsLeft--;
+    ex.attemptsMade++;
     const idle = fresh ? undefined : this.pool.takeIdle(dialer.key);
     if (idle !== undefined) {
-      this.attach(idle);
+      this.attach(ex, idle);
       return;
     }
-    const generation = this.generation;
-    this.pool.connect(dialer, (err, conn) => this.onConnected(generation, err, conn));
+    this.pool.connect(dialer, (err, conn) => this.onConnected(ex, err, conn));
   }
 
-  private onConnected(generation: number, err: Error | null, conn: UpstreamConnection | null): void {
-    if (generation !== this.generation || this.phase !== Phase.Connecting) {
+  private onConnected(ex: Exchange, err: Error | null, conn: UpstreamConnection | null): void {
+    if (ex !== this.exchange || this.phase !== Phase.Connecting) {
       if (conn !== null) this.pool.release(conn);
       return;
     }
     if (conn === null) {
       const error = err ?? new Error('connect failed');
       this.hooks.recordConnectFailure(error);
-      this.acquire(false, error);
+      this.acquire(ex, false, error);
       return;
     }
-    this.attach(conn);
+    this.attach(ex, conn);
   }
 
-  private attach(conn: UpstreamConnection): void {
-    const route = this.route!;
-    this.upstream = conn;
+  private attach(ex: Exchange, conn: UpstreamConnection): void {
+    ex.upstream = conn;
     conn.owner = this;
     const reused = conn.requests > 0;
     conn.requests++;
-    if (route.tunnel) {
-      this.phase = Phase.Tunnel;
-      this.sentToClient = true;
-      this.hooks.recordRequest(conn, 200);
+    if (ex.route.tunnel) {
       this.socket.write('HTTP/1.1 200 Connection established\r\n\r\n', 'latin1');
-      const pending = this.pending;
-      this.pending = null;
-      if (pending !== null) this.writeUpstream(pending);
-      if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
+      this.openTunnel(ex, 200);
+      this.resumeDownstream();
       return;
     }
     this.phase = Phase.Streaming;
-    this.replay = reused ? [] : null;
-    this.replayBytes = 0;
-    const resend = this.resend;
-    this.resend = null;
+    ex.startAttempt(reused, conn.socket.writable);
+    const resend = ex.resend;
+    ex.resend = null;
     // The head and the body bytes already read leave in one write (one TLS record, one syscall):
     // the outermost pump uncorks once it has forwarded what it has, whether it is running now
     // (a pooled connection taken while parsing the head) or starts below (a new connection).
     // Corking costs a little on its own: only when body bytes are here to go with the head.
     this.uncorkUpstream();
-    if (resend !== null ? resend.length > 1 : this.pending !== null && !this.reqDone) {
+    if (resend !== null ? resend.length > 1 : this.pending !== null && !ex.requestDone) {
       conn.socket.cork();
       this.corked = conn.socket;
     }
     if (resend !== null) for (const b of resend) this.writeUpstream(b);
-    else this.writeUpstream(route.head);
+    else this.writeUpstream(ex.route.head);
     this.pump();
-    if (this.phase === Phase.Streaming && this.socket.isPaused() && !this.pausedForUpstream) {
-      this.socket.resume();
-    }
+    if (this.phase === Phase.Streaming) this.resumeDownstream();
+  }
+
+  /** From here bytes flow both ways unread: CONNECT after its 200, an upgrade after its 101 (both written). */
+  private openTunnel(ex: Exchange, status: number): void {
+    this.phase = Phase.Tunnel;
+    ex.sentToClient = true;
+    this.hooks.recordRequest(ex.upstream, status);
+    const pending = this.pending;
+    this.pending = null;
+    if (pending !== null) this.writeUpstream(pending);
   }
 
   /** Forwards the first n bytes of buf, the request body's, less the trailer fields the framer dropped. */
@@ -299,13 +312,10 @@ export class HttpSession implements UpstreamOwner {
   }
 
   private writeUpstream(data: Buffer | string): void {
-    const conn = this.upstream;
-    if (conn === null) return;
-    if (this.replay !== null) {
-      this.replayBytes += data.length;
-      if (this.replayBytes > this.config.replayLimitBytes) this.replay = null;
-      else this.replay.push(data);
-    }
+    const ex = this.exchange;
+    const conn = ex?.upstream;
+    if (ex === null || conn === null || conn === undefined) return;
+    ex.keepForReplay(data, this.config.replayLimitBytes);
     if (!conn.write(data)) {
       this.pausedForUpstream = true;
       this.socket.pause();
@@ -315,17 +325,28 @@ export class HttpSession implements UpstreamOwner {
   onUpstreamDrain(): void {
     if (!this.pausedForUpstream) return;
     this.pausedForUpstream = false;
-    if (this.phase !== Phase.Closed) this.socket.resume();
+    this.resumeDownstream();
   }
 
   private onDownstreamDrain(): void {
-    const conn = this.upstream;
-    if (conn !== null && conn.socket.isPaused()) conn.socket.resume();
+    const conn = this.exchange?.upstream;
+    if (conn !== null && conn !== undefined && conn.socket.isPaused()) conn.socket.resume();
+    if (!this.pausedForDownstream) return;
+    this.pausedForDownstream = false;
+    this.resumeDownstream();
+    this.pump();
+  }
+
+  /** Reads from the client again unless one side is still behind. */
+  private resumeDownstream(): void {
+    if (this.phase === Phase.Closed || this.pausedForUpstream || this.pausedForDownstream) return;
+    if (this.socket.isPaused()) this.socket.resume();
   }
 
   private writeDownstream(data: Buffer): void {
-    this.sentToClient = true;
-    if (!this.socket.write(data) && this.upstream !== null) this.upstream.socket.pause();
+    const ex = this.exchange;
+    if (ex !== null) ex.sentToClient = true;
+    if (!this.socket.write(data) && ex !== null && ex.upstream !== null) ex.upstream.socket.pause();
   }
 
   onUpstreamData(chunk: Buffer): void {
@@ -333,142 +354,122 @@ export class HttpSession implements UpstreamOwner {
       this.writeDownstream(chunk);
       return;
     }
-    if (this.phase !== Phase.Streaming) return;
-    this.replay = null;
-    let data = chunk;
-    if (this.resHeadBuf !== null) {
-      data = Buffer.concat([this.resHeadBuf, chunk]);
-      this.resHeadBuf = null;
-    }
+    const ex = this.exchange;
+    if (this.phase !== Phase.Streaming || ex === null) return;
+    ex.replay = null;
+    let progress: ResponseProgress;
     try {
-      this.readResponse(data);
+      progress = this.response.read(chunk);
     } catch (err) {
       this.failResponse(err);
-    }
-  }
-
-  private readResponse(data: Buffer): void {
-    let off = 0;
-    const writeFrom = 0;
-    while (!this.resHeadDone) {
-      const end = findHeadEnd(off === 0 ? data : data.subarray(off), this.config.maxHeadBytes);
-      if (end === -1) {
-        if (off > writeFrom) this.writeDownstream(data.subarray(writeFrom, off));
-        this.resHeadBuf = data.subarray(off);
-        return;
-      }
-      const res = parseResponseHead(data.toString('latin1', off, off + end), this.head!.method);
-      off += end;
-      if (res.status === 101) {
-        if (!this.head!.upgrade) throw badResponse('101 without an upgrade request');
-        this.startUpgradeTunnel(data.subarray(writeFrom));
-        return;
-      }
-      if (res.status >= 100 && res.status < 200) continue;
-      this.resHeadDone = true;
-      this.resStatus = res.status;
-      this.resKeepAlive = res.keepAlive;
-      this.resBody.reset(res.body);
-    }
-    const n = this.resBody.consume(data, off);
-    const end = off + n;
-    if (end > writeFrom)
-      this.writeDownstream(end === data.length && writeFrom === 0 ? data : data.subarray(writeFrom, end));
-    if (!this.resBody.done) return;
-    if (end < data.length) this.upstreamLeftover = true;
-    if (!this.reqDone) {
-      // The response ended before the request body: the request stream cannot be resynchronized.
-      this.hooks.recordRequest(this.upstream, this.resStatus);
-      this.closeExchange();
       return;
     }
-    this.finishExchange();
+    if (progress === ResponseProgress.More) return;
+    if (progress === ResponseProgress.Upgrade) {
+      this.openTunnel(ex, 101);
+      return;
+    }
+    if (progress === ResponseProgress.DoneWithLeftover) ex.upstreamLeftover = true;
+    if (!ex.requestDone) {
+      // The response ended before the request body: the request stream cannot be resynchronized.
+      this.endExchange(this.response.status, End.Close);
+      this.endDownstream();
+      return;
+    }
+    this.finishExchange(ex);
     this.pump();
   }
 
-  private startUpgradeTunnel(fromHead: Buffer): void {
-    this.phase = Phase.Tunnel;
-    this.hooks.recordRequest(this.upstream, 101);
-    this.writeDownstream(fromHead);
-    const pending = this.pending;
-    this.pending = null;
-    if (pending !== null) this.writeUpstream(pending);
-  }
-
-  private finishExchange(): void {
-    const conn = this.upstream;
-    const head = this.head!;
-    this.upstream = null;
-    this.head = null;
-    this.route = null;
-    this.replay = null;
-    this.hooks.recordRequest(conn, this.resStatus);
-    if (conn !== null) {
-      if (this.resKeepAlive && !this.upstreamLeftover && !conn.closed) this.pool.release(conn);
-      else conn.destroy();
-    }
-    if (!head.keepAlive || !this.resKeepAlive || this.clientEnded) {
+  /** The response was forwarded whole: on to the next request, unless either side wants to close. */
+  private finishExchange(ex: Exchange): void {
+    this.endExchange(this.response.status, End.Reuse);
+    if (!ex.head.keepAlive || !this.response.keepAlive || this.clientEnded || this.closeRequested) {
       this.endDownstream();
       return;
     }
     this.phase = Phase.Head;
-    if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
+    this.resumeDownstream();
   }
 
   onUpstreamClose(hadError: boolean): void {
-    const conn = this.upstream;
-    if (conn === null) return;
-    this.upstream = null;
+    const ex = this.exchange;
+    if (ex === null || ex.upstream === null) return;
     if (this.phase === Phase.Tunnel) {
+      this.endExchange(0, End.Abandon);
       this.phase = Phase.Closed;
       if (hadError) this.socket.destroy();
       else this.socket.end(() => this.socket.destroy());
       return;
     }
-    if (this.phase !== Phase.Streaming) return;
-    if (this.resHeadDone && this.resBody.endsAtClose && !hadError) {
-      this.hooks.recordRequest(conn, this.resStatus);
+    if (this.phase !== Phase.Streaming) {
+      ex.upstream = null;
+      return;
+    }
+    if (this.response.endsAtClose && !hadError) {
+      this.endExchange(this.response.status, End.Close);
       this.endDownstream();
       return;
     }
-    if (this.sentToClient) {
-      this.hooks.recordRequest(conn, this.resStatus);
+    const written = ex.requestWritten;
+    if (
+      ex.replay !== null &&
+      ex.resend === null &&
+      mayResend({ method: ex.head.method, written, complete: ex.requestDone })
+    ) {
+      // A pooled connection the peer closed just as we reused it: resend once on a fresh one.
+      // (No response byte came, so nothing reached the client either.)
+      ex.upstream = null;
+      ex.resend = ex.replay;
+      ex.replay = null;
+      this.phase = Phase.Connecting;
+      ex.attemptsLeft = Math.max(ex.attemptsLeft, 1);
+      this.acquire(ex, true, undefined);
+      return;
+    }
+    const body = UPSTREAM_RESET_PREFIX + 'connection termination';
+    this.answerLocally(503, body, ex.head.keepAlive && ex.requestDone);
+  }
+
+  /**
+   * Ends the current exchange: the one place an exchange is recorded (once, as `end` says) and its
+   * upstream connection let go of, pooled again only after a clean, reusable response.
+   */
+  private endExchange(status: number, end: End): void {
+    const ex = this.exchange;
+    if (ex === null) return;
+    this.exchange = null;
+    const conn = ex.upstream;
+    ex.upstream = null;
+    if (end !== End.Abandon) this.hooks.recordRequest(end === End.Local ? null : conn, status);
+    if (conn === null) return;
+    if (end === End.Reuse && this.response.keepAlive && !ex.upstreamLeftover && !conn.closed) {
+      this.pool.release(conn);
+    } else conn.destroy();
+  }
+
+  /**
+   * The one place a failure becomes what the client sees: the sidecar's own answer if no byte of
+   * a response reached the client yet, the connection kept for the next request only when
+   * `keepOpen` (the request was read whole and asked for keep-alive); once response bytes went
+   * out, cutting the connection is the only honest signal left.
+   */
+  private answerLocally(status: number, body: string, keepOpen: boolean): void {
+    const ex = this.exchange;
+    if (ex !== null && ex.sentToClient) {
+      this.endExchange(this.response.status, End.Close);
       this.phase = Phase.Closed;
+      this.pending = null;
       this.socket.destroy();
       return;
     }
-    if (this.replay !== null && this.resend === null) {
-      // A pooled connection the peer closed just as we reused it: resend once on a fresh one.
-      this.resend = this.replay;
-      this.replay = null;
-      this.phase = Phase.Connecting;
-      this.attemptsLeft = Math.max(this.attemptsLeft, 1);
-      this.acquire(true, undefined);
-      return;
-    }
-    this.respondLocally(503, UPSTREAM_RESET_PREFIX + 'connection termination');
-  }
-
-  /** Answers the current exchange from here (no response byte was sent yet). */
-  private respondLocally(status: number, body: string): void {
-    const conn = this.upstream;
-    this.upstream = null;
-    conn?.destroy();
-    const head = this.head;
-    this.head = null;
-    this.route = null;
-    this.generation++;
-    this.hooks.recordRequest(null, status);
-    const keep = head !== null && head.keepAlive && this.reqDone && !this.clientEnded;
-    this.writeLocal(status, body, keep);
-    if (keep) this.pump();
-  }
-
-  private writeLocal(status: number, body: string, keep: boolean): void {
+    if (ex !== null) this.endExchange(status, End.Local);
+    else this.hooks.recordRequest(null, status);
+    const keep = keepOpen && !this.clientEnded && !this.closeRequested;
     if (keep) {
       this.phase = Phase.Head;
       this.socket.write(localResponse(status, body, false), 'latin1');
-      if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
+      this.resumeDownstream();
+      this.pump();
       return;
     }
     this.phase = Phase.Closed;
@@ -479,35 +480,13 @@ export class HttpSession implements UpstreamOwner {
   /** A request the client sent that we refuse: its own status (400, 431, ...). */
   private failRequest(err: unknown): void {
     if (!(err instanceof HttpError)) throw err as Error;
-    this.failExchange(err.status, `${err.message}\n`);
+    this.answerLocally(err.status, `${err.message}\n`, false);
   }
 
   /** A response the upstream sent that we cannot forward: 502. */
   private failResponse(err: unknown): void {
     if (!(err instanceof HttpError)) throw err as Error;
-    this.failExchange(502, `upstream sent an invalid response: ${err.message}\n`);
-  }
-
-  /** Answers locally if nothing reached the client yet, else cuts the connection. */
-  private failExchange(status: number, body: string): void {
-    if (this.sentToClient) {
-      this.closeExchange();
-      this.socket.destroy();
-      return;
-    }
-    const conn = this.upstream;
-    this.upstream = null;
-    conn?.destroy();
-    this.hooks.recordRequest(null, status);
-    this.writeLocal(status, body, false);
-  }
-
-  /** Ends the exchange without reusing anything: the upstream is closed, the downstream ended. */
-  private closeExchange(): void {
-    const conn = this.upstream;
-    this.upstream = null;
-    conn?.destroy();
-    this.endDownstream();
+    this.answerLocally(502, `upstream sent an invalid response: ${err.message}\n`, false);
   }
 
   private endDownstream(): void {
@@ -519,7 +498,7 @@ export class HttpSession implements UpstreamOwner {
   private onDownstreamEnd(): void {
     this.clientEnded = true;
     if (this.phase === Phase.Tunnel) {
-      this.upstream?.socket.end();
+      this.exchange?.upstream?.socket.end();
       return;
     }
     if (this.phase === Phase.Head) this.endDownstream();
@@ -529,8 +508,6 @@ export class HttpSession implements UpstreamOwner {
     this.clearHeadTimer();
     this.phase = Phase.Closed;
     this.pending = null;
-    const conn = this.upstream;
-    this.upstream = null;
-    conn?.destroy();
+    this.endExchange(0, End.Abandon);
   }
 }

@@ -48,7 +48,13 @@ export class UpstreamPool {
     for (;;) {
       const conn = list.pop();
       if (conn === undefined) return undefined;
-      if (!conn.closed && !conn.socket.destroyed) return conn;
+      if (conn.closed || conn.socket.destroyed) continue;
+      // The peer's FIN was read and our side ended with it: nothing more can be sent on it.
+      if (!conn.socket.writable) {
+        conn.destroy();
+        continue;
+      }
+      return conn;
     }
   }
 
