@@ -68,6 +68,8 @@ export class HttpSession implements UpstreamOwner {
   /** An upstream socket corked while a request's head and first body bytes are written (see attach). */
   private corked: Socket | null = null;
   private headTimer: NodeJS.Timeout | null = null;
+  /** Set by closeAfterExchange: the exchange in flight is the connection's last. */
+  private closeRequested = false;
 
   constructor(
     private readonly socket: Socket,
@@ -91,6 +93,22 @@ export class HttpSession implements UpstreamOwner {
     if (initial !== null && initial.length > 0) this.onDownstreamData(initial);
     // The client may have half-closed while its first bytes were being sniffed.
     if (this.socket.readableEnded && !this.clientEnded) this.onDownstreamEnd();
+  }
+
+  /**
+   * Closes the downstream connection once the in-flight exchange (if any) has completed and its
+   * response been written; at once if the session is idle between requests (a partly received
+   * head counts as idle: nothing was forwarded for it). A tunnel (an upgrade) is closed at once:
+   * it has no end of exchange to wait for. Pipelined requests after the current one are dropped.
+   */
+  closeAfterExchange(): void {
+    if (this.phase === Phase.Closed) return;
+    this.closeRequested = true;
+    if (this.phase === Phase.Head) this.endDownstream();
+    else if (this.phase === Phase.Tunnel) {
+      this.phase = Phase.Closed;
+      this.socket.destroy();
+    }
   }
 
   private onDownstreamData(chunk: Buffer): void {
@@ -407,7 +425,7 @@ export class HttpSession implements UpstreamOwner {
       if (this.resKeepAlive && !this.upstreamLeftover && !conn.closed) this.pool.release(conn);
       else conn.destroy();
     }
-    if (!head.keepAlive || !this.resKeepAlive || this.clientEnded) {
+    if (!head.keepAlive || !this.resKeepAlive || this.clientEnded || this.closeRequested) {
       this.endDownstream();
       return;
     }
@@ -465,7 +483,7 @@ export class HttpSession implements UpstreamOwner {
   }
 
   private writeLocal(status: number, body: string, keep: boolean): void {
-    if (keep) {
+    if (keep && !this.closeRequested) {
       this.phase = Phase.Head;
       this.socket.write(localResponse(status, body, false), 'latin1');
       if (this.socket.isPaused() && !this.pausedForUpstream) this.socket.resume();
