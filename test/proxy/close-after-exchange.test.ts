@@ -3,41 +3,17 @@
 // flight completes first, nothing after it is served, and a tunnel closes at once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as netConnect, createServer } from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { writeRequestHead } from '../../src/proxy/http/head-writer.js';
 import { HttpSession } from '../../src/proxy/session/http-session.js';
 import type { SessionHooks } from '../../src/proxy/session/route.js';
 import { plainDialer } from '../../src/proxy/upstream/dialers.js';
 import { UpstreamPool } from '../../src/proxy/upstream/upstream-pool.js';
-import { eventually, startEchoApp } from './harness.js';
+import { eventually, openRaw, startEchoApp } from './harness.js';
 import type { EchoApp } from './harness.js';
 
 const GET = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: app\r\n\r\n`;
-
-/** A raw client: what it received, and whether (and when) the session closed the connection. */
-interface RawClient {
-  socket: Socket;
-  received(): string;
-  closed: Promise<void>;
-}
-
-function rawClient(port: number): Promise<RawClient> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host: '127.0.0.1', port });
-    const chunks: Buffer[] = [];
-    socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.setTimeout(5_000, () => socket.destroy(new Error('test client timeout')));
-    socket.on('error', () => undefined); // 'close' follows; the test reads what arrived
-    const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.once('connect', () =>
-      resolve({ socket, received: () => Buffer.concat(chunks).toString('latin1'), closed }),
-    );
-    socket.once('error', reject);
-  });
-}
-
-const responseCount = (text: string): number => text.split('HTTP/1.1 ').length - 1;
 
 describe('HttpSession.closeAfterExchange', () => {
   let app: EchoApp;
@@ -92,41 +68,41 @@ describe('HttpSession.closeAfterExchange', () => {
   const frontPort = (): number => (front.address() as AddressInfo).port;
 
   it('closes an idle kept-alive connection at once', async () => {
-    const client = await rawClient(frontPort());
+    const client = await openRaw({ host: '127.0.0.1', port: frontPort() });
     client.socket.write(GET('/idle-1'));
-    assert.ok(await eventually(() => responseCount(client.received()) === 1));
+    assert.ok(await eventually(() => client.responses() === 1));
     const started = Date.now();
     sessions.at(-1)!.closeAfterExchange();
     await client.closed;
     assert.ok(Date.now() - started < 1_000, `closed after ${Date.now() - started} ms`);
-    assert.equal(responseCount(client.received()), 1);
+    assert.equal(client.responses(), 1);
   });
 
   it('lets the exchange in flight complete, then closes without serving the pipelined request', async () => {
-    const client = await rawClient(frontPort());
+    const client = await openRaw({ host: '127.0.0.1', port: frontPort() });
     client.socket.write(GET('/slow?ms=300&n=in-flight'));
     assert.ok(await eventually(() => appSaw.includes('/slow?ms=300&n=in-flight')));
     sessions.at(-1)!.closeAfterExchange();
     client.socket.write(GET('/after'));
     await client.closed;
     const text = client.received();
-    assert.equal(responseCount(text), 1, text);
+    assert.equal(client.responses(), 1, text);
     assert.match(text, /^HTTP\/1\.1 200 /);
     assert.ok(text.includes('"url":"/slow?ms=300&n=in-flight"'), 'the whole response body arrived');
     assert.ok(!appSaw.includes('/after'), 'the request after the last exchange never reached the app');
   });
 
   it('without it, the same pipelined request is served (control)', async () => {
-    const client = await rawClient(frontPort());
+    const client = await openRaw({ host: '127.0.0.1', port: frontPort() });
     client.socket.write(GET('/slow?ms=50&n=control') + GET('/after-control'));
-    assert.ok(await eventually(() => responseCount(client.received()) === 2));
+    assert.ok(await eventually(() => client.responses() === 2));
     assert.ok(appSaw.includes('/after-control'));
     client.socket.destroy();
     await client.closed;
   });
 
   it('closes an upgraded tunnel at once', async () => {
-    const client = await rawClient(frontPort());
+    const client = await openRaw({ host: '127.0.0.1', port: frontPort() });
     client.socket.write('GET /ws HTTP/1.1\r\nHost: app\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n');
     assert.ok(await eventually(() => client.received().includes('101 Switching Protocols')));
     client.socket.write('ping');
