@@ -75,7 +75,7 @@ export class ProxyMetrics {
     this.active[direction] += delta;
   }
 
-  /** A downstream connection the sidecar closed on its own (mode_change). */
+  /** A downstream connection the sidecar closed on its own (mode_change, max_age). */
   connectionRetired(direction: Direction, reason: string): void {
     const key = labelText({ direction, reason });
     this.retired.set(key, (this.retired.get(key) ?? 0) + 1);
@@ -130,7 +130,7 @@ export class ProxyMetrics {
     );
     family(
       'automesh_connections_retired_total',
-      'Downstream connections the sidecar closed on its own, by reason: mode_change (the new mode of their port does not admit them).',
+      'Downstream connections the sidecar closed on its own, by reason: mode_change (the new mode of their port does not admit them), max_age.',
       'counter',
       this.retired,
     );

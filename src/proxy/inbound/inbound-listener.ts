@@ -4,7 +4,8 @@
 //   PERMISSIVE  ClientHello offering ALPN "istio" → mTLS; anything else → plaintext
 //   DISABLE     plaintext
 // A mode change also reaches open connections: those the new mode would not admit (plaintext
-// under STRICT) are closed, an HTTP one after its in-flight exchange, an L4 pipe at once.
+// under STRICT) are closed, an HTTP one after its in-flight exchange, an L4 pipe at once. An
+// HTTP connection is also closed after its exchange once older than its maximum age.
 
 import { connect as netConnect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -42,6 +43,8 @@ export interface InboundEnvironment {
   sniffTimeoutMs: number;
   handshakeTimeoutMs: number;
   maxConnections: number;
+  /** HTTP connections older than this are closed after their current exchange. */
+  maxConnectionAgeMs: number;
   /** The trust domain of the snapshot in force. */
   trustDomain(): string;
 }
@@ -69,6 +72,7 @@ export class InboundListener {
     const dialer = plainDialer(env.appHost, env.hostPort(config.port), 'app');
     this.appEndpoint = { next: () => dialer };
     this.admitted = new DownstreamConnections({
+      maxAgeMs: env.maxConnectionAgeMs,
       onRetire: (reason) => env.metrics.connectionRetired('inbound', reason),
     });
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
