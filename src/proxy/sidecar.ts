@@ -186,6 +186,7 @@ export class Sidecar {
       sniffTimeoutMs: l.sniffTimeoutMs,
       handshakeTimeoutMs: l.handshakeTimeoutMs,
       maxConnections: l.maxConnections,
+      maxConnectionAgeMs: l.downstreamMaxConnectionAgeMs,
       trustDomain: () => this.current?.mesh.trustDomain ?? 'cluster.local',
     };
   }

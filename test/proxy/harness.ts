@@ -4,7 +4,7 @@ import { createServer, request } from 'node:http';
 import type { Agent, IncomingHttpHeaders, Server } from 'node:http';
 import { connect as tlsConnect } from 'node:tls';
 import { connect as netConnect } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type {
   InboundListener,
   OutboundService,
@@ -304,4 +304,67 @@ export function rawExchange(
     socket.on('error', (err: NodeJS.ErrnoException) => (error = err.code ?? err.message));
     socket.on('close', () => resolve({ text: Buffer.concat(received).toString('latin1'), error }));
   });
+}
+
+/** A connection kept open by hand (plain, or TLS with a client certificate): what arrived, when it closed. */
+export interface RawConnection {
+  socket: Socket;
+  received(): string;
+  /** HTTP/1.1 responses received so far (status lines counted). */
+  responses(): number;
+  isClosed(): boolean;
+  closed: Promise<void>;
+}
+
+export function openRaw(options: {
+  host: string;
+  port: number;
+  tls?: { cert: WorkloadCertificate; alpn: string[] };
+}): Promise<RawConnection> {
+  return new Promise((resolve, reject) => {
+    const { tls } = options;
+    const socket =
+      tls === undefined
+        ? netConnect({ host: options.host, port: options.port })
+        : tlsConnect({
+            host: options.host,
+            port: options.port,
+            key: tls.cert.privateKeyPem,
+            cert: tls.cert.certChainPem.join(''),
+            ca: tls.cert.trustBundlePem,
+            ALPNProtocols: tls.alpn,
+            checkServerIdentity: () => undefined,
+          });
+    const chunks: Buffer[] = [];
+    let closed = false;
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('test connection timeout')));
+    const closedPromise = new Promise<void>((r) =>
+      socket.once('close', () => {
+        closed = true;
+        r();
+      }),
+    );
+    const received = (): string => Buffer.concat(chunks).toString('latin1');
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
+      socket.removeListener('error', reject);
+      socket.on('error', () => undefined); // 'close' follows; the test reads what arrived
+      resolve({
+        socket,
+        received,
+        responses: () => received().split('HTTP/1.1 ').length - 1,
+        isClosed: () => closed,
+        closed: closedPromise,
+      });
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** How many inbound connections a sidecar closed on its own for `reason` (its admin metric). */
+export function retiredConnections(proxy: { metrics: { render(): string } }, reason: string): number {
+  const m = new RegExp(
+    `automesh_connections_retired_total\\{direction="inbound",reason="${reason}"\\} (\\d+)`,
+  ).exec(proxy.metrics.render());
+  return m === null ? 0 : Number(m[1]);
 }

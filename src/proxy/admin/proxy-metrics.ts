@@ -38,6 +38,7 @@ export class ProxyMetrics {
   private readonly requests = new Map<string, RequestCounter>();
   private readonly connections: Series = new Map();
   private readonly handshakeFailures: Series = new Map();
+  private readonly retired: Series = new Map();
   private readonly active = { inbound: 0, outbound: 0 };
 
   /** The counter for a label set (shared by every caller with the same labels). */
@@ -72,6 +73,12 @@ export class ProxyMetrics {
 
   activeChanged(direction: Direction, delta: number): void {
     this.active[direction] += delta;
+  }
+
+  /** A downstream connection the sidecar closed on its own (mode_change, max_age). */
+  connectionRetired(direction: Direction, reason: string): void {
+    const key = labelText({ direction, reason });
+    this.retired.set(key, (this.retired.get(key) ?? 0) + 1);
   }
 
   handshakeFailure(direction: Direction, reason: string): void {
@@ -120,6 +127,12 @@ export class ProxyMetrics {
       'Failed TLS handshakes and refused connections by reason.',
       'counter',
       this.handshakeFailures,
+    );
+    family(
+      'automesh_connections_retired_total',
+      'Downstream connections the sidecar closed on its own, by reason: mode_change (the new mode of their port does not admit them), max_age.',
+      'counter',
+      this.retired,
     );
     const active: Series = new Map([
       ['direction="inbound"', this.active.inbound],

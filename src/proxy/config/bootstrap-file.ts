@@ -39,6 +39,7 @@ export const bootstrapSchema = z.strictObject({
       maxIdlePerEndpoint: z.number().int().nonnegative(),
       maxRequestsPerConnection: z.number().int().positive(),
       maxConnectionAgeMs: z.number().int().positive(),
+      downstreamMaxConnectionAgeMs: z.number().int().positive(),
     })
     .partial()
     .optional(),

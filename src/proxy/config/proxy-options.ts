@@ -24,7 +24,15 @@ export interface ProxyLimits {
   handshakeTimeoutMs: number;
   maxIdlePerEndpoint: number;
   maxRequestsPerConnection: number;
+  /** Pooled upstream connections older than this are closed instead of being reused. */
   maxConnectionAgeMs: number;
+  /**
+   * Inbound HTTP connections older than this are closed after their current exchange, so no
+   * connection lives on indefinitely on what it was admitted with. Longer than maxConnectionAgeMs,
+   * so that a peer sidecar's pool retires its connection first (a client closing is race-free; a
+   * server closing a kept-alive connection can cross the client's next request).
+   */
+  downstreamMaxConnectionAgeMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
@@ -40,6 +48,7 @@ export const DEFAULT_LIMITS: Readonly<ProxyLimits> = Object.freeze({
   maxIdlePerEndpoint: 256,
   maxRequestsPerConnection: 100_000,
   maxConnectionAgeMs: 600_000,
+  downstreamMaxConnectionAgeMs: 900_000,
 });
 
 export interface ListenAddress {

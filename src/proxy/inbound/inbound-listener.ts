@@ -3,7 +3,9 @@
 //   STRICT      ClientHello → mTLS; anything else → TCP reset
 //   PERMISSIVE  ClientHello offering ALPN "istio" → mTLS; anything else → plaintext
 //   DISABLE     plaintext
-// A mode change applies to connections accepted after it; open ones keep theirs.
+// A mode change also reaches open connections: those the new mode would not admit (plaintext
+// under STRICT) are closed, an HTTP one after its in-flight exchange, an L4 pipe at once. An
+// HTTP connection is also closed after its exchange once older than its maximum age.
 
 import { connect as netConnect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -25,6 +27,9 @@ import { spiffeIdOf, xfccElement } from '../tls/spiffe-san.js';
 import { MESH_ALPN, plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { RequestHead } from '../http/request-head.js';
+import { modeAdmits, PLAINTEXT, TLS_PASSTHROUGH } from './admission.js';
+import type { Admission } from './admission.js';
+import { DownstreamConnections } from './downstream-connections.js';
 
 export interface InboundEnvironment {
   bindHost: string;
@@ -38,6 +43,8 @@ export interface InboundEnvironment {
   sniffTimeoutMs: number;
   handshakeTimeoutMs: number;
   maxConnections: number;
+  /** HTTP connections older than this are closed after their current exchange. */
+  maxConnectionAgeMs: number;
   /** The trust domain of the snapshot in force. */
   trustDomain(): string;
 }
@@ -54,6 +61,7 @@ export class InboundListener {
   private readonly server: Server;
   private readonly tlsServer: TlsServer;
   private readonly sockets = new Set<Socket>();
+  private readonly admitted: DownstreamConnections;
   private readonly appEndpoint: EndpointSequence;
   private readonly unsubscribeRotation: () => void;
 
@@ -63,6 +71,10 @@ export class InboundListener {
   ) {
     const dialer = plainDialer(env.appHost, env.hostPort(config.port), 'app');
     this.appEndpoint = { next: () => dialer };
+    this.admitted = new DownstreamConnections({
+      maxAgeMs: env.maxConnectionAgeMs,
+      onRetire: (reason) => env.metrics.connectionRetired('inbound', reason),
+    });
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = env.maxConnections;
     this.tlsServer = createTlsServer(
@@ -111,9 +123,11 @@ export class InboundListener {
     });
   }
 
-  /** New settings for connections accepted from now on. */
+  /** New settings: for connections accepted from now on, and a new mode for open ones too. */
   update(config: InboundListenerConfig): void {
+    const modeChanged = config.mode !== this.config.mode;
     this.config = config;
+    if (modeChanged) this.admitted.enforce(config.mode);
   }
 
   /** Stops accepting. `drain`: open connections finish on their own; otherwise they are destroyed. */
@@ -133,7 +147,7 @@ export class InboundListener {
     socket.on('error', () => undefined); // 'close' follows; the session or pipe cleans up
     const { mode } = this.config;
     if (mode === 'DISABLE') {
-      this.plaintext(socket, null);
+      this.plaintext(socket, null, PLAINTEXT);
       return;
     }
     peekSocket<HelloSniff>(
@@ -143,13 +157,17 @@ export class InboundListener {
         return r.kind === 'need-more' ? undefined : r;
       },
       { maxBytes: MAX_HELLO_BYTES, timeoutMs: this.env.sniffTimeoutMs, onTimeout: { kind: 'not-tls' } },
-      (hello, bytes) => this.route(socket, mode, hello, bytes),
+      (hello, bytes) => this.route(socket, hello, bytes),
     );
   }
 
-  private route(socket: Socket, mode: 'STRICT' | 'PERMISSIVE', hello: HelloSniff, bytes: Buffer): void {
+  private route(socket: Socket, hello: HelloSniff, bytes: Buffer): void {
     if (socket.destroyed) return;
-    const mtls = hello.kind === 'tls' && (mode === 'STRICT' || hello.alpn.includes(MESH_ALPN));
+    // The mode now, not at accept: a snapshot may have been applied while the first bytes came.
+    const { mode } = this.config;
+    const mtls =
+      hello.kind === 'tls' &&
+      (mode === 'STRICT' || (mode === 'PERMISSIVE' && hello.alpn.includes(MESH_ALPN)));
     if (mtls) {
       socket.unshift(bytes);
       // The TLS socket takes allowHalfOpen from this one. While the handshake runs it must be off:
@@ -159,18 +177,17 @@ export class InboundListener {
       this.tlsServer.emit('connection', socket);
       return;
     }
-    if (mode === 'STRICT') {
-      this.env.metrics.handshakeFailure(
-        'inbound',
-        bytes.length === 0 ? 'no_bytes_on_strict' : 'plaintext_on_strict',
-      );
+    this.plaintext(socket, bytes, hello.kind === 'tls' ? TLS_PASSTHROUGH : PLAINTEXT);
+  }
+
+  private plaintext(socket: Socket, initial: Buffer | null, admission: Admission): void {
+    if (!this.admit(socket, admission)) {
+      // Only STRICT refuses what the sidecar did not authenticate.
+      const empty = initial === null || initial.length === 0;
+      this.env.metrics.handshakeFailure('inbound', empty ? 'no_bytes_on_strict' : 'plaintext_on_strict');
       socket.resetAndDestroy();
       return;
     }
-    this.plaintext(socket, bytes);
-  }
-
-  private plaintext(socket: Socket, initial: Buffer | null): void {
     this.env.metrics.connectionOpened(this.labels(PLAINTEXT_PEER));
     this.serve(socket, initial, PLAINTEXT_PEER);
   }
@@ -184,6 +201,11 @@ export class InboundListener {
     // trust domain, gets past this point.
     if (!socket.authorized || cert === undefined || id === undefined || own === undefined) {
       this.env.metrics.handshakeFailure('inbound', refusalReason(socket, cert === undefined));
+      socket.destroy();
+      return;
+    }
+    if (!this.admit(socket, { kind: 'mtls', peer: id })) {
+      this.env.metrics.handshakeFailure('inbound', 'mtls_not_admitted');
       socket.destroy();
       return;
     }
@@ -215,6 +237,7 @@ export class InboundListener {
 
   private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
     const session = new HttpSession(socket, this.hooks(peer), this.env.pool, this.env.session);
+    this.admitted.servesHttp(socket, session);
     session.start(initial);
     socket.resume();
   }
@@ -227,6 +250,13 @@ export class InboundListener {
     const app = netConnect({ host: this.env.appHost, port: this.env.hostPort(this.config.port) });
     app.setNoDelay(true);
     return app;
+  }
+
+  /** Tracks the connection if the mode in force admits it: a later mode change is checked against it too. */
+  private admit(socket: Socket, admission: Admission): boolean {
+    if (!modeAdmits(this.config.mode, admission)) return false;
+    this.admitted.track(socket, admission);
+    return true;
   }
 
   private hooks(peer: PeerInfo): SessionHooks {
