@@ -31,6 +31,7 @@ export interface CaServerOptions {
   pluggedInCaDir?: string;
   /** An already-loaded signer (the control plane shares it with the discovery server). */
   signer?: CaSigner;
+  /** The mesh's configured SVID lifetime: the default and, unless `maxTtlSeconds` says, the cap. */
   defaultTtlSeconds?: number;
   maxTtlSeconds?: number;
   /** Extra names in the server certificate besides `localhost` / the host. */
@@ -90,6 +91,7 @@ function createHandler(
     const result = await authority.issue({
       csrPem: csr,
       identity: { namespace: caller.namespace, serviceAccount: caller.serviceAccount },
+      ...(caller.podBinding === undefined ? {} : { podBinding: caller.podBinding }),
       ttlSeconds: ttl,
     });
     if (!result.ok) return refuse(cb, grpc.status.INVALID_ARGUMENT, result.reason, peer);
@@ -97,7 +99,7 @@ function createHandler(
       peer,
       spiffeId: result.spiffeId,
       via: caller.via,
-      pod: caller.pod,
+      pod: caller.podBinding?.pod,
       serial: result.serialNumber,
       notAfter: result.notAfter.toISOString(),
     });
