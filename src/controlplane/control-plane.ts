@@ -105,6 +105,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           source: registry,
           tls: serving,
           trustDomain,
+          isPodCurrent,
           host,
           port,
           logger: logger.child('discovery'),

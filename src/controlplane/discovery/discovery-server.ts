@@ -5,12 +5,16 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
+import type { IsPodCurrent } from '../ca/index.js';
 import type { MeshStateSource } from '../registry/index.js';
 import { authorizeHello } from './authorize-proxy.js';
 import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
 import { proxyCertificate } from './proxy-certificate.js';
 import { discoveryService } from '../../wire/index.js';
+import type { DiscoveryPeer } from './peer-svid.js';
 import { peerSvid } from './peer-svid.js';
+import type { StreamOwner } from './pod-liveness.js';
+import { PodLiveness } from './pod-liveness.js';
 import { PushController } from './push-controller.js';
 import type { ProxyStatus, PushCounters } from './proxy-status-registry.js';
 import type { Timers } from './push-debouncer.js';
@@ -36,6 +40,12 @@ export interface DiscoveryServerOptions {
   timers?: Timers;
   /** A stream that has not said Hello by then is closed. Default 10 s. */
   helloTimeoutMs?: number;
+  /**
+   * Holds streams to live pods: a stream's SVID must name its pod, which must exist when it says
+   * Hello, and the stream is closed once the pod (or its namespace) is deleted. Absent: SVIDs
+   * without a pod are accepted and nothing is re-checked (tests, tools).
+   */
+  isPodCurrent?: IsPodCurrent;
 }
 
 export interface DiscoveryServer {
@@ -71,9 +81,13 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
   });
+  const liveness =
+    options.isPodCurrent === undefined ? undefined : new PodLiveness(options.isPodCurrent, logger);
+  if (liveness !== undefined) controller.onRebuild(() => liveness.recheck());
+  const context: StreamContext = { controller, options, logger, liveness };
   let nextId = 0;
   server.addService(preEncodedService(), {
-    StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, controller, options, logger),
+    StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, context),
   });
   const credentials = grpc.ServerCredentials.createSsl(
     Buffer.from(options.tls.trustBundlePem.join('')),
@@ -121,25 +135,29 @@ function preEncodedService(): grpc.ServiceDefinition {
   };
 }
 
-function handleStream(
-  call: Call,
-  id: string,
-  controller: PushController,
-  options: DiscoveryServerOptions,
-  logger: Logger,
-): void {
+interface StreamContext {
+  controller: PushController;
+  options: DiscoveryServerOptions;
+  logger: Logger;
+  liveness: PodLiveness | undefined;
+}
+
+type VerifiedPeer = Extract<DiscoveryPeer, { ok: true }>;
+type Hello = NonNullable<ProxyMessage['hello']>;
+
+function handleStream(call: Call, id: string, context: StreamContext): void {
+  const { controller, options, logger, liveness } = context;
   let ended = false;
-  const fail = (code: grpc.status, details: string): void => {
-    if (ended) return;
-    ended = true;
-    clearTimeout(helloTimer);
-    controller.disconnect(id);
-    call.emit('error', { code, details });
-  };
   const cleanup = (): void => {
     ended = true;
     clearTimeout(helloTimer);
     controller.disconnect(id);
+    liveness?.forget(id);
+  };
+  const fail = (code: grpc.status, details: string): void => {
+    if (ended) return;
+    cleanup();
+    call.emit('error', { code, details });
   };
   const helloTimer = setTimeout(
     () => fail(grpc.status.DEADLINE_EXCEEDED, 'no hello'),
@@ -151,6 +169,24 @@ function handleStream(
     fail(grpc.status.UNAUTHENTICATED, peer.reason);
     return;
   }
+  const deny = (reason: string): void => {
+    logger.warn('discovery stream denied', { spiffeId: peer.spiffeId, reason });
+    fail(grpc.status.PERMISSION_DENIED, reason);
+  };
+  const connect = (hello: Hello, owner?: StreamOwner): void => {
+    if (ended) return;
+    if (owner !== undefined) liveness?.watch(id, owner, deny);
+    controller.connect({
+      id,
+      pod: hello.pod,
+      namespace: hello.namespace,
+      identity: peer.identity,
+      spiffeId: peer.spiffeId,
+      acceptsGzip: hello.accepts_gzip === true,
+      writer: { write: (m, done) => void call.write(m.payload as unknown as SnapshotMessage, done) },
+      deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
+    });
+  };
   let helloSeen = false;
   call.on('data', (message: ProxyMessage) => {
     if (ended) return;
@@ -159,21 +195,13 @@ function handleStream(
       helloSeen = true;
       clearTimeout(helloTimer);
       const hello = message.hello;
-      const verdict = authorizeHello(peer.identity, hello, options.trustDomain);
-      if (!verdict.ok) {
-        logger.warn('discovery stream denied', { spiffeId: peer.spiffeId, reason: verdict.reason });
-        return fail(grpc.status.PERMISSION_DENIED, verdict.reason);
-      }
-      controller.connect({
-        id,
-        pod: hello.pod,
-        namespace: hello.namespace,
-        identity: peer.identity,
-        spiffeId: peer.spiffeId,
-        acceptsGzip: hello.accepts_gzip === true,
-        writer: { write: (m, done) => void call.write(m.payload as unknown as SnapshotMessage, done) },
-        deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
+      const verdict = authorizeHello(peer.identity, hello, options.trustDomain, {
+        podBinding: peer.podBinding,
+        requireBinding: liveness !== undefined,
       });
+      if (!verdict.ok) return deny(verdict.reason);
+      if (liveness === undefined || peer.podBinding === undefined) return connect(hello);
+      admitLive(liveness, peer, peer.podBinding, { connect: (owner) => connect(hello, owner), deny, fail });
     } else if (!helloSeen) {
       fail(grpc.status.FAILED_PRECONDITION, 'the first message must be a hello');
     } else if (message.kind === 'ack' && message.ack !== undefined) {
@@ -194,4 +222,31 @@ function handleStream(
   call.on('cancelled', cleanup);
   call.on('error', cleanup);
   call.on('close', cleanup);
+}
+
+/** Connects the stream if its pod is there, and follows it so that it is closed when the pod goes. */
+function admitLive(
+  liveness: PodLiveness,
+  peer: VerifiedPeer,
+  binding: { pod: string; podUid: string },
+  outcome: {
+    connect(owner: StreamOwner): void;
+    deny(reason: string): void;
+    fail(code: grpc.status, details: string): void;
+  },
+): void {
+  const owner = {
+    namespace: peer.identity.namespace,
+    serviceAccount: peer.identity.serviceAccount,
+    ...binding,
+  };
+  liveness.admits(owner).then(
+    (live) => {
+      if (!live)
+        return outcome.deny(`pod ${owner.namespace}/${owner.pod} (uid ${owner.podUid}) is gone or replaced`);
+      outcome.connect(owner);
+    },
+    (err: unknown) =>
+      outcome.fail(grpc.status.INTERNAL, `cannot check pod ${owner.pod}: ${(err as Error).message}`),
+  );
 }
