@@ -41,7 +41,7 @@ export interface DiscoveryHarness {
 }
 
 export type HarnessOptions = Partial<
-  Pick<DiscoveryServerOptions, 'debounceMs' | 'maxDelayMs' | 'provider'>
+  Pick<DiscoveryServerOptions, 'debounceMs' | 'maxDelayMs' | 'provider' | 'limits'>
 > & {
   /** Hold streams to live pods in the store, as the control plane does (`isPodCurrent`). */
   podChecks?: boolean;
@@ -63,6 +63,7 @@ export async function startDiscoveryHarness(options: HarnessOptions = {}): Promi
       debounceMs: options.debounceMs ?? 20,
       maxDelayMs: options.maxDelayMs ?? 200,
       ...(options.provider === undefined ? {} : { provider: options.provider }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.podChecks === true ? { isPodCurrent: storePodCheck(store) } : {}),
       ...(port === undefined ? {} : { port }),
     });

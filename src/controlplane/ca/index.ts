@@ -14,8 +14,6 @@ export {
 export type { IsPodCurrent, CallerIdentity, CallerCredentials } from './authenticate-caller.js';
 export { authenticateCaller } from './authenticate-caller.js';
 export { storePodCheck } from './store-pod-check.js';
-export type { ServerTlsMaterial } from './static-certificate-provider.js';
-export { StaticCertificateProvider } from './static-certificate-provider.js';
 export type { CaServerOptions, CaServer } from './ca-server.js';
 export { startCaServer } from './ca-server.js';
 export { writePodTokenFile } from './write-pod-token-file.js';

@@ -6,6 +6,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
 import type { IsPodCurrent } from '../ca/index.js';
+import { grpcServerOptions, listenGrpcOverTls } from '../grpc-tls-listener.js';
+import type { ListenerLimits } from '../listener-limits.js';
+import { DISCOVERY_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
 import type { MeshStateSource } from '../registry/index.js';
 import { authorizeHello } from './authorize-proxy.js';
 import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
@@ -46,6 +49,8 @@ export interface DiscoveryServerOptions {
    * without a pod are accepted and nothing is re-checked (tests, tools).
    */
   isPodCurrent?: IsPodCurrent;
+  /** Handshake, idle and connection limits of the listener. Default `DISCOVERY_LISTENER_LIMITS`. */
+  limits?: Partial<ListenerLimits>;
 }
 
 export interface DiscoveryServer {
@@ -56,6 +61,8 @@ export interface DiscoveryServer {
   proxyStatus(): ProxyStatus[];
   counters(): PushCounters;
   waitForConvergence(options: ConvergenceOptions): Promise<ConvergenceResult>;
+  /** Connections open on the listener now. */
+  connections(): Promise<number>;
   /** Ends every stream (clients see UNAVAILABLE and reconnect elsewhere or later) and stops listening. */
   close(): Promise<void>;
 }
@@ -77,7 +84,9 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
   });
+  const limits = listenerLimits(DISCOVERY_LISTENER_LIMITS, options.limits);
   const server = new grpc.Server({
+    ...grpcServerOptions(limits),
     'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
   });
@@ -89,22 +98,17 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
   server.addService(preEncodedService(), {
     StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, context),
   });
-  const credentials = grpc.ServerCredentials.createSsl(
-    Buffer.from(options.tls.trustBundlePem.join('')),
-    [
-      {
-        private_key: Buffer.from(options.tls.privateKeyPem),
-        cert_chain: Buffer.from(options.tls.certChainPem.join('')),
-      },
-    ],
-    true,
-  );
   const host = options.host ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port ?? 0}`, credentials, (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+  const listener = await listenGrpcOverTls(server, {
+    host,
+    port: options.port ?? 0,
+    privateKeyPem: options.tls.privateKeyPem,
+    certChainPem: options.tls.certChainPem,
+    trustBundlePem: options.tls.trustBundlePem,
+    requireClientCertificate: true,
+    limits,
   });
+  const port = listener.port;
   logger.info('discovery server listening', { address: `${host}:${port}` });
   return {
     address: `${host}:${port}`,
@@ -112,10 +116,11 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     proxyStatus: () => controller.status.list(),
     counters: () => controller.status.counters(),
     waitForConvergence: (wait) => waitForConvergence(options.source, controller, wait),
-    close: () => {
+    connections: () => listener.connections(),
+    close: async () => {
       controller.close();
       server.forceShutdown();
-      return Promise.resolve();
+      await listener.close();
     },
   };
 }
