@@ -9,7 +9,7 @@ import type { ConfigStore } from '../store/index.js';
 import { SqliteConfigStore } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
-import { loadCaSigner, loadPodTokenKey, startCaServer } from './ca/index.js';
+import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
 import { startApiServer, ensureAdminCredential } from './apiserver/index.js';
@@ -31,7 +31,7 @@ export interface ControlPlaneOptions {
   apiPort?: number;
   /** An Istio `cacerts` directory to sign with instead of the self-signed root. */
   pluggedInCaDir?: string;
-  /** SVID lifetime handed out by the CA. */
+  /** SVID lifetime handed out by the CA, and the longest it grants whatever a CSR asks. */
   svidTtlSeconds?: number;
   logger?: Logger;
 }
@@ -74,8 +74,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
     });
     const tokens = new PodTokenIssuer(await loadPodTokenKey(options.stateDir));
-    const isPodCurrent = async (namespace: string, pod: string, podUid: string) =>
-      (await store.get('Pod', namespace, pod))?.metadata.uid === podUid;
+    const isPodCurrent = storePodCheck(store);
     const ca = await onPreferredPort(
       previous.ca,
       (port) =>
@@ -106,6 +105,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
           source: registry,
           tls: serving,
           trustDomain,
+          isPodCurrent,
           host,
           port,
           logger: logger.child('discovery'),

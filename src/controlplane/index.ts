@@ -4,6 +4,8 @@ export * from './apiserver/index.js';
 export * from './client/index.js';
 export * from './registry/index.js';
 export * from './discovery/index.js';
+export type { ListenerLimits } from './listener-limits.js';
+export { CA_LISTENER_LIMITS, DISCOVERY_LISTENER_LIMITS, API_LISTENER_LIMITS } from './listener-limits.js';
 export {
   startControlPlane,
   CONTROL_PLANE_FILE,

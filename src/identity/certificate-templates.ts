@@ -8,6 +8,8 @@ import type { CaSigner } from './ca-signer.js';
 import type { KeyPair } from './key-pair.js';
 import { signingAlgorithmFor } from './key-pair.js';
 import { IdentityError } from './identity-error.js';
+import type { CertificatePodBinding } from './pod-binding.js';
+import { podBindingExtension } from './pod-binding.js';
 
 export const ROOT_VALIDITY_YEARS = 10;
 /** Leaves start this far in the past so that small clock skew between hosts does not matter. */
@@ -54,6 +56,8 @@ export interface LeafRequest {
   uris: string[];
   dnsNames?: string[];
   ipAddresses?: string[];
+  /** The pod an SVID is issued to (see `pod-binding.ts`). */
+  podBinding?: CertificatePodBinding;
   ttlMs: number;
   nowMs: number;
 }
@@ -111,6 +115,7 @@ export async function signLeafCertificate(req: LeafRequest): Promise<IssuedLeaf>
       ]),
       await authorityKeyId(req.signer),
       new x509.SubjectAlternativeNameExtension(names, true),
+      ...(req.podBinding === undefined ? [] : [podBindingExtension(req.podBinding)]),
     ],
   });
   return { cert, certPem: cert.toString('pem') + '\n', serialNumber, notBefore, notAfter };

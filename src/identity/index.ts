@@ -23,6 +23,8 @@ export type { CsrCheck } from './csr.js';
 export { createCsr, verifyCsr, MAX_CSR_PEM_BYTES } from './csr.js';
 export type { PeerSvidCheck, VerifyPeerSvidOptions } from './verify-peer-svid.js';
 export { verifyPeerSvid } from './verify-peer-svid.js';
+export type { CertificatePodBinding } from './pod-binding.js';
+export { podBindingOf, encodePodBinding, decodePodBinding, POD_BINDING_OID } from './pod-binding.js';
 export type { PodBinding, PodTokenClaims, PodTokenCheck, PodTokenVerifier } from './pod-token.js';
 export { PodTokenIssuer, POD_TOKEN_AUDIENCE, POD_TOKEN_ISSUER } from './pod-token.js';
 export type { ServingCertificate, ServingCertificateOptions } from './issue-serving-certificate.js';

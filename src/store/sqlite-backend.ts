@@ -3,7 +3,7 @@
 // acknowledged write survives kill -9 and power loss. Objects, the revision counter and the event
 // log change in the same transaction, so a restart finds them consistent and watch can replay.
 
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Resource, ResourceKind } from '../api/index.js';
@@ -45,6 +45,21 @@ interface EventRow {
   body: string;
 }
 
+/** The files SQLite keeps beside the database in WAL mode; the WAL holds recent writes in full. */
+const WAL_SIDE_FILES = ['-wal', '-shm'] as const;
+
+/**
+ * Makes the database file owner-only before SQLite opens it. SQLite creates `-wal` and `-shm`
+ * with the mode of the database file, so creating that file 0600 first (rather than chmod after
+ * open) leaves no moment in which a side file is readable by others. Side files left by a crash
+ * of an earlier version, made under the umask, are tightened too.
+ */
+function ownerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+  for (const suffix of WAL_SIDE_FILES) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+}
+
 export class SqliteBackend implements SyncBackend {
   private readonly db: Database.Database;
   private rev: number;
@@ -54,6 +69,7 @@ export class SqliteBackend implements SyncBackend {
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     try {
+      ownerOnly(file);
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
@@ -64,7 +80,6 @@ export class SqliteBackend implements SyncBackend {
         cause: err,
       });
     }
-    chmodSync(file, 0o600);
     this.stmt = this.prepare();
     this.checkSchemaVersion(file);
     this.rev = this.readMeta('revision');

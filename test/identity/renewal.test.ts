@@ -216,6 +216,60 @@ describe('CaClientCertificateSource', () => {
     },
   );
 
+  it('asks with the pod token when a renewal with the certificate is refused', BOUND, async () => {
+    // The CA refuses exactly one certificate renewal, as it does for an SVID that names no pod
+    // (issued before SVIDs named their pod): the sidecar gets its renewal with the token.
+    const verdicts: boolean[] = [];
+    let refuseNext = false;
+    const strict = await startCaServer({
+      stateDir: join(dir.path, 'fallback'),
+      trustDomain: TD,
+      tokenVerifier: issuer,
+      isPodCurrent: () => {
+        const live = !refuseNext;
+        refuseNext = false;
+        verdicts.push(live);
+        return live;
+      },
+      logger: silentLogger,
+    });
+    const tokenPath = join(dir.path, 'fallback.token');
+    await writeFile(
+      tokenPath,
+      issuer.mint({ namespace: 'full', serviceAccount: 'sleep', pod: 'sleep-f', podUid: 'uid-f' }, 60),
+    );
+    const source = new CaClientCertificateSource();
+    try {
+      const first = await source.start({
+        caAddress: strict.address,
+        caRootPem: strict.rootCertPem,
+        tokenPath,
+        ttlSeconds: 3,
+        logger: silentLogger,
+      });
+      const failures: RenewalTrouble[] = [];
+      source.onRenewalFailure((t) => failures.push(t));
+      refuseNext = true;
+      const renewed = await new Promise<WorkloadCertificate>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no renewal within 4 s')), 4000);
+        source.onUpdate((c) => {
+          clearTimeout(timer);
+          resolve(c);
+        });
+      });
+      assert.notEqual(renewed.serialNumber, first.serialNumber);
+      assert.deepEqual(verdicts, [true, false, true], 'token, refused certificate, token again');
+      assert.deepEqual(
+        failures.map((t) => t.error),
+        [],
+        'the renewal never failed',
+      );
+    } finally {
+      await source.close();
+      await strict.close();
+    }
+  });
+
   it('leaves connections opened before a renewal working after it', BOUND, async () => {
     const server = await sidecar('httpbin', 3);
     const client = await sidecar('sleep', 3);

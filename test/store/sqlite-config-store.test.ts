@@ -39,6 +39,24 @@ describe('SqliteConfigStore on disk', () => {
       assert.equal(statSync(join(dir, 'state')).mode & 0o777, 0o700);
     }));
 
+  it('keeps the WAL and shared-memory files owner-only too, whatever the umask', () =>
+    withDir(async (dir) => {
+      const file = join(dir, 'store.db');
+      const mask = process.umask(0o022);
+      try {
+        const store = new SqliteConfigStore({ file });
+        for (let i = 0; i < 20; i++) await store.create(svc('default', `web-${i}`));
+        const modes = ['', '-wal', '-shm'].map((suffix) => statSync(file + suffix).mode & 0o777);
+        await store.close();
+        assert.deepEqual(
+          modes.map((m) => m.toString(8)),
+          ['600', '600', '600'],
+        );
+      } finally {
+        process.umask(mask);
+      }
+    }));
+
   it('keeps objects, the revision and the watch history across a reopen', () =>
     withDir(async (dir) => {
       const file = join(dir, 'store.db');

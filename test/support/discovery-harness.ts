@@ -5,6 +5,7 @@ import { MemoryConfigStore } from '../../src/store/index.js';
 import { MeshRegistry } from '../../src/controlplane/registry/index.js';
 import type { DiscoveryServer, DiscoveryServerOptions } from '../../src/controlplane/discovery/index.js';
 import { startDiscoveryServer } from '../../src/controlplane/discovery/index.js';
+import { storePodCheck } from '../../src/controlplane/ca/index.js';
 import type { DiscoveryClient } from '../../src/proxy/discovery/index.js';
 import { startDiscoveryClient } from '../../src/proxy/discovery/index.js';
 import type { WorkloadCertificate } from '../../src/proxy/sources.js';
@@ -39,7 +40,12 @@ export interface DiscoveryHarness {
   close(): Promise<void>;
 }
 
-export type HarnessOptions = Partial<Pick<DiscoveryServerOptions, 'debounceMs' | 'maxDelayMs' | 'provider'>>;
+export type HarnessOptions = Partial<
+  Pick<DiscoveryServerOptions, 'debounceMs' | 'maxDelayMs' | 'provider' | 'limits'>
+> & {
+  /** Hold streams to live pods in the store, as the control plane does (`isPodCurrent`). */
+  podChecks?: boolean;
+};
 
 export async function startDiscoveryHarness(options: HarnessOptions = {}): Promise<DiscoveryHarness> {
   const store = new MemoryConfigStore();
@@ -57,6 +63,8 @@ export async function startDiscoveryHarness(options: HarnessOptions = {}): Promi
       debounceMs: options.debounceMs ?? 20,
       maxDelayMs: options.maxDelayMs ?? 200,
       ...(options.provider === undefined ? {} : { provider: options.provider }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.podChecks === true ? { isPodCurrent: storePodCheck(store) } : {}),
       ...(port === undefined ? {} : { port }),
     });
   };
@@ -72,7 +80,11 @@ export async function startDiscoveryHarness(options: HarnessOptions = {}): Promi
     },
     sidecars,
     async sidecar(namespace, podName, sidecarOptions = {}) {
-      const cert = sidecarOptions.cert ?? (await pki.svid(namespace, sidecarOptions.sa ?? 'default'));
+      // As the mesh CA does: the SVID names the pod (its stored UID, once it exists).
+      const podUid = (await store.get('Pod', namespace, podName))?.metadata.uid ?? `uid-${podName}`;
+      const cert =
+        sidecarOptions.cert ??
+        (await pki.svid(namespace, sidecarOptions.sa ?? 'default', { pod: podName, podUid }));
       const certificates = new StaticCertificateSource(cert);
       const sidecar: SimulatedSidecar = {
         pod: podName,

@@ -1,6 +1,6 @@
 // Test PKI for discovery: a mesh root made at test time, the control plane's serving certificate
 // and workload SVIDs, plus a CertificateSource that tests can rotate by hand.
-import type { CaSigner } from '../../src/identity/index.js';
+import type { CaSigner, CertificatePodBinding } from '../../src/identity/index.js';
 import {
   controlPlaneSpiffeId,
   createRootCertificate,
@@ -17,7 +17,12 @@ export interface TestPki {
   signer: CaSigner;
   rootPem: string;
   serving: { certChainPem: string[]; privateKeyPem: string; trustBundlePem: string[] };
-  svid(namespace: string, serviceAccount: string): Promise<WorkloadCertificate>;
+  /** With `podBinding`, the SVID names its pod as the mesh CA's do. */
+  svid(
+    namespace: string,
+    serviceAccount: string,
+    podBinding?: CertificatePodBinding,
+  ): Promise<WorkloadCertificate>;
 }
 
 export async function createTestPki(trustDomain = TRUST_DOMAIN): Promise<TestPki> {
@@ -34,18 +39,23 @@ export async function createTestPki(trustDomain = TRUST_DOMAIN): Promise<TestPki
       privateKeyPem: serving.privateKeyPem,
       trustBundlePem: [rootPem],
     },
-    svid: (namespace, serviceAccount) =>
-      issueSvid(signer, formatSpiffeId({ trustDomain, namespace, serviceAccount })),
+    svid: (namespace, serviceAccount, podBinding) =>
+      issueSvid(signer, formatSpiffeId({ trustDomain, namespace, serviceAccount }), podBinding),
   };
 }
 
 /** An SVID for any URI SAN (also foreign trust domains), signed by `signer`. */
-export async function issueSvid(signer: CaSigner, spiffeId: string): Promise<WorkloadCertificate> {
+export async function issueSvid(
+  signer: CaSigner,
+  spiffeId: string,
+  podBinding?: CertificatePodBinding,
+): Promise<WorkloadCertificate> {
   const keys = await generateKeyPair();
   const leaf = await signLeafCertificate({
     signer,
     publicKey: keys.publicKey,
     uris: [spiffeId],
+    ...(podBinding === undefined ? {} : { podBinding }),
     ttlMs: 3600_000,
     nowMs: Date.now(),
   });

@@ -1,9 +1,17 @@
 // The API server: Kubernetes-shaped REST over a ConfigStore, on loopback, admin bearer token on
 // every request. Composition only: routing, auth, the handlers and the one error mapper.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigStore } from '../../store/index.js';
+import type { ListenerLimits } from '../listener-limits.js';
+import { API_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
 import { ApiError } from './api-error.js';
 import { handleApply } from './apply-handler.js';
 import { bearerChecker } from './bearer-auth.js';
@@ -43,6 +51,8 @@ export interface ApiServerOptions {
   extraHandlers?: readonly ExtraHandler[];
   /** Called with errors the server could not map to a client mistake (5xx). Never gets tokens. */
   onInternalError?: (err: unknown) => void;
+  /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
+  limits?: Partial<ListenerLimits>;
 }
 
 export interface ApiServer {
@@ -105,6 +115,23 @@ async function route(
   );
 }
 
+/** Longest a request may take to arrive in full (headers and body); responses (watches) are not bounded. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Node's HTTP timeouts from the listener's limits: headers within the handshake limit (a
+ * connection that sends nothing counts too), keep-alive connections closed after the idle limit.
+ * The timeouts are checked on an interval, at most a second apart so that short test limits hold.
+ */
+function httpServerOptions(limits: ListenerLimits): ServerOptions {
+  return {
+    headersTimeout: limits.handshakeTimeoutMs,
+    requestTimeout: Math.max(REQUEST_TIMEOUT_MS, limits.handshakeTimeoutMs),
+    keepAliveTimeout: limits.idleTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, limits.handshakeTimeoutMs),
+  };
+}
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const checkAuth = bearerChecker(options.adminToken);
   const ctx: HandlerContext = {
@@ -129,7 +156,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (mapped.status.code === 413) res.setHeader('connection', 'close');
     sendJson(res, mapped.status.code, mapped.status);
   };
-  const server: Server = createServer((req, res) => {
+  const limits = listenerLimits(API_LISTENER_LIMITS, options.limits);
+  const server: Server = createServer(httpServerOptions(limits), (req, res) => {
     try {
       checkAuth(req);
       if (extraHandlers.some((handle) => handle(req, res))) return;
@@ -139,6 +167,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     route(ctx, watches, req, res).catch((err: unknown) => fail(res, err));
   });
+  server.maxConnections = limits.maxConnections;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

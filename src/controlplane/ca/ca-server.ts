@@ -1,5 +1,6 @@
 // The CertificateService gRPC server: TLS with the control plane's own certificate from the mesh
-// root, client certificate requested but optional (first call: pod token; renewals: current SVID).
+// root, client certificate requested but optional (first call: pod token; renewals: current SVID),
+// on a listener that bounds handshakes, idle connections and their number (`ListenerLimits`).
 
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
@@ -13,7 +14,9 @@ import type { IsPodCurrent } from './authenticate-caller.js';
 import { authenticateCaller } from './authenticate-caller.js';
 import { CertificateAuthority } from './certificate-authority.js';
 import { loadCaSigner } from './load-ca-signer.js';
-import { StaticCertificateProvider } from './static-certificate-provider.js';
+import { grpcServerOptions, listenGrpcOverTls } from '../grpc-tls-listener.js';
+import type { ListenerLimits } from '../listener-limits.js';
+import { CA_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
 
 /** How long close() lets calls in flight finish before it cuts them. */
 const CLOSE_GRACE_MS = 2000;
@@ -31,10 +34,13 @@ export interface CaServerOptions {
   pluggedInCaDir?: string;
   /** An already-loaded signer (the control plane shares it with the discovery server). */
   signer?: CaSigner;
+  /** The mesh's configured SVID lifetime: the default and, unless `maxTtlSeconds` says, the cap. */
   defaultTtlSeconds?: number;
   maxTtlSeconds?: number;
   /** Extra names in the server certificate besides `localhost` / the host. */
   servingDnsNames?: string[];
+  /** Handshake, idle and connection limits of the listener. Default `CA_LISTENER_LIMITS`. */
+  limits?: Partial<ListenerLimits>;
   clock?: Clock;
   logger?: Logger;
 }
@@ -48,6 +54,8 @@ export interface CaServer {
   trustBundlePem: string[];
   signer: CaSigner;
   authority: CertificateAuthority;
+  /** Connections open on the listener now. */
+  connections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -90,6 +98,7 @@ function createHandler(
     const result = await authority.issue({
       csrPem: csr,
       identity: { namespace: caller.namespace, serviceAccount: caller.serviceAccount },
+      ...(caller.podBinding === undefined ? {} : { podBinding: caller.podBinding }),
       ttlSeconds: ttl,
     });
     if (!result.ok) return refuse(cb, grpc.status.INVALID_ARGUMENT, result.reason, peer);
@@ -97,18 +106,12 @@ function createHandler(
       peer,
       spiffeId: result.spiffeId,
       via: caller.via,
-      pod: caller.pod,
+      pod: caller.podBinding?.pod,
       serial: result.serialNumber,
       notAfter: result.notAfter.toISOString(),
     });
     cb(null, { cert_chain: result.certChainPem, trust_bundle: result.trustBundlePem });
   };
-}
-
-function bind(server: grpc.Server, address: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, creds, (err, port) => (err ? reject(err) : resolve(port)));
-  });
 }
 
 /** Starts the CA server; resolves once it listens. Loads (or creates) the signer unless given one. */
@@ -126,9 +129,8 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
     ipAddresses: unique(['127.0.0.1', ...(isIp ? [host] : [])]),
     nowMs: clock.now(),
   });
-  const provider = new StaticCertificateProvider(serving);
-  const creds = grpc.experimental.createCertificateProviderServerCredentials(provider, provider, false);
-  const server = new grpc.Server();
+  const limits = listenerLimits(CA_LISTENER_LIMITS, options.limits);
+  const server = new grpc.Server(grpcServerOptions(limits));
   const handler = createHandler(
     authority,
     { tokenVerifier: options.tokenVerifier, isPodCurrent: options.isPodCurrent, clock },
@@ -146,7 +148,16 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
       });
     },
   });
-  const port = await bind(server, `${host.includes(':') ? `[${host}]` : host}:${options.port ?? 0}`, creds);
+  const listener = await listenGrpcOverTls(server, {
+    host,
+    port: options.port ?? 0,
+    privateKeyPem: serving.privateKeyPem,
+    certChainPem: serving.certChainPem,
+    trustBundlePem: serving.trustBundlePem,
+    requireClientCertificate: false,
+    limits,
+  });
+  const port = listener.port;
   log.info('CA server listening', { address: `${host}:${port}`, trustDomain: options.trustDomain });
   return {
     address: `${host}:${port}`,
@@ -155,8 +166,9 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
     trustBundlePem: signer.rootsPem,
     signer,
     authority,
-    close: () =>
-      new Promise<void>((resolve) => {
+    connections: () => listener.connections(),
+    close: async () => {
+      await new Promise<void>((resolve) => {
         // Calls in flight may finish, but a client holding its connection open must not keep the
         // CA (and whoever waits for it: `automesh down`, a restart) from stopping.
         const force = setTimeout(() => {
@@ -168,6 +180,8 @@ export async function startCaServer(options: CaServerOptions): Promise<CaServer>
           clearTimeout(force);
           resolve();
         });
-      }),
+      });
+      await listener.close();
+    },
   };
 }

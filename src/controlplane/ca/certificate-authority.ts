@@ -1,16 +1,19 @@
 // Turns (CSR, authenticated identity, requested TTL) into a signed SVID bundle. The identity
-// comes from the caller's credential; the CSR contributes its public key and nothing else.
+// comes from the caller's credential; the CSR contributes its public key and nothing else. The
+// lifetime is the mesh's to choose: a caller may ask for a shorter one, never a longer one.
 
-import type { CaSigner, Clock, WorkloadIdentity } from '../../identity/index.js';
+import type { CaSigner, CertificatePodBinding, Clock, WorkloadIdentity } from '../../identity/index.js';
 import { formatSpiffeId, signLeafCertificate, systemClock, verifyCsr } from '../../identity/index.js';
 
+/** The mesh's SVID lifetime when none is configured (the behaviour contract's 24 h). */
 export const DEFAULT_SVID_TTL_SECONDS = 24 * 3600;
-export const MAX_SVID_TTL_SECONDS = 90 * 24 * 3600;
 /** Below this a certificate would expire before the sidecar could use it. */
 export const MIN_SVID_TTL_SECONDS = 2;
 
 export interface CertificateAuthorityOptions {
+  /** The mesh's configured SVID lifetime, granted when a CSR asks for none. Default 24 h. */
   defaultTtlSeconds?: number;
+  /** The longest lifetime granted whatever the CSR asks. Default: `defaultTtlSeconds`. */
   maxTtlSeconds?: number;
   clock?: Clock;
 }
@@ -18,6 +21,8 @@ export interface CertificateAuthorityOptions {
 export interface IssueRequest {
   csrPem: string;
   identity: Omit<WorkloadIdentity, 'trustDomain'>;
+  /** The pod the caller proved it is; written into the SVID so renewals stay bound to it. */
+  podBinding?: CertificatePodBinding;
   /** 0 or absent means the default. */
   ttlSeconds?: number;
 }
@@ -42,11 +47,9 @@ export class CertificateAuthority {
     readonly signer: CaSigner,
     options: CertificateAuthorityOptions = {},
   ) {
-    this.maxTtlSeconds = options.maxTtlSeconds ?? MAX_SVID_TTL_SECONDS;
-    this.defaultTtlSeconds = Math.min(
-      options.defaultTtlSeconds ?? DEFAULT_SVID_TTL_SECONDS,
-      this.maxTtlSeconds,
-    );
+    const configured = options.defaultTtlSeconds ?? DEFAULT_SVID_TTL_SECONDS;
+    this.maxTtlSeconds = options.maxTtlSeconds ?? configured;
+    this.defaultTtlSeconds = Math.min(configured, this.maxTtlSeconds);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -65,6 +68,7 @@ export class CertificateAuthority {
       signer: this.signer,
       publicKey: csr.publicKey,
       uris: [spiffeId],
+      ...(req.podBinding === undefined ? {} : { podBinding: req.podBinding }),
       ttlMs: this.grantedTtlSeconds(req.ttlSeconds) * 1000,
       nowMs: this.clock.now(),
     });

@@ -9,13 +9,11 @@ export type { CertificateAuthorityOptions, IssueRequest, IssueResult } from './c
 export {
   CertificateAuthority,
   DEFAULT_SVID_TTL_SECONDS,
-  MAX_SVID_TTL_SECONDS,
   MIN_SVID_TTL_SECONDS,
 } from './certificate-authority.js';
 export type { IsPodCurrent, CallerIdentity, CallerCredentials } from './authenticate-caller.js';
 export { authenticateCaller } from './authenticate-caller.js';
-export type { ServerTlsMaterial } from './static-certificate-provider.js';
-export { StaticCertificateProvider } from './static-certificate-provider.js';
+export { storePodCheck } from './store-pod-check.js';
 export type { CaServerOptions, CaServer } from './ca-server.js';
 export { startCaServer } from './ca-server.js';
 export { writePodTokenFile } from './write-pod-token-file.js';

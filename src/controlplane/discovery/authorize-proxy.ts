@@ -1,16 +1,23 @@
-// Which pod a stream may ask for: a sidecar holds the SVID of its pod's service account, so it
-// may receive only snapshots of pods in its namespace that run as that service account.
+// Which pod a stream may ask for: a sidecar holds the SVID of its pod's service account, bound
+// to its pod, so it may receive only its own pod's snapshot, in its namespace, for a pod running
+// as that service account. Without the binding a certificate of an account could speak for every
+// pod of that account (and show as each of them in proxy-status).
 
 import type { ProxySnapshot } from '../../api/index.js';
-import type { WorkloadIdentity } from '../../identity/index.js';
+import type { CertificatePodBinding, WorkloadIdentity } from '../../identity/index.js';
 
 export type Authorization = { ok: true } | { ok: false; reason: string };
 
-/** At Hello: the pod must be in the SVID's namespace (the service account is checked per snapshot). */
+/**
+ * At Hello: the pod must be in the SVID's namespace and be the pod the SVID was issued to (the
+ * service account is checked per snapshot). `requireBinding` refuses SVIDs that name no pod; only
+ * a server without pod checks (tests, tools) accepts them.
+ */
 export function authorizeHello(
   identity: WorkloadIdentity,
   hello: { pod: string; namespace: string },
   trustDomain: string,
+  binding: { podBinding: CertificatePodBinding | undefined; requireBinding: boolean },
 ): Authorization {
   if (identity.trustDomain !== trustDomain) {
     return { ok: false, reason: `identity is not in trust domain ${trustDomain}` };
@@ -22,6 +29,16 @@ export function authorizeHello(
     return {
       ok: false,
       reason: `identity of namespace ${identity.namespace} may not ask for pod ${hello.namespace}/${hello.pod}`,
+    };
+  }
+  const { podBinding, requireBinding } = binding;
+  if (podBinding === undefined) {
+    return requireBinding ? { ok: false, reason: 'the client certificate names no pod' } : { ok: true };
+  }
+  if (podBinding.pod !== hello.pod) {
+    return {
+      ok: false,
+      reason: `certificate of pod ${identity.namespace}/${podBinding.pod} may not ask for pod ${hello.namespace}/${hello.pod}`,
     };
   }
   return { ok: true };

@@ -5,12 +5,19 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
+import type { IsPodCurrent } from '../ca/index.js';
+import { grpcServerOptions, listenGrpcOverTls } from '../grpc-tls-listener.js';
+import type { ListenerLimits } from '../listener-limits.js';
+import { DISCOVERY_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
 import type { MeshStateSource } from '../registry/index.js';
 import { authorizeHello } from './authorize-proxy.js';
 import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
 import { proxyCertificate } from './proxy-certificate.js';
 import { discoveryService } from '../../wire/index.js';
+import type { DiscoveryPeer } from './peer-svid.js';
 import { peerSvid } from './peer-svid.js';
+import type { StreamOwner } from './pod-liveness.js';
+import { PodLiveness } from './pod-liveness.js';
 import { PushController } from './push-controller.js';
 import type { ProxyStatus, PushCounters } from './proxy-status-registry.js';
 import type { Timers } from './push-debouncer.js';
@@ -36,6 +43,14 @@ export interface DiscoveryServerOptions {
   timers?: Timers;
   /** A stream that has not said Hello by then is closed. Default 10 s. */
   helloTimeoutMs?: number;
+  /**
+   * Holds streams to live pods: a stream's SVID must name its pod, which must exist when it says
+   * Hello, and the stream is closed once the pod (or its namespace) is deleted. Absent: SVIDs
+   * without a pod are accepted and nothing is re-checked (tests, tools).
+   */
+  isPodCurrent?: IsPodCurrent;
+  /** Handshake, idle and connection limits of the listener. Default `DISCOVERY_LISTENER_LIMITS`. */
+  limits?: Partial<ListenerLimits>;
 }
 
 export interface DiscoveryServer {
@@ -46,6 +61,8 @@ export interface DiscoveryServer {
   proxyStatus(): ProxyStatus[];
   counters(): PushCounters;
   waitForConvergence(options: ConvergenceOptions): Promise<ConvergenceResult>;
+  /** Connections open on the listener now. */
+  connections(): Promise<number>;
   /** Ends every stream (clients see UNAVAILABLE and reconnect elsewhere or later) and stops listening. */
   close(): Promise<void>;
 }
@@ -67,30 +84,31 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     ...(options.maxDelayMs === undefined ? {} : { maxDelayMs: options.maxDelayMs }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
   });
+  const limits = listenerLimits(DISCOVERY_LISTENER_LIMITS, options.limits);
   const server = new grpc.Server({
+    ...grpcServerOptions(limits),
     'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
     'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
   });
+  const liveness =
+    options.isPodCurrent === undefined ? undefined : new PodLiveness(options.isPodCurrent, logger);
+  if (liveness !== undefined) controller.onRebuild(() => liveness.recheck());
+  const context: StreamContext = { controller, options, logger, liveness };
   let nextId = 0;
   server.addService(preEncodedService(), {
-    StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, controller, options, logger),
+    StreamSnapshots: (call: Call) => handleStream(call, `${++nextId}`, context),
   });
-  const credentials = grpc.ServerCredentials.createSsl(
-    Buffer.from(options.tls.trustBundlePem.join('')),
-    [
-      {
-        private_key: Buffer.from(options.tls.privateKeyPem),
-        cert_chain: Buffer.from(options.tls.certChainPem.join('')),
-      },
-    ],
-    true,
-  );
   const host = options.host ?? '127.0.0.1';
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${options.port ?? 0}`, credentials, (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+  const listener = await listenGrpcOverTls(server, {
+    host,
+    port: options.port ?? 0,
+    privateKeyPem: options.tls.privateKeyPem,
+    certChainPem: options.tls.certChainPem,
+    trustBundlePem: options.tls.trustBundlePem,
+    requireClientCertificate: true,
+    limits,
   });
+  const port = listener.port;
   logger.info('discovery server listening', { address: `${host}:${port}` });
   return {
     address: `${host}:${port}`,
@@ -98,10 +116,11 @@ export async function startDiscoveryServer(options: DiscoveryServerOptions): Pro
     proxyStatus: () => controller.status.list(),
     counters: () => controller.status.counters(),
     waitForConvergence: (wait) => waitForConvergence(options.source, controller, wait),
-    close: () => {
+    connections: () => listener.connections(),
+    close: async () => {
       controller.close();
       server.forceShutdown();
-      return Promise.resolve();
+      await listener.close();
     },
   };
 }
@@ -121,25 +140,29 @@ function preEncodedService(): grpc.ServiceDefinition {
   };
 }
 
-function handleStream(
-  call: Call,
-  id: string,
-  controller: PushController,
-  options: DiscoveryServerOptions,
-  logger: Logger,
-): void {
+interface StreamContext {
+  controller: PushController;
+  options: DiscoveryServerOptions;
+  logger: Logger;
+  liveness: PodLiveness | undefined;
+}
+
+type VerifiedPeer = Extract<DiscoveryPeer, { ok: true }>;
+type Hello = NonNullable<ProxyMessage['hello']>;
+
+function handleStream(call: Call, id: string, context: StreamContext): void {
+  const { controller, options, logger, liveness } = context;
   let ended = false;
-  const fail = (code: grpc.status, details: string): void => {
-    if (ended) return;
-    ended = true;
-    clearTimeout(helloTimer);
-    controller.disconnect(id);
-    call.emit('error', { code, details });
-  };
   const cleanup = (): void => {
     ended = true;
     clearTimeout(helloTimer);
     controller.disconnect(id);
+    liveness?.forget(id);
+  };
+  const fail = (code: grpc.status, details: string): void => {
+    if (ended) return;
+    cleanup();
+    call.emit('error', { code, details });
   };
   const helloTimer = setTimeout(
     () => fail(grpc.status.DEADLINE_EXCEEDED, 'no hello'),
@@ -151,6 +174,24 @@ function handleStream(
     fail(grpc.status.UNAUTHENTICATED, peer.reason);
     return;
   }
+  const deny = (reason: string): void => {
+    logger.warn('discovery stream denied', { spiffeId: peer.spiffeId, reason });
+    fail(grpc.status.PERMISSION_DENIED, reason);
+  };
+  const connect = (hello: Hello, owner?: StreamOwner): void => {
+    if (ended) return;
+    if (owner !== undefined) liveness?.watch(id, owner, deny);
+    controller.connect({
+      id,
+      pod: hello.pod,
+      namespace: hello.namespace,
+      identity: peer.identity,
+      spiffeId: peer.spiffeId,
+      acceptsGzip: hello.accepts_gzip === true,
+      writer: { write: (m, done) => void call.write(m.payload as unknown as SnapshotMessage, done) },
+      deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
+    });
+  };
   let helloSeen = false;
   call.on('data', (message: ProxyMessage) => {
     if (ended) return;
@@ -159,21 +200,13 @@ function handleStream(
       helloSeen = true;
       clearTimeout(helloTimer);
       const hello = message.hello;
-      const verdict = authorizeHello(peer.identity, hello, options.trustDomain);
-      if (!verdict.ok) {
-        logger.warn('discovery stream denied', { spiffeId: peer.spiffeId, reason: verdict.reason });
-        return fail(grpc.status.PERMISSION_DENIED, verdict.reason);
-      }
-      controller.connect({
-        id,
-        pod: hello.pod,
-        namespace: hello.namespace,
-        identity: peer.identity,
-        spiffeId: peer.spiffeId,
-        acceptsGzip: hello.accepts_gzip === true,
-        writer: { write: (m, done) => void call.write(m.payload as unknown as SnapshotMessage, done) },
-        deny: (reason) => fail(grpc.status.PERMISSION_DENIED, reason),
+      const verdict = authorizeHello(peer.identity, hello, options.trustDomain, {
+        podBinding: peer.podBinding,
+        requireBinding: liveness !== undefined,
       });
+      if (!verdict.ok) return deny(verdict.reason);
+      if (liveness === undefined || peer.podBinding === undefined) return connect(hello);
+      admitLive(liveness, peer, peer.podBinding, { connect: (owner) => connect(hello, owner), deny, fail });
     } else if (!helloSeen) {
       fail(grpc.status.FAILED_PRECONDITION, 'the first message must be a hello');
     } else if (message.kind === 'ack' && message.ack !== undefined) {
@@ -194,4 +227,31 @@ function handleStream(
   call.on('cancelled', cleanup);
   call.on('error', cleanup);
   call.on('close', cleanup);
+}
+
+/** Connects the stream if its pod is there, and follows it so that it is closed when the pod goes. */
+function admitLive(
+  liveness: PodLiveness,
+  peer: VerifiedPeer,
+  binding: { pod: string; podUid: string },
+  outcome: {
+    connect(owner: StreamOwner): void;
+    deny(reason: string): void;
+    fail(code: grpc.status, details: string): void;
+  },
+): void {
+  const owner = {
+    namespace: peer.identity.namespace,
+    serviceAccount: peer.identity.serviceAccount,
+    ...binding,
+  };
+  liveness.admits(owner).then(
+    (live) => {
+      if (!live)
+        return outcome.deny(`pod ${owner.namespace}/${owner.pod} (uid ${owner.podUid}) is gone or replaced`);
+      outcome.connect(owner);
+    },
+    (err: unknown) =>
+      outcome.fail(grpc.status.INTERNAL, `cannot check pod ${owner.pod}: ${(err as Error).message}`),
+  );
 }

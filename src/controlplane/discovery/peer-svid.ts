@@ -4,8 +4,13 @@
 
 import type * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
-import type { PeerSvidCheck } from '../../identity/index.js';
-import { verifyPeerSvid } from '../../identity/index.js';
+import type { CertificatePodBinding, PeerSvidCheck } from '../../identity/index.js';
+import { podBindingOf, verifyPeerSvid } from '../../identity/index.js';
+
+/** A verified SVID and the pod it was issued to, when it names one. */
+export type DiscoveryPeer =
+  | (Extract<PeerSvidCheck, { ok: true }> & { podBinding?: CertificatePodBinding })
+  | Extract<PeerSvidCheck, { ok: false }>;
 
 /** The DER of each issuer the TLS stack walked, leaf excluded, stopping at a self-signed root. */
 function issuersOf(cert: PeerCertificate): Buffer[] {
@@ -24,12 +29,15 @@ export function peerSvid(
   call: grpc.ServerDuplexStream<unknown, unknown>,
   trustBundlePem: string[],
   trustDomain: string,
-): PeerSvidCheck {
+): DiscoveryPeer {
   const context = call.getAuthContext();
   const cert = context?.sslPeerCertificate;
   if (cert?.raw === undefined) return { ok: false, reason: 'no verified client certificate' };
   const intermediatesPem = issuersOf(cert).map(derToPem);
-  return verifyPeerSvid(cert.raw, trustBundlePem, trustDomain, { intermediatesPem });
+  const check = verifyPeerSvid(cert.raw, trustBundlePem, trustDomain, { intermediatesPem });
+  if (!check.ok) return check;
+  const podBinding = podBindingOf(cert.raw);
+  return podBinding === undefined ? check : { ...check, podBinding };
 }
 
 function derToPem(der: Buffer): string {

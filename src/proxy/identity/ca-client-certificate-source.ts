@@ -3,6 +3,7 @@
 // current certificate stays in force. Listeners get each new certificate for new connections.
 
 import { readFile } from 'node:fs/promises';
+import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../../identity/index.js';
 import { controlPlaneSpiffeId, systemClock } from '../../identity/index.js';
 import type { Logger } from '../../log/index.js';
@@ -134,11 +135,21 @@ export class CaClientCertificateSource implements CertificateSource {
   private async fetch(): Promise<WorkloadCertificate> {
     const nowMs = this.clock.now();
     const current = this.cert;
-    const credential =
-      current !== undefined && current.notAfter.getTime() > nowMs
-        ? ({ kind: 'certificate', cert: current } as const)
-        : ({ kind: 'token', token: await this.readToken() } as const);
-    return requestCertificate({ ...this.opts, nowMs, credential, timeoutMs: this.opts.requestTimeoutMs });
+    const request = { ...this.opts, nowMs, timeoutMs: this.opts.requestTimeoutMs };
+    if (current === undefined || current.notAfter.getTime() <= nowMs)
+      return requestCertificate({ ...request, credential: { kind: 'token', token: await this.readToken() } });
+    try {
+      return await requestCertificate({ ...request, credential: { kind: 'certificate', cert: current } });
+    } catch (err) {
+      // The CA refuses a renewal whose certificate no longer proves a live pod (one issued before
+      // certificates named their pod, say); the pod token proves it afresh. A pod that is gone has
+      // no valid token either, so this opens nothing.
+      if (!(err instanceof CaClientError) || err.grpcCode !== grpc.status.PERMISSION_DENIED) throw err;
+      this.log.warn('renewal with the current certificate refused; asking with the pod token', {
+        error: err.message,
+      });
+      return requestCertificate({ ...request, credential: { kind: 'token', token: await this.readToken() } });
+    }
   }
 
   private async readToken(): Promise<string> {
