@@ -14,6 +14,7 @@ export type {
 export { StoreError, isStoreError, type StoreErrorCode } from './store-error.js';
 export { MemoryConfigStore } from './memory-config-store.js';
 export { SqliteConfigStore, STORE_FILE_NAME, type SqliteConfigStoreOptions } from './sqlite-config-store.js';
+export { availableSqliteDrivers, type SqliteDriverName } from './sqlite-driver.js';
 export { DEFAULT_EVENT_HISTORY, type SyncConfigStoreOptions } from './sync-config-store.js';
 export {
   parseLabelSelector,
