@@ -13,6 +13,21 @@ for (const driver of ['node:sqlite', 'better-sqlite3'] as const) {
   if (!available.includes(driver)) {
     describe(`ConfigStore compliance: sqlite (${driver})`, () => {
       it('runs the suite', { skip: `${driver} cannot be opened in Node ${process.versions.node}` }, () => {});
+      if (driver === 'node:sqlite') {
+        it('refuses to open with an engine this Node lacks, saying which Node it needs', () => {
+          const dir = mkdtempSync(join(tmpdir(), 'automesh-store-'));
+          try {
+            assert.throws(
+              () => new SqliteConfigStore({ file: join(dir, 'store.db'), driver }),
+              (err: Error) =>
+                err.message.includes(`node:sqlite is not available in Node ${process.versions.node}`) &&
+                err.message.includes('22.13'),
+            );
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        });
+      }
     });
     continue;
   }
