@@ -65,17 +65,32 @@ export function selectDestinationRule(
   }
   const memo = perService.get(service);
   if (memo !== undefined) return memo ?? undefined;
-  const fqdn = index.fqdn(service);
-  let chosen: DestinationRuleSelection | undefined;
-  for (const step of lookupSteps(index.settings.rootNamespace, clientNamespace, serviceNamespace(service))) {
-    const rules = mostSpecific(index, step, fqdn, clientNamespace);
-    if (rules.length > 0) {
-      chosen = { rule: merged(index, rules), step: step.step };
-      break;
-    }
-  }
+  const chosen = destinationRuleForHost(
+    index,
+    clientNamespace,
+    index.fqdn(service),
+    serviceNamespace(service),
+  );
   perService.set(service, chosen ?? null);
   return chosen;
+}
+
+/**
+ * The lookup for a host owned by `serviceNs`, unmemoised. Istio's own table for it
+ * (push_context_test.go TestSetDestinationRuleWithExportTo) gives one host several owning
+ * namespaces, which Kubernetes names cannot; this entry lets that table run here unchanged.
+ */
+export function destinationRuleForHost(
+  index: MeshIndex,
+  clientNamespace: string,
+  fqdn: string,
+  serviceNs: string,
+): DestinationRuleSelection | undefined {
+  for (const step of lookupSteps(index.settings.rootNamespace, clientNamespace, serviceNs)) {
+    const rules = mostSpecific(index, step, fqdn, clientNamespace);
+    if (rules.length > 0) return { rule: merged(index, rules), step: step.step };
+  }
+  return undefined;
 }
 
 function lookupSteps(root: string, clientNs: string, serviceNs: string): LookupStep[] {

@@ -6,7 +6,7 @@ export type { MeshValues } from './mesh-defaults.js';
 export type { ParsedMeshValues } from './mesh-values.js';
 export { serverMode, serverModeIn } from './server-mode.js';
 export { clientTls, clientTlsIn, serviceSans } from './client-tls.js';
-export { destinationRuleFor, selectDestinationRule } from './destination-rule-for.js';
+export { destinationRuleFor, destinationRuleForHost, selectDestinationRule } from './destination-rule-for.js';
 export type { DestinationRuleSelection, RuleLookupStep } from './destination-rule-for.js';
 export { resolveHost } from './host-match.js';
 export { mergeDestinationRules } from './merge-destination-rules.js';

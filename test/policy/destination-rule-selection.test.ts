@@ -12,6 +12,7 @@ import type { DestinationRule, Resource, UpstreamTls } from '../../src/api/index
 import {
   MeshIndex,
   clientTls,
+  destinationRuleForHost,
   mergeDestinationRules,
   selectDestinationRule,
 } from '../../src/policy/index.js';
@@ -228,6 +229,9 @@ describe('several DestinationRules for one host in one namespace (mergeDestinati
       reason: 'explicit: DestinationRule full/public sets ISTIO_MUTUAL',
       found: "the service's namespace",
     },
+    // Istio keeps rules whose exportTo differ apart (mergeDestinationRule with
+    // ENABLE_ENHANCED_DESTINATIONRULE_MERGE) and SidecarScope.DestinationRule takes the last one,
+    // here full/public alone; behaviour.md merges the rules a client sees.
     {
       name: "merges the namespace's own private and public rules for its own clients",
       rules: [
@@ -250,6 +254,33 @@ describe('several DestinationRules for one host in one namespace (mergeDestinati
       found: "the client's namespace",
     },
   ]);
+
+  // Istio's TestSetDestinationRuleMerging: rule1 and rule2 (no exportTo) merge; rule3, exported
+  // only to istio-system, stays apart there (Istio would give istio-system's clients rule3 alone,
+  // see above); clients that do not see rule3 get rule1 + rule2 in both.
+  it("merges Istio's TestSetDestinationRuleMerging rules for the clients that see them", () => {
+    const host = 'httpbin.example.org';
+    const index = new MeshIndex(
+      seedState([
+        dr('test', 'rule1', { host, subsets: [{ name: 'subset1' }, { name: 'subset2' }] }),
+        dr('test', 'rule2', { host, subsets: [{ name: 'subset3' }, { name: 'subset4' }] }),
+        dr('test', 'rule3', { host, exportTo: [ROOT], subsets: [{ name: 'subset5' }, { name: 'subset6' }] }),
+      ]),
+    );
+    const seen = (clientNs: string) => {
+      const found = destinationRuleForHost(index, clientNs, host, 'test');
+      return [found?.rule.from.map((r) => r.metadata.name), found?.rule.spec.subsets?.map((s) => s.name)];
+    };
+    assert.deepEqual(seen('test'), [
+      ['rule1', 'rule2'],
+      ['subset1', 'subset2', 'subset3', 'subset4'],
+    ]);
+    assert.deepEqual(seen('other'), seen('test'));
+    assert.deepEqual(seen(ROOT), [
+      ['rule1', 'rule2', 'rule3'],
+      ['subset1', 'subset2', 'subset3', 'subset4', 'subset5', 'subset6'],
+    ]);
+  });
 
   it('keeps the merge a value: the rules it came from are not changed', () => {
     const old = rule('full', 'old', { subsets: [v1()] }, T1);
@@ -431,4 +462,70 @@ describe('a client in the root namespace (destinationRule, rootNamespaceLocal)',
       [['public'], "the service's namespace"],
     );
   });
+});
+
+// istio/istio pilot/pkg/model/push_context_test.go TestSetDestinationRuleWithExportTo, its rules
+// and cases as Istio writes them (hosts made three-label so automesh reads them as FQDNs, not as
+// name.namespace: httpbin.org → httpbin.example.org, foo.app.org → foo.app.example.org,
+// *.app.org → *.app.example.org). Istio's table asks for a host by (host, owning namespace),
+// as ServiceEntries allow; destinationRuleForHost takes the same pair.
+describe("Istio's own exportTo table (TestSetDestinationRuleWithExportTo)", () => {
+  const HOST = 'httpbin.example.org';
+  const APP_HOST = 'foo.app.example.org';
+  const API_HOST = 'api.test.com';
+  const subsets = (...names: string[]) => names.map((name) => ({ name }));
+  const rules = [
+    dr('test1', 'rule1', { host: HOST, exportTo: ['.', 'ns1'], subsets: subsets('subset1', 'subset2') }),
+    dr('test2', 'rule2', {
+      host: HOST,
+      exportTo: ['test2', 'ns1', 'test1', 'newNS'],
+      subsets: subsets('subset3', 'subset4'),
+    }),
+    dr('test3', 'rule3', {
+      host: HOST,
+      exportTo: ['test1', 'test2', '*'],
+      subsets: subsets('subset5', 'subset6'),
+    }),
+    dr('test4', 'rule4-local', { host: HOST, exportTo: ['test4'], subsets: subsets('subset15', 'subset16') }),
+    dr(ROOT, 'rule4', { host: HOST, subsets: subsets('subset7', 'subset8') }),
+    dr(ROOT, 'rule1', { host: HOST, exportTo: ['.'], subsets: subsets('subset9', 'subset10') }),
+    dr(ROOT, 'rule2', { host: '*.org', exportTo: ['.'], subsets: subsets('subset11', 'subset12') }),
+    dr(ROOT, 'rule3', {
+      host: '*.app.example.org',
+      exportTo: ['.'],
+      subsets: subsets('subset13', 'subset14'),
+    }),
+    dr('test5', 'rule5', { host: API_HOST, exportTo: [ROOT], subsets: subsets('subset5-0', 'subset5-1') }),
+    dr('test6', 'rule6', { host: API_HOST, exportTo: [ROOT], subsets: subsets('subset6-0', 'subset6-1') }),
+  ];
+  const index = new MeshIndex(seedState(rules));
+  const cases: [proxyNs: string, serviceNs: string, host: string, want: string[] | undefined][] = [
+    ['test1', 'test1', HOST, ['subset1', 'subset2']],
+    ['test1', 'test2', HOST, ['subset1', 'subset2']],
+    ['test2', 'test1', HOST, ['subset3', 'subset4']],
+    ['newNS', 'test2', HOST, ['subset3', 'subset4']],
+    ['test3', 'test1', HOST, ['subset5', 'subset6']],
+    ['test5', 'test4', HOST, ['subset7', 'subset8']],
+    ['ns1', 'test1', HOST, ['subset1', 'subset2']],
+    ['ns1', 'random', HOST, ['subset7', 'subset8']],
+    ['random', 'random', HOST, ['subset7', 'subset8']],
+    ['test3', 'random', HOST, ['subset5', 'subset6']],
+    [ROOT, 'random', HOST, ['subset9', 'subset10']],
+    [ROOT, ROOT, HOST, ['subset9', 'subset10']],
+    [ROOT, ROOT, APP_HOST, ['subset13', 'subset14']],
+    // "dr in the svc ns takes effect on proxy in root ns"
+    [ROOT, 'test5', API_HOST, ['subset5-0', 'subset5-1']],
+    [ROOT, 'test6', API_HOST, ['subset6-0', 'subset6-1']],
+    // "both svc and dr namespace is not equal to proxy ns, the dr will not take effect on the proxy"
+    [ROOT, 'test7', API_HOST, undefined],
+  ];
+  for (const [proxyNs, serviceNs, host, want] of cases) {
+    it(`${proxyNs}-${serviceNs} ${host}`, () => {
+      const found = destinationRuleForHost(index, proxyNs, host, serviceNs);
+      assert.deepEqual(
+        found?.rule.spec.subsets?.map((s) => s.name),
+        want,
+      );
+    });
+  }
 });
