@@ -15,7 +15,8 @@
 // (2) keeps rules for one host with different exportTo apart (mergeDestinationRule with
 // ENABLE_ENHANCED_DESTINATIONRULE_MERGE) and lets SidecarScope.DestinationRule take the last one;
 // (3) hides a root rule exported to `.` and other namespaces from root clients (its exported
-// index is checked for the namespace's name, never for `.`).
+// index is checked for the namespace's name, never for `.`); (4) counts a root rule exported to
+// both `.` and the root's own name as public ("isPrivateOnly" wants a single entry).
 import type { DestinationRule, Service } from '../api/index.js';
 import { hostMatchScore } from './host-match.js';
 import { mergeDestinationRules } from './merge-destination-rules.js';

@@ -331,6 +331,20 @@ describe('exportTo that leaves out the rule’s own namespace (setDestinationRul
       reason: 'explicit: DestinationRule istio-system/default sets ISTIO_MUTUAL',
       found: 'the root namespace',
     },
+    // Istio's getExportedDestinationRuleFromNamespace takes the most specific host first and
+    // then drops what the client may not see, so there full/for-legacy would hide full/wide
+    // from partial; behaviour.md: a rule not exported to the client is not seen at all.
+    {
+      name: "does not let a rule hidden from the client hide the namespace's other rules",
+      from: ['partial', 'httpbin'],
+      rules: [
+        rule('full', 'for-legacy', { trafficPolicy: { tls: PLAIN }, exportTo: ['legacy'] }),
+        rule('full', 'wide', { host: '*.full.svc.cluster.local', trafficPolicy: { tls: MTLS } }),
+      ],
+      mode: 'ISTIO_MUTUAL',
+      reason: 'explicit: DestinationRule full/wide sets ISTIO_MUTUAL',
+      found: "the service's namespace",
+    },
     {
       name: 'applies a rule exported to its own namespace by name',
       rules: [rule('full', 'named', { trafficPolicy: { tls: PLAIN }, exportTo: ['partial', 'full'] })],
@@ -411,6 +425,16 @@ describe('a client in the root namespace (destinationRule, rootNamespaceLocal)',
       mode: 'DISABLE',
       reason: 'explicit: DestinationRule istio-system/default sets DISABLE',
       found: "the root namespace's rules exported only to itself",
+    },
+    // Istio checks root's exported rules for the client's namespace name, not for `.`, so it
+    // would not show this rule to root clients at all; behaviour.md: exported to root, so seen.
+    {
+      name: 'sees a root rule exported to `.` and to other namespaces, after the service’s namespace',
+      from: fromRoot,
+      rules: [catchAll({ trafficPolicy: { tls: PLAIN }, exportTo: ['.', 'full'] })],
+      mode: 'DISABLE',
+      reason: 'explicit: DestinationRule istio-system/default sets DISABLE',
+      found: 'the root namespace',
     },
     {
       name: 'does not merge the private root rules with the public ones for the same host',
