@@ -1,5 +1,6 @@
 // What a client sidecar sends to one endpoint of a service: explicit DestinationRule TLS wins;
-// otherwise auto mTLS (per endpoint: sidecar and not DISABLE) or plaintext when auto is off.
+// otherwise auto mTLS (per endpoint: sidecar and not DISABLE) or plaintext when auto is off, and
+// nothing at all (REFUSE) instead of that plaintext when the client requires mTLS.
 // See shared/spec/behaviour.md "What the client sidecar sends, per endpoint".
 import type { ClientTlsSettings, Service, ServicePort, UpstreamTls } from '../api/index.js';
 import { destinationRuleFor } from './destination-rule-for.js';
@@ -8,6 +9,7 @@ import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, istioSni, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { refOf } from './oldest-first.js';
 import type { ChosenDestinationRule } from './merge-destination-rules.js';
+import { requireMtlsFor, REQUIRE_MTLS_LABEL } from './require-mtls.js';
 import { resolveTls } from './resolve-tls.js';
 import type { ResolvedTls } from './resolve-tls.js';
 import { serverModeIn } from './server-mode.js';
@@ -26,15 +28,26 @@ export function clientTls(state: MeshState, input: ClientTlsInput): UpstreamTls 
 }
 
 export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
-  const { client, service, servicePort, subset, endpoint } = input;
+  const { client, service, servicePort, subset } = input;
   if (!client.hasSidecar) {
     return { mode: 'DISABLE', reason: 'client has no sidecar: its app talks plaintext directly' };
   }
   const rule = destinationRuleFor(index, client.namespace, service);
   const resolved = rule === undefined ? undefined : resolveTls(rule, servicePort.port, subset);
   if (rule !== undefined && resolved?.tls !== undefined) {
+    // A deliberate choice, plaintext included: require-mTLS does not override it.
     return explicitTls(index, resolved.tls, explicitReason(rule, resolved, resolved.tls), input);
   }
+  const auto = autoTls(index, input);
+  if (auto.mode !== 'DISABLE') return auto;
+  const required = requireMtlsFor(index, client);
+  if (!required.required) return auto;
+  return { mode: 'REFUSE', reason: `${REQUIRE_MTLS_LABEL} is true (${required.source}), and ${auto.reason}` };
+}
+
+/** Auto mTLS (or plaintext when it is off), for a client with a sidecar and no DestinationRule tls. */
+function autoTls(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
+  const { service, servicePort, subset, endpoint } = input;
   if (!index.settings.autoMtls) {
     return { mode: 'DISABLE', reason: 'auto mTLS off and no DestinationRule TLS: plaintext' };
   }

@@ -76,8 +76,8 @@ export function explainRoute(
         : `no sidecar: the app takes plaintext only; its policy, ${server.reason}, is not enforced`,
       tls: tls.mode,
       reason: tls.reason,
-      sni: tls.mode === 'DISABLE' ? '' : (tls.sni ?? ''),
-      sans: tls.mode === 'DISABLE' ? [] : tls.sans,
+      sni: tls.mode === 'DISABLE' || tls.mode === 'REFUSE' ? '' : (tls.sni ?? ''),
+      sans: tls.mode === 'DISABLE' || tls.mode === 'REFUSE' ? [] : tls.sans,
       outcome: expectedOutcome(client.hasSidecar, tls.mode, endpoint.hasSidecar ? server.mode : undefined),
     });
   }
@@ -143,6 +143,8 @@ export function expectedOutcome(
 ): string {
   const failure = clientSidecar ? 'fails: 503 from the client sidecar' : 'fails: connection reset';
   switch (tls) {
+    case 'REFUSE':
+      return 'fails: 503 from the client sidecar (it requires mTLS; nothing is sent)';
     case 'DISABLE':
       return server === 'STRICT' ? `${failure} (plaintext to a STRICT port)` : 'works: plaintext';
     case 'ISTIO_MUTUAL':

@@ -4,6 +4,7 @@
 import type {
   AuthenticationPolicy,
   DestinationRule,
+  Labels,
   MeshPolicy,
   MeshSettings,
   PeerAuthentication,
@@ -50,9 +51,11 @@ export class MeshIndex {
   /** `ns/name,...` of the rules merged → their merge, one object per set of rules. */
   readonly mergedRuleMemo = new Map<string, ChosenDestinationRule>();
   private readonly fqdnMemo = new Map<Service, string>();
+  private readonly labelsByNs = new Map<string, Labels>();
 
   constructor(state: MeshState) {
     this.settings = state.settings;
+    for (const ns of state.namespaces) this.labelsByNs.set(ns.metadata.name, ns.metadata.labels ?? {});
     const root = state.settings.rootNamespace;
     this.services = sortByKey(state.services, keyOfService);
     for (const service of this.services) push(this.servicesByNs, serviceNamespace(service), service);
@@ -99,6 +102,11 @@ export class MeshIndex {
       !this.restrictedRuleNamespaces.has(serviceNamespace(service)) &&
       !this.restrictedRuleNamespaces.has(this.settings.rootNamespace)
     );
+  }
+
+  /** A namespace's labels; none for a namespace that has no object. */
+  namespaceLabels(namespace: string): Labels {
+    return this.labelsByNs.get(namespace) ?? {};
   }
 
   fqdn(service: Service): string {
