@@ -1,11 +1,12 @@
 // The store contract: what the control plane needs from a durable home for resources. Every
-// backend (memory, SQLite, etcd later) implements it and passes test/store/compliance.ts.
+// backend (memory, SQLite, etcd) implements it and passes test/store/compliance.ts.
 //
 // Model (etcd-like): one global revision counter, incremented by every write. A stored object's
 // `metadata.resourceVersion` is the revision of its last change, as a decimal string. Watchers see
 // every change after a revision, in revision order, with no gaps, then live changes.
 
 import type { Resource, ResourceKind } from '../api/index.js';
+import type { StoreError } from './store-error.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -40,6 +41,12 @@ export interface WatchOptions {
    * Throws AUTOMESH_ERR_STORE_COMPACTED when that history is no longer kept.
    */
   fromRevision?: number;
+  /**
+   * Called at most once when the watch ends by itself: the history it must resume from was
+   * compacted meanwhile (AUTOMESH_ERR_STORE_COMPACTED; list again, then watch from the list).
+   * No event follows. The embedded stores never end a watch; etcd can, after a lost connection.
+   */
+  onError?: (err: StoreError) => void;
 }
 
 /** One write in an all-or-nothing batch. */

@@ -1,0 +1,456 @@
+// ConfigStore on etcd (v3 API, 3.4), mapped as kube-apiserver maps its storage onto etcd:
+// - an object's resourceVersion is its key's mod_revision (stored values carry none);
+// - a write is one etcd transaction: read every key it touches at one revision, run the ops over
+//   that snapshot (etcd-batch-plan.ts), then commit comparing each key's mod_revision with the one
+//   read (0 for "absent": create). Losing the comparison means another writer got in between: read
+//   again and re-run, so a stale resourceVersion still fails CONFLICT and a create still fails
+//   EXISTS. A Namespace delete also compares that nothing in the namespace changed, and deletes its
+//   content in the same transaction. Every object a batch writes shares the batch's revision.
+// - list answers the read's header revision; watch from N is an etcd watch from N + 1 with previous
+//   values, which etcd delivers exactly once and in order; a compacted N answers COMPACTED.
+//
+// `revision()` is synchronous, so it is what this store has seen, not etcd's latest: the highest
+// revision it committed or delivered on a watch (0 before any). Both are revisions of this
+// prefix's objects, so a watcher of the whole store reaches it (what `apply --wait` waits for).
+
+import { randomUUID } from 'node:crypto';
+import type { Resource, ResourceKind } from '../../api/index.js';
+import type { Logger } from '../../log/index.js';
+import { silentLogger } from '../../log/index.js';
+import type {
+  BatchOp,
+  BatchResult,
+  ConfigStore,
+  ListOptions,
+  ListResult,
+  Unsubscribe,
+  WatchEvent,
+  WatchOptions,
+} from '../config-store.js';
+import { matchesLabelSelector, parseLabelSelector } from '../label-selector.js';
+import { resourceKey } from '../resource-key.js';
+import { rfc3339 } from '../resource-writes.js';
+import { StoreError } from '../store-error.js';
+import {
+  NAMESPACED_KINDS,
+  planBatch,
+  readsOf,
+  stampRevision,
+  type BatchPlan,
+  type BatchSnapshot,
+} from './etcd-batch-plan.js';
+import { DEFAULT_COMPACTION_INTERVAL_MS, EtcdCompactor, compactTo } from './etcd-compactor.js';
+import { parseEtcdUrl, resolveEndpoints, type EtcdEndpoint } from './etcd-endpoints.js';
+import { isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
+import { DEFAULT_ETCD_PREFIX, EtcdKeys, prefixEnd } from './etcd-keys.js';
+import { EtcdRpc, type KeyValue, type RequestOp, type TxnRequest, type WatchEventMessage } from './etcd-rpc.js';
+import { EtcdWatcher } from './etcd-watcher.js';
+
+export interface EtcdConfigStoreOptions {
+  /** The members: `etcd://HOST:PORT[,HOST:PORT...]`, or parsed. */
+  endpoints: string | readonly EtcdEndpoint[];
+  /** Every key lives under it; default `/automesh`. Stores with different prefixes share nothing. */
+  prefix?: string;
+  /** How long `connect` waits for a first answer. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** Deadline of each etcd call. Default 10 s. */
+  callTimeoutMs?: number;
+  /** Periodic compaction, coordinated across replicas; 0 turns it off. Default 5 min. */
+  compactionIntervalMs?: number;
+  /**
+   * Also compact after a write once more than about this many revisions are kept (not coordinated:
+   * each store does it for its own writes). Off by default; for small setups and tests.
+   */
+  eventHistory?: number;
+  now?: () => Date;
+  newUid?: () => string;
+  onWatcherError?: (err: unknown) => void;
+  logger?: Logger;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+/** Lost races in a row before a write gives up: only a hot key under many writers gets there. */
+const MAX_WRITE_ATTEMPTS = 8;
+/** Retries of a read whose member failed mid-call. */
+const MAX_READ_ATTEMPTS = 3;
+
+interface KeyRef {
+  kind: ResourceKind;
+  namespace: string | undefined;
+  name: string;
+}
+
+/** The stored form: the object without resourceVersion, which is the key's mod_revision. */
+function encode(resource: Resource): string {
+  const copy = structuredClone(resource);
+  delete copy.metadata.resourceVersion;
+  return JSON.stringify(copy);
+}
+
+function decode(kv: KeyValue): Resource {
+  const resource = JSON.parse(kv.value.toString()) as Resource;
+  resource.metadata.resourceVersion = String(kv.mod_revision);
+  return resource;
+}
+
+function byNamespaceThenName(a: Resource, b: Resource): number {
+  const an = a.metadata.namespace ?? '';
+  const bn = b.metadata.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+export class EtcdConfigStore implements ConfigStore {
+  readonly endpoints: readonly string[];
+  readonly prefix: string;
+  private readonly rpc: EtcdRpc;
+  private readonly keys: EtcdKeys;
+  private readonly options: EtcdConfigStoreOptions;
+  private readonly logger: Logger;
+  private readonly onWatcherError: (err: unknown) => void;
+  private readonly watchers = new Set<EtcdWatcher>();
+  private readonly compactor: EtcdCompactor | undefined;
+  /** The highest revision of this prefix's objects committed or delivered here. */
+  private rev = 0;
+  /** The highest etcd revision any answer carried: where a live-only watch starts after. */
+  private horizon: number;
+  /** etcd's compact revision as far as this store knows: history before it is gone. */
+  private compacted: number;
+  private closed = false;
+
+  /** Connects (bounded by connectTimeoutMs) and answers once etcd has answered a read. */
+  static async connect(options: EtcdConfigStoreOptions): Promise<EtcdConfigStore> {
+    const parsed = typeof options.endpoints === 'string' ? parseEtcdUrl(options.endpoints) : options.endpoints;
+    const endpoints = await resolveEndpoints(parsed);
+    const rpc = new EtcdRpc({ endpoints, callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS });
+    const keys = new EtcdKeys(options.prefix ?? DEFAULT_ETCD_PREFIX);
+    const waitMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    try {
+      // A linearizable read: it needs a member with a quorum, not just an open port.
+      const probe = await rpc.rangeWithin({ key: keys.compaction() }, waitMs);
+      const compacted = Number(probe.kvs[0]?.value.toString() ?? 0);
+      return new EtcdConfigStore(rpc, keys, options, probe.header.revision, compacted);
+    } catch (err) {
+      rpc.close();
+      const cause = storeErrorOf(err, endpoints).message;
+      throw new StoreError(
+        'AUTOMESH_ERR_STORE_IO',
+        `cannot reach etcd at ${endpoints.join(',')} within ${waitMs / 1000} s: is etcd running and ` +
+          `listening for clients there (etcd --listen-client-urls)? (${cause})`,
+        { cause: err },
+      );
+    }
+  }
+
+  private constructor(
+    rpc: EtcdRpc,
+    keys: EtcdKeys,
+    options: EtcdConfigStoreOptions,
+    horizon: number,
+    compacted: number,
+  ) {
+    this.rpc = rpc;
+    this.keys = keys;
+    this.endpoints = rpc.endpoints;
+    this.prefix = keys.prefix;
+    this.options = options;
+    this.horizon = horizon;
+    this.compacted = compacted;
+    this.logger = options.logger ?? silentLogger;
+    this.onWatcherError = options.onWatcherError ?? ((err) => process.emitWarning(String(err)));
+    const intervalMs = options.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
+    if (intervalMs > 0) {
+      this.compactor = new EtcdCompactor({
+        rpc,
+        key: keys.compaction(),
+        intervalMs,
+        onCompacted: (revision) => this.learnCompacted(revision),
+        logger: this.logger,
+      });
+      this.compactor.start();
+    }
+  }
+
+  async get(kind: ResourceKind, namespace: string | undefined, name: string): Promise<Resource | undefined> {
+    this.assertOpen();
+    const response = await this.read(() => this.rpc.range({ key: this.keys.resource(kind, namespace, name) }));
+    this.see(response.header.revision);
+    const kv = response.kvs[0];
+    return kv === undefined ? undefined : decode(kv);
+  }
+
+  async list(kind: ResourceKind, options: ListOptions = {}): Promise<ListResult> {
+    this.assertOpen();
+    const parsed = parseLabelSelector(options.labelSelector ?? '');
+    if (!parsed.ok) throw new StoreError('AUTOMESH_ERR_STORE_INVALID', parsed.message);
+    const key = this.keys.kindPrefix(kind, options.namespace);
+    const response = await this.read(() => this.rpc.range({ key, range_end: prefixEnd(key) }));
+    this.see(response.header.revision);
+    const items = response.kvs
+      .map(decode)
+      .filter((r) => matchesLabelSelector(r.metadata.labels, parsed.requirements))
+      .sort(byNamespaceThenName);
+    return { items, revision: response.header.revision };
+  }
+
+  async create(resource: Resource): Promise<Resource> {
+    const [result] = await this.applyBatch([{ op: 'create', resource }]);
+    return (result as BatchResult).resource;
+  }
+
+  async update(resource: Resource): Promise<Resource> {
+    const [result] = await this.applyBatch([{ op: 'update', resource }]);
+    return (result as BatchResult).resource;
+  }
+
+  async delete(kind: ResourceKind, namespace: string | undefined, name: string): Promise<Resource | undefined> {
+    try {
+      const [result] = await this.applyBatch([{ op: 'delete', kind, namespace, name }]);
+      return result?.resource;
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'AUTOMESH_ERR_STORE_NOT_FOUND') return undefined;
+      throw err;
+    }
+  }
+
+  async applyBatch(ops: readonly BatchOp[]): Promise<BatchResult[]> {
+    this.assertOpen();
+    let unconfirmed: BatchPlan | undefined;
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const snapshot = await this.readSnapshot(ops);
+      // A commit whose answer was lost may have been applied: if what it wrote is there, it was.
+      if (unconfirmed !== undefined) {
+        const landed = this.landedAt(unconfirmed, snapshot);
+        if (landed !== undefined) return this.committed(unconfirmed, landed);
+        unconfirmed = undefined;
+      }
+      const plan = planBatch(ops, snapshot, {
+        now: rfc3339((this.options.now ?? (() => new Date()))()),
+        newUid: this.options.newUid ?? randomUUID,
+      });
+      if (plan.writes.length === 0) return plan.results;
+      try {
+        const response = await this.rpc.txn(this.commitOf(plan, snapshot));
+        this.see(response.header.revision);
+        if (response.succeeded) return this.committed(plan, response.header.revision);
+      } catch (err) {
+        if (!isOutcomeUnknown(err) || attempt === MAX_WRITE_ATTEMPTS) throw storeErrorOf(err, this.endpoints);
+        this.logger.warn('etcd write unconfirmed; checking whether it was applied', { err: String(err) });
+        unconfirmed = plan;
+      }
+    }
+    throw new StoreError(
+      'AUTOMESH_ERR_STORE_CONFLICT',
+      `gave up after ${MAX_WRITE_ATTEMPTS} attempts: other writers kept changing the same objects; try again`,
+    );
+  }
+
+  watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Unsubscribe {
+    this.assertOpen();
+    const from = options.fromRevision;
+    if (from !== undefined && from + 1 < this.compacted) {
+      throw new StoreError(
+        'AUTOMESH_ERR_STORE_COMPACTED',
+        `too old resource version: ${from} (etcd keeps history from ${this.compacted})`,
+      );
+    }
+    const kinds = options.kinds === undefined ? undefined : new Set(options.kinds);
+    const single = options.kinds?.length === 1 ? options.kinds[0] : undefined;
+    const key = single === undefined ? this.keys.resources() : this.keys.kindPrefix(single, options.namespace);
+    const wanted = (e: WatchEvent): boolean =>
+      (kinds === undefined || kinds.has(e.object.kind)) &&
+      (options.namespace === undefined || e.object.metadata.namespace === options.namespace);
+    const watcher = new EtcdWatcher(this.rpc, {
+      key,
+      rangeEnd: prefixEnd(key),
+      startRevision: (from ?? this.horizon) + 1,
+      onEvents: (messages) => {
+        for (const message of messages) {
+          const event = this.eventOf(message);
+          if (event === undefined) continue;
+          this.observe(event.revision);
+          if (!wanted(event)) continue;
+          try {
+            onEvent(event);
+          } catch (err) {
+            // A failing watcher must not stop the others (or this one's next events); it is reported.
+            this.onWatcherError(err);
+          }
+        }
+      },
+      onCompacted: (compactRevision) => {
+        this.watchers.delete(watcher);
+        this.learnCompacted(compactRevision);
+        const err = new StoreError(
+          'AUTOMESH_ERR_STORE_COMPACTED',
+          `watch ended: etcd history before ${compactRevision} is compacted; list again`,
+        );
+        if (options.onError) options.onError(err);
+        else this.onWatcherError(err);
+      },
+    });
+    this.watchers.add(watcher);
+    return () => {
+      watcher.close();
+      this.watchers.delete(watcher);
+    };
+  }
+
+  revision(): number {
+    return this.rev;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers.clear();
+    await this.compactor?.stop();
+    this.rpc.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('AUTOMESH_ERR_STORE_CLOSED', 'the store is closed');
+  }
+
+  private see(revision: number): void {
+    if (revision > this.horizon) this.horizon = revision;
+  }
+
+  private observe(revision: number): void {
+    if (revision > this.rev) this.rev = revision;
+    this.see(revision);
+  }
+
+  private learnCompacted(revision: number): void {
+    if (revision > this.compacted) this.compacted = revision;
+  }
+
+  /** Reads are safe to repeat: a member lost mid-call is retried on another. */
+  private async read<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isOutcomeUnknown(err) || attempt >= MAX_READ_ATTEMPTS) throw storeErrorOf(err, this.endpoints);
+      }
+    }
+  }
+
+  /** Every key the ops touch, and every object in a namespace they delete, at one revision. */
+  private async readSnapshot(ops: readonly BatchOp[]): Promise<BatchSnapshot> {
+    const reads = readsOf(ops);
+    const success: RequestOp[] = reads.keys.map((r) => ({
+      request_range: { key: this.keys.resource(r.kind, r.namespace, r.name) },
+    }));
+    for (const namespace of reads.namespaces) {
+      for (const kind of NAMESPACED_KINDS) {
+        const key = this.keys.kindPrefix(kind, namespace);
+        success.push({ request_range: { key, range_end: prefixEnd(key) } });
+      }
+    }
+    const response = await this.read(() => this.rpc.txn({ compare: [], success, failure: [] }));
+    this.see(response.header.revision);
+    const ranges = response.responses.map((r) => r.response_range?.kvs ?? []);
+    const objects = new Map<string, { resource: Resource; modRevision: number }>();
+    reads.keys.forEach((ref, i) => {
+      const kv = ranges[i]?.[0];
+      if (kv !== undefined) objects.set(refKey(ref), { resource: decode(kv), modRevision: kv.mod_revision });
+    });
+    const namespaceContents = new Map<string, Resource[]>();
+    reads.namespaces.forEach((namespace, n) => {
+      const start = reads.keys.length + n * NAMESPACED_KINDS.length;
+      const found = ranges.slice(start, start + NAMESPACED_KINDS.length).flat().map(decode);
+      namespaceContents.set(namespace, found);
+    });
+    return { revision: response.header.revision, objects, namespaceContents };
+  }
+
+  private commitOf(plan: BatchPlan, snapshot: BatchSnapshot): TxnRequest {
+    const compare: TxnRequest['compare'] = plan.expected.map((e) => ({
+      result: 'EQUAL' as const,
+      target: 'MOD' as const,
+      key: this.keys.resource(e.kind, e.namespace, e.name),
+      mod_revision: e.modRevision,
+    }));
+    for (const namespace of plan.unchangedNamespaces) {
+      for (const kind of NAMESPACED_KINDS) {
+        const key = this.keys.kindPrefix(kind, namespace);
+        // Nothing in the namespace was written after the snapshot (a range compare).
+        compare.push({ result: 'LESS', target: 'MOD', key, range_end: prefixEnd(key), mod_revision: snapshot.revision + 1 });
+      }
+    }
+    const success: RequestOp[] = plan.writes.map((w) => {
+      const key = this.keys.resource(w.kind, w.namespace, w.name);
+      return w.resource === undefined
+        ? { request_delete_range: { key } }
+        : { request_put: { key, value: Buffer.from(encode(w.resource)) } };
+    });
+    return { compare, success, failure: [] };
+  }
+
+  /** The revision an unconfirmed plan was applied at, when the snapshot shows it was; else undefined. */
+  private landedAt(plan: BatchPlan, snapshot: BatchSnapshot): number | undefined {
+    let revision: number | undefined;
+    for (const w of plan.writes) {
+      const found = snapshot.objects.get(refKey(w));
+      const inNamespace = [...snapshot.namespaceContents.values()].flat().some((r) => refKey(refOfStored(r)) === refKey(w));
+      if (w.resource === undefined) {
+        if (found !== undefined || inNamespace) return undefined;
+        continue;
+      }
+      if (found === undefined || encode(found.resource) !== encode(w.resource)) return undefined;
+      revision = found.modRevision;
+    }
+    // Deletes alone leave no revision behind: the snapshot's is the closest known bound.
+    return revision ?? snapshot.revision;
+  }
+
+  private async committed(plan: BatchPlan, revision: number): Promise<BatchResult[]> {
+    this.observe(revision);
+    await this.compactByCount(revision);
+    return stampRevision(plan, revision);
+  }
+
+  private async compactByCount(revision: number): Promise<void> {
+    const keep = this.options.eventHistory;
+    if (keep === undefined) return;
+    const slack = Math.max(1, Math.floor(keep / 10));
+    if (revision - this.compacted <= keep + slack) return;
+    const target = revision - keep + 1;
+    try {
+      await compactTo(this.rpc, target);
+      this.learnCompacted(target);
+    } catch (err) {
+      // The write itself is committed; a failed compaction is retried after the next one.
+      this.logger.warn('etcd compaction after write failed', { err: String(err) });
+    }
+  }
+
+  /** A watch message as a store event; undefined for keys that are not resources (the clock key). */
+  private eventOf(message: WatchEventMessage): WatchEvent | undefined {
+    const ref = this.keys.parse(message.kv.key);
+    if (ref === undefined) return undefined;
+    const revision = message.kv.mod_revision;
+    if (message.type === 'DELETE') {
+      // The last state, stamped with the deletion's revision (prev_kv is kept until compaction).
+      const object: Resource =
+        message.prev_kv !== null && message.prev_kv.value.length > 0
+          ? decode(message.prev_kv)
+          : ({ kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } } as Resource);
+      object.metadata.resourceVersion = String(revision);
+      return { type: 'DELETED', object, revision };
+    }
+    const type = message.kv.create_revision === revision ? 'ADDED' : 'MODIFIED';
+    return { type, object: decode(message.kv), revision };
+  }
+}
+
+function refKey(ref: KeyRef): string {
+  return resourceKey(ref.kind, ref.namespace, ref.name);
+}
+
+function refOfStored(r: Resource): KeyRef {
+  return { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name };
+}

@@ -1,0 +1,4 @@
+// The etcd store on a three-member cluster, its client given every member: the compliance suite.
+import { withEtcd } from './etcd-store-harness.js';
+
+withEtcd(3);

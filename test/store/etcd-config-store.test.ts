@@ -1,0 +1,4 @@
+// The etcd store on one member: the compliance suite, plus what only etcd has.
+import { withEtcd } from './etcd-store-harness.js';
+
+withEtcd(1);
