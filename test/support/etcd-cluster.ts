@@ -112,9 +112,12 @@ export async function startEtcdCluster(size: 1 | 3): Promise<EtcdCluster> {
     for (const m of members) {
       while (!(await healthy(m.clientPort))) {
         if (m.process.exitCode !== null) {
-          throw new Error(`etcd ${m.name} exited (${m.process.exitCode}): ${readFileSync(m.logFile, 'utf8').slice(-2000)}`);
+          throw new Error(
+            `etcd ${m.name} exited (${m.process.exitCode}): ${readFileSync(m.logFile, 'utf8').slice(-2000)}`,
+          );
         }
-        if (Date.now() > deadline) throw new Error(`etcd ${m.name} not healthy within ${HEALTH_TIMEOUT_MS} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`etcd ${m.name} not healthy within ${HEALTH_TIMEOUT_MS} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

@@ -61,9 +61,7 @@ export interface PlanContext {
 }
 
 /** Every namespaced kind: where a Namespace delete must look. */
-export const NAMESPACED_KINDS: readonly ResourceKind[] = KINDS.filter((k) => k.namespaced).map(
-  (k) => k.kind,
-);
+export const NAMESPACED_KINDS: readonly ResourceKind[] = KINDS.filter((k) => k.namespaced).map((k) => k.kind);
 
 const refKey = (r: { kind: ResourceKind; namespace: string | undefined; name: string }): string =>
   resourceKey(r.kind, r.namespace, r.name);
@@ -75,7 +73,11 @@ export function readsOf(ops: readonly BatchOp[]): BatchReads {
     const ref =
       op.op === 'delete'
         ? { kind: op.kind, namespace: op.namespace, name: op.name }
-        : { kind: op.resource.kind, namespace: op.resource.metadata?.namespace, name: op.resource.metadata?.name };
+        : {
+            kind: op.resource.kind,
+            namespace: op.resource.metadata?.namespace,
+            name: op.resource.metadata?.name,
+          };
     if (typeof ref.name !== 'string' || ref.name === '') continue;
     keys.set(refKey(ref), ref);
     if (op.op === 'delete' && op.kind === 'Namespace') namespaces.add(op.name);
@@ -89,13 +91,17 @@ export function planBatch(ops: readonly BatchOp[], snapshot: BatchSnapshot, ctx:
   const refs = new Map<string, { kind: ResourceKind; namespace: string | undefined; name: string }>();
   // Everything the snapshot holds: the ops' own keys and the content of namespaces being deleted.
   const known = new Map<string, Resource>();
-  for (const members of snapshot.namespaceContents.values()) for (const r of members) known.set(refKey(refOf(r)), r);
+  for (const members of snapshot.namespaceContents.values())
+    for (const r of members) known.set(refKey(refOf(r)), r);
   for (const [key, found] of snapshot.objects) known.set(key, found.resource);
   const current = (ref: { kind: ResourceKind; namespace: string | undefined; name: string }) => {
     const key = refKey(ref);
     return overlay.has(key) ? overlay.get(key) : known.get(key);
   };
-  const set = (ref: { kind: ResourceKind; namespace: string | undefined; name: string }, value?: Resource) => {
+  const set = (
+    ref: { kind: ResourceKind; namespace: string | undefined; name: string },
+    value?: Resource,
+  ) => {
     const key = refKey(ref);
     overlay.set(key, value);
     refs.set(key, { kind: ref.kind, namespace: ref.namespace, name: ref.name });
@@ -127,7 +133,8 @@ export function planBatch(ops: readonly BatchOp[], snapshot: BatchSnapshot, ctx:
       throw new StoreError('AUTOMESH_ERR_STORE_NOT_FOUND', `${describeRef(ref)} not found`);
     }
     if (ref.kind === 'Namespace') {
-      for (const inner of namespaceMembers(ref.name)) if (current(refOf(inner)) !== undefined) set(refOf(inner));
+      for (const inner of namespaceMembers(ref.name))
+        if (current(refOf(inner)) !== undefined) set(refOf(inner));
     }
     set(ref);
     return { outcome: 'deleted', resource: stampDelete(existing, 0) };

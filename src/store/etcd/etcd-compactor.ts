@@ -50,7 +50,9 @@ export class EtcdCompactor {
   start(): void {
     const tick = (): void => {
       this.running = this.round()
-        .catch((err: unknown) => this.options.logger.warn('etcd compaction round failed', { err: String(err) }))
+        .catch((err: unknown) =>
+          this.options.logger.warn('etcd compaction round failed', { err: String(err) }),
+        )
         .finally(() => {
           this.running = undefined;
           if (this.timer !== undefined) schedule();

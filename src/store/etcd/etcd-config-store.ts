@@ -43,7 +43,14 @@ import { DEFAULT_COMPACTION_INTERVAL_MS, EtcdCompactor, compactTo } from './etcd
 import { parseEtcdUrl, resolveEndpoints, type EtcdEndpoint } from './etcd-endpoints.js';
 import { isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
 import { DEFAULT_ETCD_PREFIX, EtcdKeys, prefixEnd } from './etcd-keys.js';
-import { EtcdRpc, type KeyValue, type RequestOp, type TxnRequest, type WatchEventMessage } from './etcd-rpc.js';
+import {
+  EtcdRpc,
+  type KeyValue,
+  type RequestOp,
+  type TxnRequest,
+  type WatchEventMessage,
+} from './etcd-rpc.js';
+import { EtcdWatchFeed } from './etcd-watch-feed.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 
 export interface EtcdConfigStoreOptions {
@@ -111,6 +118,7 @@ export class EtcdConfigStore implements ConfigStore {
   private readonly onWatcherError: (err: unknown) => void;
   private readonly watchers = new Set<EtcdWatcher>();
   private readonly compactor: EtcdCompactor | undefined;
+  private readonly feed: EtcdWatchFeed;
   /** The highest revision of this prefix's objects committed or delivered here. */
   private rev = 0;
   /** The highest etcd revision any answer carried: where a live-only watch starts after. */
@@ -121,7 +129,8 @@ export class EtcdConfigStore implements ConfigStore {
 
   /** Connects (bounded by connectTimeoutMs) and answers once etcd has answered a read. */
   static async connect(options: EtcdConfigStoreOptions): Promise<EtcdConfigStore> {
-    const parsed = typeof options.endpoints === 'string' ? parseEtcdUrl(options.endpoints) : options.endpoints;
+    const parsed =
+      typeof options.endpoints === 'string' ? parseEtcdUrl(options.endpoints) : options.endpoints;
     const endpoints = await resolveEndpoints(parsed);
     const rpc = new EtcdRpc({ endpoints, callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS });
     const keys = new EtcdKeys(options.prefix ?? DEFAULT_ETCD_PREFIX);
@@ -159,6 +168,23 @@ export class EtcdConfigStore implements ConfigStore {
     this.compacted = compacted;
     this.logger = options.logger ?? silentLogger;
     this.onWatcherError = options.onWatcherError ?? ((err) => process.emitWarning(String(err)));
+    const resources = keys.resources();
+    this.feed = new EtcdWatchFeed({
+      rpc,
+      key: resources,
+      rangeEnd: prefixEnd(resources),
+      after: horizon,
+      toEvent: (message) => this.eventOf(message),
+      onRevision: (revision) => this.observe(revision),
+      onLost: (compactRevision) => {
+        this.learnCompacted(compactRevision);
+        this.logger.warn('etcd watch history compacted while disconnected; watchers must list again', {
+          compactRevision,
+        });
+        return { after: this.horizon, error: this.compactedError(compactRevision) };
+      },
+      onWatcherError: this.onWatcherError,
+    });
     const intervalMs = options.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
     if (intervalMs > 0) {
       this.compactor = new EtcdCompactor({
@@ -174,7 +200,9 @@ export class EtcdConfigStore implements ConfigStore {
 
   async get(kind: ResourceKind, namespace: string | undefined, name: string): Promise<Resource | undefined> {
     this.assertOpen();
-    const response = await this.read(() => this.rpc.range({ key: this.keys.resource(kind, namespace, name) }));
+    const response = await this.read(() =>
+      this.rpc.range({ key: this.keys.resource(kind, namespace, name) }),
+    );
     this.see(response.header.revision);
     const kv = response.kvs[0];
     return kv === undefined ? undefined : decode(kv);
@@ -204,7 +232,11 @@ export class EtcdConfigStore implements ConfigStore {
     return (result as BatchResult).resource;
   }
 
-  async delete(kind: ResourceKind, namespace: string | undefined, name: string): Promise<Resource | undefined> {
+  async delete(
+    kind: ResourceKind,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<Resource | undefined> {
     try {
       const [result] = await this.applyBatch([{ op: 'delete', kind, namespace, name }]);
       return result?.resource;
@@ -256,21 +288,37 @@ export class EtcdConfigStore implements ConfigStore {
       );
     }
     const kinds = options.kinds === undefined ? undefined : new Set(options.kinds);
-    const single = options.kinds?.length === 1 ? options.kinds[0] : undefined;
-    const key = single === undefined ? this.keys.resources() : this.keys.kindPrefix(single, options.namespace);
     const wanted = (e: WatchEvent): boolean =>
       (kinds === undefined || kinds.has(e.object.kind)) &&
       (options.namespace === undefined || e.object.metadata.namespace === options.namespace);
+    const onError = (err: StoreError): void => {
+      if (options.onError) options.onError(err);
+      else this.onWatcherError(err);
+    };
+    if (from === undefined || this.feed.covers(from)) {
+      // Live only: after everything this store has committed or delivered so far.
+      const after = from ?? Math.max(this.rev, this.feed.position());
+      return this.feed.subscribe({ wanted, onEvent, onError }, after);
+    }
+    return this.watchFromEtcd(from, wanted, onEvent, onError);
+  }
+
+  /** A watch from further back than the feed holds: its own etcd watch, from `from + 1`. */
+  private watchFromEtcd(
+    from: number,
+    wanted: (e: WatchEvent) => boolean,
+    onEvent: (event: WatchEvent) => void,
+    onError: (err: StoreError) => void,
+  ): Unsubscribe {
+    const key = this.keys.resources();
     const watcher = new EtcdWatcher(this.rpc, {
       key,
       rangeEnd: prefixEnd(key),
-      startRevision: (from ?? this.horizon) + 1,
+      startRevision: from + 1,
       onEvents: (messages) => {
         for (const message of messages) {
           const event = this.eventOf(message);
-          if (event === undefined) continue;
-          this.observe(event.revision);
-          if (!wanted(event)) continue;
+          if (event === undefined || !wanted(event)) continue;
           try {
             onEvent(event);
           } catch (err) {
@@ -282,12 +330,7 @@ export class EtcdConfigStore implements ConfigStore {
       onCompacted: (compactRevision) => {
         this.watchers.delete(watcher);
         this.learnCompacted(compactRevision);
-        const err = new StoreError(
-          'AUTOMESH_ERR_STORE_COMPACTED',
-          `watch ended: etcd history before ${compactRevision} is compacted; list again`,
-        );
-        if (options.onError) options.onError(err);
-        else this.onWatcherError(err);
+        onError(this.compactedError(compactRevision));
       },
     });
     this.watchers.add(watcher);
@@ -297,6 +340,13 @@ export class EtcdConfigStore implements ConfigStore {
     };
   }
 
+  private compactedError(compactRevision: number): StoreError {
+    return new StoreError(
+      'AUTOMESH_ERR_STORE_COMPACTED',
+      `watch ended: etcd history before ${compactRevision} is compacted; list again`,
+    );
+  }
+
   revision(): number {
     return this.rev;
   }
@@ -304,6 +354,7 @@ export class EtcdConfigStore implements ConfigStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.feed.close();
     for (const watcher of this.watchers) watcher.close();
     this.watchers.clear();
     await this.compactor?.stop();
@@ -361,7 +412,10 @@ export class EtcdConfigStore implements ConfigStore {
     const namespaceContents = new Map<string, Resource[]>();
     reads.namespaces.forEach((namespace, n) => {
       const start = reads.keys.length + n * NAMESPACED_KINDS.length;
-      const found = ranges.slice(start, start + NAMESPACED_KINDS.length).flat().map(decode);
+      const found = ranges
+        .slice(start, start + NAMESPACED_KINDS.length)
+        .flat()
+        .map(decode);
       namespaceContents.set(namespace, found);
     });
     return { revision: response.header.revision, objects, namespaceContents };
@@ -378,7 +432,13 @@ export class EtcdConfigStore implements ConfigStore {
       for (const kind of NAMESPACED_KINDS) {
         const key = this.keys.kindPrefix(kind, namespace);
         // Nothing in the namespace was written after the snapshot (a range compare).
-        compare.push({ result: 'LESS', target: 'MOD', key, range_end: prefixEnd(key), mod_revision: snapshot.revision + 1 });
+        compare.push({
+          result: 'LESS',
+          target: 'MOD',
+          key,
+          range_end: prefixEnd(key),
+          mod_revision: snapshot.revision + 1,
+        });
       }
     }
     const success: RequestOp[] = plan.writes.map((w) => {
@@ -395,7 +455,9 @@ export class EtcdConfigStore implements ConfigStore {
     let revision: number | undefined;
     for (const w of plan.writes) {
       const found = snapshot.objects.get(refKey(w));
-      const inNamespace = [...snapshot.namespaceContents.values()].flat().some((r) => refKey(refOfStored(r)) === refKey(w));
+      const inNamespace = [...snapshot.namespaceContents.values()]
+        .flat()
+        .some((r) => refKey(refOfStored(r)) === refKey(w));
       if (w.resource === undefined) {
         if (found !== undefined || inNamespace) return undefined;
         continue;

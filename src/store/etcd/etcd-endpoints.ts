@@ -17,11 +17,17 @@ const ENDPOINT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 /** `etcd://a:2379,b:2379` → its members; a message naming the bad part otherwise. */
 export function parseEtcdUrl(url: string): EtcdEndpoint[] {
   if (!url.startsWith(ETCD_URL_SCHEME)) {
-    throw new StoreError('AUTOMESH_ERR_STORE_INVALID', `"${url}" is not an etcd address: write etcd://HOST:PORT[,HOST:PORT...]`);
+    throw new StoreError(
+      'AUTOMESH_ERR_STORE_INVALID',
+      `"${url}" is not an etcd address: write etcd://HOST:PORT[,HOST:PORT...]`,
+    );
   }
   const list = url.slice(ETCD_URL_SCHEME.length).replace(/\/$/, '');
   if (list === '') {
-    throw new StoreError('AUTOMESH_ERR_STORE_INVALID', `"${url}" names no etcd member: write etcd://HOST:PORT[,HOST:PORT...]`);
+    throw new StoreError(
+      'AUTOMESH_ERR_STORE_INVALID',
+      `"${url}" names no etcd member: write etcd://HOST:PORT[,HOST:PORT...]`,
+    );
   }
   return list.split(',').map((part) => parseEndpoint(part.trim(), url));
 }
@@ -54,9 +60,13 @@ export async function resolveEndpoints(endpoints: readonly EtcdEndpoint[]): Prom
       const { address } = await lookup(e.host, { family: 4 });
       out.push(`${address}:${e.port}`);
     } catch (err) {
-      throw new StoreError('AUTOMESH_ERR_STORE_IO', `cannot resolve etcd member ${formatEndpoint(e)}: ${String(err)}`, {
-        cause: err,
-      });
+      throw new StoreError(
+        'AUTOMESH_ERR_STORE_IO',
+        `cannot resolve etcd member ${formatEndpoint(e)}: ${String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
   return out;
