@@ -79,8 +79,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** Lost races in a row before a write gives up: only a hot key under many writers gets there. */
 const MAX_WRITE_ATTEMPTS = 8;
-/** Retries of a read whose member failed mid-call. */
-const MAX_READ_ATTEMPTS = 3;
+/** Backoff between tries of a read whose member failed mid-call. */
+const READ_RETRY_MIN_MS = 50;
+const READ_RETRY_MAX_MS = 800;
 
 interface KeyRef {
   kind: ResourceKind;
@@ -378,13 +379,19 @@ export class EtcdConfigStore implements ConfigStore {
     if (revision > this.compacted) this.compacted = revision;
   }
 
-  /** Reads are safe to repeat: a member lost mid-call is retried on another. */
+  /**
+   * Reads are safe to repeat: one that failed with the member (killed, or between leaders) is
+   * tried again, with backoff, until callTimeoutMs has passed since the first try.
+   */
   private async read<T>(call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+    for (let backoffMs = READ_RETRY_MIN_MS; ; backoffMs = Math.min(READ_RETRY_MAX_MS, backoffMs * 2)) {
       try {
         return await call();
       } catch (err) {
-        if (!isOutcomeUnknown(err) || attempt >= MAX_READ_ATTEMPTS) throw storeErrorOf(err, this.endpoints);
+        if (!isOutcomeUnknown(err) || Date.now() + backoffMs > deadline)
+          throw storeErrorOf(err, this.endpoints);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
   }
