@@ -22,6 +22,8 @@ export interface EtcdCluster {
   endpoints: string[];
   /** `etcd://127.0.0.1:PORT,...`, as `automesh up --store` takes it. */
   url: string;
+  /** Makes member `index` the leader (etcdctl move-leader) and waits until it is. */
+  makeLeader(index: number): Promise<void>;
   /** SIGKILLs one member (a crash: no clean shutdown) and waits for it to be gone. */
   kill(index: number): Promise<void>;
   stop(): Promise<void>;
@@ -40,6 +42,15 @@ export function etcdUnavailable(): string | undefined {
     return 'etcd is not on the PATH (apt-get install etcd-server): the etcd store tests are skipped';
   }
   return undefined;
+}
+
+function etcdctl(endpoints: readonly string[], args: string[]): string {
+  const run = spawnSync('etcdctl', [`--endpoints=${endpoints.join(',')}`, '--command-timeout=5s', ...args], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  if (run.status !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
 }
 
 async function freePort(): Promise<number> {
@@ -130,6 +141,22 @@ export async function startEtcdCluster(size: 1 | 3): Promise<EtcdCluster> {
     members,
     endpoints,
     url: `etcd://${endpoints.join(',')}`,
+    makeLeader: async (index) => {
+      const statuses = (): { id: string; leader: boolean }[] =>
+        etcdctl(endpoints, ['endpoint', 'status', '-w', 'simple'])
+          .trim()
+          .split('\n')
+          .map((line) => line.split(',').map((f) => f.trim()))
+          .map((f) => ({ id: f[1] as string, leader: f[4] === 'true' }));
+      const target = statuses()[index] as { id: string };
+      const current = statuses().findIndex((s) => s.leader);
+      if (current !== index) etcdctl([endpoints[current] as string], ['move-leader', target.id]);
+      for (let i = 0; i < 50 && !(statuses()[index] as { leader: boolean }).leader; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      if (!(statuses()[index] as { leader: boolean }).leader)
+        throw new Error(`etcd m${index} did not become leader`);
+    },
     kill: async (index) => {
       const m = members[index] as EtcdMember;
       m.process.kill('SIGKILL');
