@@ -41,7 +41,7 @@ import {
 } from './etcd-batch-plan.js';
 import { DEFAULT_COMPACTION_INTERVAL_MS, EtcdCompactor, compactTo } from './etcd-compactor.js';
 import { parseEtcdUrl, resolveEndpoints, type EtcdEndpoint } from './etcd-endpoints.js';
-import { isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
+import { briefCause, isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
 import { DEFAULT_ETCD_PREFIX, EtcdKeys, prefixEnd } from './etcd-keys.js';
 import {
   EtcdRpc,
@@ -136,20 +136,27 @@ export class EtcdConfigStore implements ConfigStore {
     const rpc = new EtcdRpc({ endpoints, callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS });
     const keys = new EtcdKeys(options.prefix ?? DEFAULT_ETCD_PREFIX);
     const waitMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    try {
-      // A linearizable read: it needs a member with a quorum, not just an open port.
-      const probe = await rpc.rangeWithin({ key: keys.compaction() }, waitMs);
-      const compacted = Number(probe.kvs[0]?.value.toString() ?? 0);
-      return new EtcdConfigStore(rpc, keys, options, probe.header.revision, compacted);
-    } catch (err) {
-      rpc.close();
-      const cause = storeErrorOf(err, endpoints).message;
-      throw new StoreError(
-        'AUTOMESH_ERR_STORE_IO',
-        `cannot reach etcd at ${endpoints.join(',')} within ${waitMs / 1000} s: is etcd running and ` +
-          `listening for clients there (etcd --listen-client-urls)? (${cause})`,
-        { cause: err },
-      );
+    const deadline = Date.now() + waitMs;
+    for (let backoffMs = READ_RETRY_MIN_MS; ; backoffMs = Math.min(READ_RETRY_MAX_MS, backoffMs * 2)) {
+      try {
+        // A linearizable read: it needs a member with a quorum, not just an open port.
+        const probe = await rpc.rangeWithin({ key: keys.compaction() }, Math.max(1, deadline - Date.now()));
+        const compacted = Number(probe.kvs[0]?.value.toString() ?? 0);
+        return new EtcdConfigStore(rpc, keys, options, probe.header.revision, compacted);
+      } catch (err) {
+        // Refused or no leader yet: etcd may be starting; ask again until the bound.
+        if (isOutcomeUnknown(err) && Date.now() + backoffMs < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, backoffMs));
+          continue;
+        }
+        rpc.close();
+        throw new StoreError(
+          'AUTOMESH_ERR_STORE_IO',
+          `cannot reach etcd at ${endpoints.join(',')} within ${waitMs / 1000} s (${briefCause(err)}): ` +
+            `is etcd running there with --listen-client-urls on that address? Start it, or fix the address`,
+          { cause: err },
+        );
+      }
     }
   }
 

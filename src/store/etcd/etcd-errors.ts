@@ -46,3 +46,13 @@ export function storeErrorOf(err: unknown, endpoints: readonly string[]): StoreE
   }
   return new StoreError('AUTOMESH_ERR_STORE_IO', `${where} failed: ${said}`, { cause: err });
 }
+
+/** The useful words of a gRPC failure: `connect ECONNREFUSED 127.0.0.1:1`, `etcdserver: no leader`. */
+export function briefCause(err: unknown): string {
+  const details = (err as GrpcFailure).details ?? String(err);
+  const refused = /Error: (connect [A-Z]+ [^\s.]+(?:\.[^\s.]+)*:\d+)/.exec(details);
+  if (refused) return refused[1] as string;
+  return details
+    .replace(/\. Resolution note:.*$/s, '')
+    .replace(/^No connection established\. Last error: /, '');
+}
