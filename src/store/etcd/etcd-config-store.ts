@@ -28,28 +28,17 @@ import type {
   WatchOptions,
 } from '../config-store.js';
 import { matchesLabelSelector, parseLabelSelector } from '../label-selector.js';
-import { resourceKey } from '../resource-key.js';
 import { rfc3339 } from '../resource-writes.js';
 import { StoreError } from '../store-error.js';
-import {
-  NAMESPACED_KINDS,
-  planBatch,
-  readsOf,
-  stampRevision,
-  type BatchPlan,
-  type BatchSnapshot,
-} from './etcd-batch-plan.js';
+import { planBatch, stampRevision, type BatchPlan, type BatchSnapshot } from './etcd-batch-plan.js';
+import { commitRequest, landedAt, snapshotRead } from './etcd-batch-txn.js';
+import { byNamespaceThenName, decodeResource, eventOf } from './etcd-codec.js';
 import { DEFAULT_COMPACTION_INTERVAL_MS, EtcdCompactor, compactTo } from './etcd-compactor.js';
 import { parseEtcdUrl, resolveEndpoints, type EtcdEndpoint } from './etcd-endpoints.js';
 import { briefCause, isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
 import { DEFAULT_ETCD_PREFIX, EtcdKeys, prefixEnd } from './etcd-keys.js';
-import {
-  EtcdRpc,
-  type KeyValue,
-  type RequestOp,
-  type TxnRequest,
-  type WatchEventMessage,
-} from './etcd-rpc.js';
+import { retryWhileUnavailable } from './etcd-retry.js';
+import { EtcdRpc } from './etcd-rpc.js';
 import { EtcdWatchFeed } from './etcd-watch-feed.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 
@@ -79,35 +68,6 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 /** Lost races in a row before a write gives up: only a hot key under many writers gets there. */
 const MAX_WRITE_ATTEMPTS = 8;
-/** Backoff between tries of a read whose member failed mid-call. */
-const READ_RETRY_MIN_MS = 50;
-const READ_RETRY_MAX_MS = 800;
-
-interface KeyRef {
-  kind: ResourceKind;
-  namespace: string | undefined;
-  name: string;
-}
-
-/** The stored form: the object without resourceVersion, which is the key's mod_revision. */
-function encode(resource: Resource): string {
-  const copy = structuredClone(resource);
-  delete copy.metadata.resourceVersion;
-  return JSON.stringify(copy);
-}
-
-function decode(kv: KeyValue): Resource {
-  const resource = JSON.parse(kv.value.toString()) as Resource;
-  resource.metadata.resourceVersion = String(kv.mod_revision);
-  return resource;
-}
-
-function byNamespaceThenName(a: Resource, b: Resource): number {
-  const an = a.metadata.namespace ?? '';
-  const bn = b.metadata.namespace ?? '';
-  if (an !== bn) return an < bn ? -1 : 1;
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
-}
 
 export class EtcdConfigStore implements ConfigStore {
   readonly endpoints: readonly string[];
@@ -115,6 +75,7 @@ export class EtcdConfigStore implements ConfigStore {
   private readonly rpc: EtcdRpc;
   private readonly keys: EtcdKeys;
   private readonly options: EtcdConfigStoreOptions;
+  private readonly callTimeoutMs: number;
   private readonly logger: Logger;
   private readonly onWatcherError: (err: unknown) => void;
   private readonly watchers = new Set<EtcdWatcher>();
@@ -136,27 +97,24 @@ export class EtcdConfigStore implements ConfigStore {
     const rpc = new EtcdRpc({ endpoints, callTimeoutMs: options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS });
     const keys = new EtcdKeys(options.prefix ?? DEFAULT_ETCD_PREFIX);
     const waitMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const deadline = Date.now() + waitMs;
-    for (let backoffMs = READ_RETRY_MIN_MS; ; backoffMs = Math.min(READ_RETRY_MAX_MS, backoffMs * 2)) {
-      try {
-        // A linearizable read: it needs a member with a quorum, not just an open port.
-        const probe = await rpc.rangeWithin({ key: keys.compaction() }, Math.max(1, deadline - Date.now()));
-        const compacted = Number(probe.kvs[0]?.value.toString() ?? 0);
-        return new EtcdConfigStore(rpc, keys, options, probe.header.revision, compacted);
-      } catch (err) {
-        // Refused or no leader yet: etcd may be starting; ask again until the bound.
-        if (isOutcomeUnknown(err) && Date.now() + backoffMs < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, backoffMs));
-          continue;
-        }
-        rpc.close();
-        throw new StoreError(
-          'AUTOMESH_ERR_STORE_IO',
-          `cannot reach etcd at ${endpoints.join(',')} within ${waitMs / 1000} s (${briefCause(err)}): ` +
-            `is etcd running there with --listen-client-urls on that address? Start it, or fix the address`,
-          { cause: err },
-        );
-      }
+    try {
+      // A linearizable read: it needs a member with a quorum, not just an open port. Refused or
+      // no leader yet (etcd may be starting): asked again until the bound.
+      const deadline = Date.now() + waitMs;
+      const probe = await retryWhileUnavailable(
+        () => rpc.rangeWithin({ key: keys.compaction() }, Math.max(1, deadline - Date.now())),
+        deadline,
+      );
+      const compacted = Number(probe.kvs[0]?.value.toString() ?? 0);
+      return new EtcdConfigStore(rpc, keys, options, probe.header.revision, compacted);
+    } catch (err) {
+      rpc.close();
+      throw new StoreError(
+        'AUTOMESH_ERR_STORE_IO',
+        `cannot reach etcd at ${endpoints.join(',')} within ${waitMs / 1000} s (${briefCause(err)}): ` +
+          `is etcd running there with --listen-client-urls on that address? Start it, or fix the address`,
+        { cause: err },
+      );
     }
   }
 
@@ -172,6 +130,7 @@ export class EtcdConfigStore implements ConfigStore {
     this.endpoints = rpc.endpoints;
     this.prefix = keys.prefix;
     this.options = options;
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     this.horizon = horizon;
     this.compacted = compacted;
     this.logger = options.logger ?? silentLogger;
@@ -182,7 +141,7 @@ export class EtcdConfigStore implements ConfigStore {
       key: resources,
       rangeEnd: prefixEnd(resources),
       after: horizon,
-      toEvent: (message) => this.eventOf(message),
+      toEvent: (message) => eventOf(this.keys, message),
       onRevision: (revision) => this.observe(revision),
       onLost: (compactRevision) => {
         this.learnCompacted(compactRevision);
@@ -213,7 +172,7 @@ export class EtcdConfigStore implements ConfigStore {
     );
     this.see(response.header.revision);
     const kv = response.kvs[0];
-    return kv === undefined ? undefined : decode(kv);
+    return kv === undefined ? undefined : decodeResource(kv);
   }
 
   async list(kind: ResourceKind, options: ListOptions = {}): Promise<ListResult> {
@@ -224,7 +183,7 @@ export class EtcdConfigStore implements ConfigStore {
     const response = await this.read(() => this.rpc.range({ key, range_end: prefixEnd(key) }));
     this.see(response.header.revision);
     const items = response.kvs
-      .map(decode)
+      .map(decodeResource)
       .filter((r) => matchesLabelSelector(r.metadata.labels, parsed.requirements))
       .sort(byNamespaceThenName);
     return { items, revision: response.header.revision };
@@ -261,7 +220,7 @@ export class EtcdConfigStore implements ConfigStore {
       const snapshot = await this.readSnapshot(ops);
       // A commit whose answer was lost may have been applied: if what it wrote is there, it was.
       if (unconfirmed !== undefined) {
-        const landed = this.landedAt(unconfirmed, snapshot);
+        const landed = landedAt(unconfirmed, snapshot);
         if (landed !== undefined) return this.committed(unconfirmed, landed);
         unconfirmed = undefined;
       }
@@ -271,7 +230,7 @@ export class EtcdConfigStore implements ConfigStore {
       });
       if (plan.writes.length === 0) return plan.results;
       try {
-        const response = await this.rpc.txn(this.commitOf(plan, snapshot));
+        const response = await this.rpc.txn(commitRequest(this.keys, plan, snapshot));
         this.see(response.header.revision);
         if (response.succeeded) return this.committed(plan, response.header.revision);
       } catch (err) {
@@ -325,7 +284,7 @@ export class EtcdConfigStore implements ConfigStore {
       startRevision: from + 1,
       onEvents: (messages) => {
         for (const message of messages) {
-          const event = this.eventOf(message);
+          const event = eventOf(this.keys, message);
           if (event === undefined || !wanted(event)) continue;
           try {
             onEvent(event);
@@ -387,100 +346,22 @@ export class EtcdConfigStore implements ConfigStore {
   }
 
   /**
-   * Reads are safe to repeat: one that failed with the member (killed, or between leaders) is
-   * tried again, with backoff, until callTimeoutMs has passed since the first try.
+   * Reads are safe to repeat: one that failed with its member (killed, or between leaders) is
+   * tried again until callTimeoutMs has passed since the first try.
    */
   private async read<T>(call: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + (this.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
-    for (let backoffMs = READ_RETRY_MIN_MS; ; backoffMs = Math.min(READ_RETRY_MAX_MS, backoffMs * 2)) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!isOutcomeUnknown(err) || Date.now() + backoffMs > deadline)
-          throw storeErrorOf(err, this.endpoints);
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
-      }
+    try {
+      return await retryWhileUnavailable(call, Date.now() + this.callTimeoutMs);
+    } catch (err) {
+      throw storeErrorOf(err, this.endpoints);
     }
   }
 
-  /** Every key the ops touch, and every object in a namespace they delete, at one revision. */
   private async readSnapshot(ops: readonly BatchOp[]): Promise<BatchSnapshot> {
-    const reads = readsOf(ops);
-    const success: RequestOp[] = reads.keys.map((r) => ({
-      request_range: { key: this.keys.resource(r.kind, r.namespace, r.name) },
-    }));
-    for (const namespace of reads.namespaces) {
-      for (const kind of NAMESPACED_KINDS) {
-        const key = this.keys.kindPrefix(kind, namespace);
-        success.push({ request_range: { key, range_end: prefixEnd(key) } });
-      }
-    }
-    const response = await this.read(() => this.rpc.txn({ compare: [], success, failure: [] }));
+    const read = snapshotRead(this.keys, ops);
+    const response = await this.read(() => this.rpc.txn(read.request));
     this.see(response.header.revision);
-    const ranges = response.responses.map((r) => r.response_range?.kvs ?? []);
-    const objects = new Map<string, { resource: Resource; modRevision: number }>();
-    reads.keys.forEach((ref, i) => {
-      const kv = ranges[i]?.[0];
-      if (kv !== undefined) objects.set(refKey(ref), { resource: decode(kv), modRevision: kv.mod_revision });
-    });
-    const namespaceContents = new Map<string, Resource[]>();
-    reads.namespaces.forEach((namespace, n) => {
-      const start = reads.keys.length + n * NAMESPACED_KINDS.length;
-      const found = ranges
-        .slice(start, start + NAMESPACED_KINDS.length)
-        .flat()
-        .map(decode);
-      namespaceContents.set(namespace, found);
-    });
-    return { revision: response.header.revision, objects, namespaceContents };
-  }
-
-  private commitOf(plan: BatchPlan, snapshot: BatchSnapshot): TxnRequest {
-    const compare: TxnRequest['compare'] = plan.expected.map((e) => ({
-      result: 'EQUAL' as const,
-      target: 'MOD' as const,
-      key: this.keys.resource(e.kind, e.namespace, e.name),
-      mod_revision: e.modRevision,
-    }));
-    for (const namespace of plan.unchangedNamespaces) {
-      for (const kind of NAMESPACED_KINDS) {
-        const key = this.keys.kindPrefix(kind, namespace);
-        // Nothing in the namespace was written after the snapshot (a range compare).
-        compare.push({
-          result: 'LESS',
-          target: 'MOD',
-          key,
-          range_end: prefixEnd(key),
-          mod_revision: snapshot.revision + 1,
-        });
-      }
-    }
-    const success: RequestOp[] = plan.writes.map((w) => {
-      const key = this.keys.resource(w.kind, w.namespace, w.name);
-      return w.resource === undefined
-        ? { request_delete_range: { key } }
-        : { request_put: { key, value: Buffer.from(encode(w.resource)) } };
-    });
-    return { compare, success, failure: [] };
-  }
-
-  /** The revision an unconfirmed plan was applied at, when the snapshot shows it was; else undefined. */
-  private landedAt(plan: BatchPlan, snapshot: BatchSnapshot): number | undefined {
-    let revision: number | undefined;
-    for (const w of plan.writes) {
-      const found = snapshot.objects.get(refKey(w));
-      const inNamespace = [...snapshot.namespaceContents.values()]
-        .flat()
-        .some((r) => refKey(refOfStored(r)) === refKey(w));
-      if (w.resource === undefined) {
-        if (found !== undefined || inNamespace) return undefined;
-        continue;
-      }
-      if (found === undefined || encode(found.resource) !== encode(w.resource)) return undefined;
-      revision = found.modRevision;
-    }
-    // Deletes alone leave no revision behind: the snapshot's is the closest known bound.
-    return revision ?? snapshot.revision;
+    return read.parse(response);
   }
 
   private async committed(plan: BatchPlan, revision: number): Promise<BatchResult[]> {
@@ -503,30 +384,4 @@ export class EtcdConfigStore implements ConfigStore {
       this.logger.warn('etcd compaction after write failed', { err: String(err) });
     }
   }
-
-  /** A watch message as a store event; undefined for keys that are not resources (the clock key). */
-  private eventOf(message: WatchEventMessage): WatchEvent | undefined {
-    const ref = this.keys.parse(message.kv.key);
-    if (ref === undefined) return undefined;
-    const revision = message.kv.mod_revision;
-    if (message.type === 'DELETE') {
-      // The last state, stamped with the deletion's revision (prev_kv is kept until compaction).
-      const object: Resource =
-        message.prev_kv !== null && message.prev_kv.value.length > 0
-          ? decode(message.prev_kv)
-          : ({ kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } } as Resource);
-      object.metadata.resourceVersion = String(revision);
-      return { type: 'DELETED', object, revision };
-    }
-    const type = message.kv.create_revision === revision ? 'ADDED' : 'MODIFIED';
-    return { type, object: decode(message.kv), revision };
-  }
-}
-
-function refKey(ref: KeyRef): string {
-  return resourceKey(ref.kind, ref.namespace, ref.name);
-}
-
-function refOfStored(r: Resource): KeyRef {
-  return { kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name };
 }
