@@ -3,7 +3,8 @@
 //
 // Model (etcd-like): one global revision counter, incremented by every write. A stored object's
 // `metadata.resourceVersion` is the revision of its last change, as a decimal string. Watchers see
-// every change after a revision, in revision order, with no gaps, then live changes.
+// every change after a revision, in revision order, with no gaps, then live changes. The embedded
+// stores give each op of a batch its own revision; etcd gives the whole batch one (its transaction's).
 
 import type { Resource, ResourceKind } from '../api/index.js';
 import type { StoreError } from './store-error.js';
@@ -93,7 +94,10 @@ export interface ConfigStore {
   applyBatch(ops: readonly BatchOp[]): Promise<BatchResult[]>;
   /** Events are delivered asynchronously (never inside the call that caused them), in revision order. */
   watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Unsubscribe;
-  /** The revision of the last committed write (0 for an empty store). */
+  /**
+   * The revision of the last committed write (0 for an empty store). Synchronous, so for etcd it
+   * is the last one this store has seen: committed here, or delivered on its watch.
+   */
   revision(): number;
   close(): Promise<void>;
 }

@@ -6,7 +6,8 @@
 // that wins compacts etcd to the revision it saw at its previous round, so at least one interval of
 // history is always kept. The others lose the comparison, learn the new version and the revision
 // compacted (the key's value), and try again next round. A replica whose rounds come right after
-// the winner's keeps losing while the winner lives; when it dies, the next round of another wins.
+// the winner's keeps losing while the winner lives; when it dies, the next round of another wins,
+// so compactions are then between one and two intervals apart.
 
 import type { Logger } from '../../log/index.js';
 import type { EtcdRpc } from './etcd-rpc.js';
