@@ -37,9 +37,14 @@ process.on('exit', () => {
 
 /** Why etcd tests cannot run here, or undefined when they can. */
 export function etcdUnavailable(): string | undefined {
-  const found = spawnSync('etcd', ['--version'], { encoding: 'utf8' });
-  if (found.error !== undefined || found.status !== 0) {
-    return 'etcd is not on the PATH (apt-get install etcd-server): the etcd store tests are skipped';
+  for (const [binary, pkg, flag] of [
+    ['etcd', 'etcd-server', '--version'],
+    ['etcdctl', 'etcd-client', 'version'],
+  ] as const) {
+    const found = spawnSync(binary, [flag], { encoding: 'utf8' });
+    if (found.error !== undefined || found.status !== 0) {
+      return `${binary} is not on the PATH (apt-get install ${pkg}): the etcd store tests are skipped`;
+    }
   }
   return undefined;
 }
