@@ -3,7 +3,8 @@
 // that keep stores apart, and a clear error for an etcd that is not there.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApiServer } from '../../src/controlplane/index.js';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { MeshRegistry, startApiServer } from '../../src/controlplane/index.js';
 import type { Logger } from '../../src/log/index.js';
 import { EtcdConfigStore, isStoreError } from '../../src/store/index.js';
 import { ns, svc } from './compliance.js';
@@ -24,6 +25,47 @@ function compactionLog(): { logger: Logger; compacted: number[] } {
     child: () => logger,
   };
   return { logger, compacted };
+}
+
+/** A TCP relay on loopback to one etcd member that the test can cut and restore. */
+async function relay(
+  target: number,
+): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server: Server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = createConnection(target, '127.0.0.1');
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(a);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    cut: () => {
+      open = false;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      open = true;
+    },
+    close: async () => {
+      open = false;
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -178,5 +220,46 @@ withEtcd(1, (etcd) => {
         isStoreError(e, 'AUTOMESH_ERR_STORE_INVALID') &&
         /"127\.0\.0\.1:99999" in etcd:\/\/127\.0\.0\.1:99999 is not HOST:PORT/.test(e.message),
     );
+  });
+  it('ends watches whose history was compacted while the store was cut off, and the registry lists again', async () => {
+    const cut = await relay((etcd.cluster().members[0] as { clientPort: number }).clientPort);
+    const behind = await etcd.open({ endpoints: `etcd://127.0.0.1:${cut.port}` });
+    const writer = await etcd.open({ prefix: behind.prefix, eventHistory: 2 });
+    const registry = new MeshRegistry({ store: behind });
+    const ended: string[] = [];
+    const services = () =>
+      registry
+        .state()
+        .services.map((s) => s.metadata.name)
+        .sort();
+    try {
+      await registry.start();
+      await behind.create(ns('r'));
+      const stop = behind.watch(
+        { fromRevision: behind.revision(), onError: (e) => ended.push(e.code) },
+        () => undefined,
+      );
+      cut.cut();
+      // While `behind` cannot reach etcd, another replica writes and compacts past what it saw.
+      const names = ['a', 'b', 'c', 'e', 'f', 'g', 'h'];
+      for (const name of names) await writer.create(svc('r', name));
+      cut.restore();
+      for (let i = 0; i < 100 && services().length < names.length; i++) await sleep(100);
+      stop();
+      assert.deepEqual(
+        ended,
+        ['AUTOMESH_ERR_STORE_COMPACTED'],
+        'the open watch was ended, not left with a gap',
+      );
+      assert.deepEqual(services(), names, 'the registry listed again');
+      await writer.create(svc('r', 'd'));
+      for (let i = 0; i < 60 && services().length <= names.length; i++) await sleep(50);
+      assert.deepEqual(services(), [...names, 'd'].sort(), 'and follows live changes after');
+    } finally {
+      registry.stop();
+      await behind.close();
+      await writer.close();
+      await cut.close();
+    }
   });
 });

@@ -148,7 +148,10 @@ export class EtcdConfigStore implements ConfigStore {
         this.logger.warn('etcd watch history compacted while disconnected; watchers must list again', {
           compactRevision,
         });
-        return { after: this.horizon, error: this.compactedError(compactRevision) };
+        // Follow again from the oldest revision etcd still has (a watch may start there), so the
+        // feed never asks for compacted history twice; watchers that list again start later.
+        const after = Math.max(this.horizon, compactRevision - 1);
+        return { after, error: this.compactedError(compactRevision) };
       },
       onWatcherError: this.onWatcherError,
     });
