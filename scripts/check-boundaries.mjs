@@ -36,6 +36,7 @@ const LIGHT_ENTRIES = new Set([
   'controlplane/client/index.js',
   'runtime/container-env.js',
   'runtime/inject-sidecar.js',
+  'runtime/pod-directory.js',
 ]);
 
 const IMPORT =

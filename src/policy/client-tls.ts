@@ -7,7 +7,9 @@ import { MeshIndex, keyOfService } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, istioSni, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { refOf } from './oldest-first.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import { resolveTls } from './resolve-tls.js';
+import type { ResolvedTls } from './resolve-tls.js';
 import { serverModeIn } from './server-mode.js';
 
 export interface ClientTlsInput {
@@ -31,9 +33,7 @@ export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTl
   const rule = destinationRuleFor(index, client.namespace, service);
   const resolved = rule === undefined ? undefined : resolveTls(rule, servicePort.port, subset);
   if (rule !== undefined && resolved?.tls !== undefined) {
-    const where = resolved.from === 'top level' ? '' : ` (${resolved.from})`;
-    const reason = `explicit: DestinationRule ${refOf(rule.metadata)} sets ${resolved.tls.mode}${where}`;
-    return explicitTls(index, resolved.tls, reason, input);
+    return explicitTls(index, resolved.tls, explicitReason(rule, resolved, resolved.tls), input);
   }
   if (!index.settings.autoMtls) {
     return { mode: 'DISABLE', reason: 'auto mTLS off and no DestinationRule TLS: plaintext' };
@@ -56,6 +56,20 @@ export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTl
     sni: istioSni(servicePort.port, subset, fqdnOf(service)),
     sans: serviceSans(index, service),
   };
+}
+
+/**
+ * `explicit: DestinationRule full/r sets DISABLE (port 8000)`; for merged rules it names the rule
+ * the tls was written in and the others merged with it.
+ */
+function explicitReason(rule: ChosenDestinationRule, resolved: ResolvedTls, tls: ClientTlsSettings): string {
+  const source = resolved.rule ?? rule.from[0];
+  const notes = resolved.from === 'top level' ? [] : [resolved.from];
+  const others = rule.from.filter((r) => r !== source).map((r) => refOf(r.metadata));
+  if (others.length > 0) notes.push(`merged with ${others.join(', ')}`);
+  const where = notes.length === 0 ? '' : ` (${notes.join('; ')})`;
+  const name = source === undefined ? '' : ` ${refOf(source.metadata)}`;
+  return `explicit: DestinationRule${name} sets ${tls.mode}${where}`;
 }
 
 function explicitTls(

@@ -9,7 +9,9 @@ import type {
   PeerAuthentication,
   Service,
 } from '../api/index.js';
+import type { DestinationRuleSelection } from './destination-rule-for.js';
 import { hasSelector, labelsMatch } from './labels.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, serviceNamespace } from './names.js';
 import { oldestFirst } from './oldest-first.js';
@@ -44,7 +46,9 @@ export class MeshIndex {
   readonly workloadServicesMemo = new Map<string, Service[]>();
   readonly sansMemo = new Map<string, string[]>();
   /** client namespace → service → the rule it picks (null: none). */
-  readonly ruleMemo = new Map<string, Map<Service, DestinationRule | null>>();
+  readonly ruleMemo = new Map<string, Map<Service, DestinationRuleSelection | null>>();
+  /** `ns/name,...` of the rules merged → their merge, one object per set of rules. */
+  readonly mergedRuleMemo = new Map<string, ChosenDestinationRule>();
   private readonly fqdnMemo = new Map<Service, string>();
 
   constructor(state: MeshState) {

@@ -11,13 +11,13 @@ import type {
   OutboundService,
   PortProtocol,
   ProxySnapshot,
-  DestinationRule,
   Service,
   ServicePort,
 } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
 import { destinationRuleFor } from './destination-rule-for.js';
 import { MeshIndex, keyOf } from './mesh-index.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { serverModeIn } from './server-mode.js';
@@ -39,7 +39,10 @@ export class SnapshotBuilder {
   readonly index: MeshIndex;
   private readonly outboundMemo = new Map<string, Outbound>();
   /** service → chosen rule → [variant: same namespace × sidecar] → entry. */
-  private readonly entryMemo = new Map<Service, Map<DestinationRule | null, (OutboundEntry | undefined)[]>>();
+  private readonly entryMemo = new Map<
+    Service,
+    Map<ChosenDestinationRule | null, (OutboundEntry | undefined)[]>
+  >();
   private readonly neutralWithSidecar = new Map<Service, OutboundEntry>();
   private readonly neutralWithout = new Map<Service, OutboundEntry>();
 

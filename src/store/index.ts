@@ -22,6 +22,7 @@ export {
 export { parseEtcdUrl, ETCD_URL_SCHEME, type EtcdEndpoint } from './etcd/etcd-endpoints.js';
 export { DEFAULT_ETCD_PREFIX } from './etcd/etcd-keys.js';
 export { DEFAULT_COMPACTION_INTERVAL_MS, type CompactionRound } from './etcd/etcd-compactor.js';
+export { availableSqliteDrivers, type SqliteDriverName } from './sqlite-driver.js';
 export { DEFAULT_EVENT_HISTORY, type SyncConfigStoreOptions } from './sync-config-store.js';
 export {
   parseLabelSelector,

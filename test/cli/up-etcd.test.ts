@@ -10,10 +10,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 import { runCli } from '../support/cli.js';
 import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 
-const ADDRESS_BLOCK = '21';
+const ADDRESS_BLOCK = String(ADDRESS_BLOCKS.upEtcd);
 const MANIFEST = `apiVersion: v1
 kind: Namespace
 metadata:
