@@ -15,6 +15,7 @@ export const ADDRESS_BLOCKS = {
   soak: 18,
   walkthrough: 241,
   strictOpenConnections: 244,
+  upEtcd: 246,
 } as const;
 
 /** randomAddressBlock (test/runtime/support.ts) draws even blocks from this range. */

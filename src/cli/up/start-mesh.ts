@@ -32,6 +32,8 @@ export interface StartMeshOptions {
   svidTtlSeconds?: number;
   /** Second octet of pod IPs (127.B.x.y); meshes on one machine need different blocks. */
   addressBlock?: number;
+  /** Resources in etcd instead of the state directory's SQLite file. */
+  etcd?: { url: string; prefix: string };
 }
 
 /** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
@@ -84,6 +86,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     stateDir: options.stateDir,
     logger: options.logger.child('controlplane'),
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
+    ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
   });
   let runtime: LocalRuntime;
   try {
