@@ -2,7 +2,6 @@
 // control plane, consumed by the sidecar. It is the contract between those parts; change it in
 // one place, here. A snapshot is plain JSON data: no functions, no Dates, deterministic order.
 
-
 export type ServerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
 
 /** How a port's traffic is handled: HTTP/1.1 (XFCC, per-request routing), raw TCP, or sniffed. */

@@ -80,10 +80,18 @@ export class OutboundTable {
         let refusal: string | undefined;
         for (const ep of port.endpoints) {
           if (ep.tls.mode === 'REFUSE') refusal ??= ep.tls.reason;
-          else dialers.push(endpointDialer(ep.address, hostPort(ep.port), ep.tls, mesh, snapshot.mesh.trustDomain));
+          else
+            dialers.push(
+              endpointDialer(ep.address, hostPort(ep.port), ep.tls, mesh, snapshot.mesh.trustDomain),
+            );
         }
         for (const d of dialers) this.keys.add(d.key);
-        const target = new PortTarget(service.hostname, port, dialers, dialers.length === 0 ? refusal : undefined);
+        const target = new PortTarget(
+          service.hostname,
+          port,
+          dialers,
+          dialers.length === 0 ? refusal : undefined,
+        );
         for (const alias of new Set([service.hostname, ...service.aliases])) {
           const key = `${alias.toLowerCase()}:${port.port}`;
           if (!this.targets.has(key)) this.targets.set(key, target);
