@@ -7,6 +7,7 @@ import { validateSnapshot } from './config/snapshot-schema.js';
 import type { ProxyConfig } from './config/proxy-options.js';
 import { InboundListener } from './inbound/inbound-listener.js';
 import type { InboundEnvironment } from './inbound/inbound-listener.js';
+import { PeerObservations } from './inbound/peer-observations.js';
 import { OutboundTable } from './outbound/outbound-table.js';
 import type { ApplyResult } from './sources.js';
 import type { MeshTls } from './tls/mesh-tls.js';
@@ -27,6 +28,8 @@ export class Sidecar {
   readonly sessionConfig: HttpSessionConfig;
   private readonly unsubscribeRotation: () => void;
   private expiryTimer: NodeJS.Timeout | undefined;
+  /** Who connected to each inbound port, and how (admin /peers). */
+  readonly peers = new PeerObservations();
 
   constructor(
     private readonly config: ProxyConfig,
@@ -188,6 +191,7 @@ export class Sidecar {
       maxConnections: l.maxConnections,
       maxConnectionAgeMs: l.downstreamMaxConnectionAgeMs,
       trustDomain: () => this.current?.mesh.trustDomain ?? 'cluster.local',
+      peers: this.peers,
     };
   }
 }

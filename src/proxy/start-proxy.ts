@@ -61,6 +61,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         certificate: () => mesh.current,
         renewalTrouble: () => options.certificates.renewalTrouble?.(),
         metrics,
+        peers: sidecar.peers,
       },
       config.admin.host,
       config.admin.port,

@@ -1,10 +1,11 @@
-// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus. Off the data path,
+// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers. Off the data path,
 // so node:http is fine here. Never serves the private key.
 
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ProxySnapshot } from '../../api/index.js';
 import type { RenewalTrouble, WorkloadCertificate } from '../sources.js';
+import type { PeerObservations } from '../inbound/peer-observations.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 
 export interface AdminState {
@@ -13,6 +14,7 @@ export interface AdminState {
   /** While renewals of the certificate fail. */
   renewalTrouble(): RenewalTrouble | undefined;
   metrics: ProxyMetrics;
+  peers: PeerObservations;
 }
 
 export function certificateView(
@@ -58,6 +60,23 @@ function certificateMetrics(
     `${failures}{spiffe_id="${cert.spiffeId}"} ${trouble?.failures ?? 0}`,
     '',
   ].join('\n');
+}
+
+/** Each inbound port with its mode now and the peers seen on it in the observation window. */
+function peersView(state: AdminState): Record<string, unknown> {
+  const modes = new Map((state.snapshot()?.inbound ?? []).map((l) => [l.port, l.mode]));
+  return {
+    windowSeconds: state.peers.windowMs / 1000,
+    ports: state.peers.view().map(({ port, peers }) => ({
+      port,
+      mode: modes.get(port) ?? 'unknown',
+      peers: peers.map((p) => ({
+        ...p,
+        firstSeen: new Date(p.firstSeen).toISOString(),
+        lastSeen: new Date(p.lastSeen).toISOString(),
+      })),
+    })),
+  };
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -107,8 +126,11 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
         state.metrics.render() + certificateMetrics(state.certificate(), state.renewalTrouble()),
       );
       return;
+    case '/peers':
+      json(200, peersView(state));
+      return;
     default:
-      send(res, 404, 'text/plain', 'endpoints: /config_dump /certs /ready /stats/prometheus\n');
+      send(res, 404, 'text/plain', 'endpoints: /config_dump /certs /ready /stats/prometheus /peers\n');
   }
 }
 

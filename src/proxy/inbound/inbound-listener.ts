@@ -27,6 +27,7 @@ import { spiffeIdOf, xfccElement } from '../tls/spiffe-san.js';
 import { MESH_ALPN, plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { RequestHead } from '../http/request-head.js';
+import type { PeerObservations } from './peer-observations.js';
 import { modeAdmits, PLAINTEXT, TLS_PASSTHROUGH } from './admission.js';
 import type { Admission } from './admission.js';
 import { DownstreamConnections } from './downstream-connections.js';
@@ -47,6 +48,8 @@ export interface InboundEnvironment {
   maxConnectionAgeMs: number;
   /** The trust domain of the snapshot in force. */
   trustDomain(): string;
+  /** Who connected, and how: one record per connection (admin /peers). */
+  peers: PeerObservations;
 }
 
 interface PeerInfo {
@@ -84,10 +87,9 @@ export class InboundListener {
       (s) => this.onSecure(s),
     );
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
-      env.metrics.handshakeFailure(
-        'inbound',
-        this.ownCertificateExpired() ? OWN_EXPIRED : handshakeReason(err),
-      );
+      const reason = this.ownCertificateExpired() ? OWN_EXPIRED : handshakeReason(err);
+      env.metrics.handshakeFailure('inbound', reason);
+      env.peers.refused(this.config.port, addressOf(s), reason);
       s.destroy();
     });
     this.unsubscribeRotation = env.mesh.onRotate((cert) =>
@@ -184,7 +186,9 @@ export class InboundListener {
     if (!this.admit(socket, admission)) {
       // Only STRICT refuses what the sidecar did not authenticate.
       const empty = initial === null || initial.length === 0;
-      this.env.metrics.handshakeFailure('inbound', empty ? 'no_bytes_on_strict' : 'plaintext_on_strict');
+      const reason = empty ? 'no_bytes_on_strict' : 'plaintext_on_strict';
+      this.env.metrics.handshakeFailure('inbound', reason);
+      this.env.peers.refused(this.config.port, addressOf(socket), reason);
       socket.resetAndDestroy();
       return;
     }
@@ -200,12 +204,15 @@ export class InboundListener {
     // Only a client certificate that chains to the trust bundle, with a workload SPIFFE ID in our
     // trust domain, gets past this point.
     if (!socket.authorized || cert === undefined || id === undefined || own === undefined) {
-      this.env.metrics.handshakeFailure('inbound', refusalReason(socket, cert === undefined));
+      const reason = refusalReason(socket, cert === undefined);
+      this.env.metrics.handshakeFailure('inbound', reason);
+      this.env.peers.refused(this.config.port, addressOf(socket), reason);
       socket.destroy();
       return;
     }
     if (!this.admit(socket, { kind: 'mtls', peer: id })) {
       this.env.metrics.handshakeFailure('inbound', 'mtls_not_admitted');
+      this.env.peers.refused(this.config.port, addressOf(socket), 'mtls_not_admitted');
       socket.destroy();
       return;
     }
@@ -256,6 +263,7 @@ export class InboundListener {
   private admit(socket: Socket, admission: Admission): boolean {
     if (!modeAdmits(this.config.mode, admission)) return false;
     this.admitted.track(socket, admission);
+    this.env.peers.admitted(this.config.port, admission, addressOf(socket));
     return true;
   }
 
@@ -295,6 +303,12 @@ export class InboundListener {
 }
 
 /** Why onSecure refused a TLS client, as a metric label. */
+/** The peer's IP as people write it (an IPv4 client of a dual-stack socket without `::ffff:`). */
+function addressOf(socket: Socket): string {
+  const address = socket.remoteAddress ?? 'unknown';
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
 function refusalReason(socket: TLSSocket, noCertificate: boolean): string {
   if (noCertificate) return 'no_client_certificate';
   if (socket.authorized) return 'bad_client_identity';
