@@ -87,7 +87,7 @@ export class Sidecar {
     const snapshot = checked.snapshot;
     let table: OutboundTable;
     try {
-      table = new OutboundTable(snapshot, this.mesh, this.config.hostPort);
+      table = new OutboundTable(snapshot, this.mesh, this.config.hostPort, this.config.podIP);
     } catch (err) {
       return { ok: false, error: `invalid snapshot: ${(err as Error).message}` };
     }

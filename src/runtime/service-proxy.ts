@@ -84,6 +84,8 @@ function handleRequest(options: ServiceProxyOptions, req: IncomingMessage, res: 
   const upstream = request({
     host: where.ip,
     port: options.mapPort(where.port),
+    // From the pod's own address, so the server (and its sidecar's /peers) sees which pod it is.
+    localAddress: options.host,
     method: req.method,
     path: `${target.pathname}${target.search}`,
     headers: forwardHeaders(req),
@@ -118,7 +120,7 @@ function handleConnect(
     );
     return;
   }
-  const upstream = connect(options.mapPort(where.port), where.ip);
+  const upstream = connect({ port: options.mapPort(where.port), host: where.ip, localAddress: options.host });
   upstream.once('connect', () => {
     client.write('HTTP/1.1 200 Connection established\r\n\r\n');
     if (head.length > 0) upstream.write(head);

@@ -70,7 +70,13 @@ export class OutboundTable {
   /** Pool keys of every endpoint in this table (to close idle connections to endpoints that left). */
   readonly keys = new Set<string>();
 
-  constructor(snapshot: ProxySnapshot, mesh: MeshTls, hostPort: (port: number) => number = (p) => p) {
+  /** `localAddress`: the pod IP mesh endpoints are dialled from (see plainDialer). */
+  constructor(
+    snapshot: ProxySnapshot,
+    mesh: MeshTls,
+    hostPort: (port: number) => number = (p) => p,
+    localAddress?: string,
+  ) {
     for (const service of snapshot.outbound) {
       for (const port of service.ports) {
         // Refused endpoints (require-mTLS client, plaintext endpoint) are left out of the rotation,
@@ -82,7 +88,14 @@ export class OutboundTable {
           if (ep.tls.mode === 'REFUSE') refusal ??= ep.tls.reason;
           else
             dialers.push(
-              endpointDialer(ep.address, hostPort(ep.port), ep.tls, mesh, snapshot.mesh.trustDomain),
+              endpointDialer(
+                ep.address,
+                hostPort(ep.port),
+                ep.tls,
+                mesh,
+                snapshot.mesh.trustDomain,
+                localAddress,
+              ),
             );
         }
         for (const d of dialers) this.keys.add(d.key);

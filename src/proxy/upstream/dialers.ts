@@ -15,12 +15,22 @@ function codeError(code: string, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-export function plainDialer(host: string, port: number, keyPrefix = 'plain'): UpstreamDialer {
+/**
+ * `localAddress`: the pod IP to connect from, so the server sees (and its sidecar records) which
+ * pod a connection came from rather than the host's default source. Given for mesh endpoints
+ * only: a passthrough destination outside the pod network may not be reachable from a pod IP.
+ */
+export function plainDialer(
+  host: string,
+  port: number,
+  keyPrefix = 'plain',
+  localAddress?: string,
+): UpstreamDialer {
   const key = `${keyPrefix}|${host}:${port}`;
   return {
     key,
     dial() {
-      const socket = netConnect({ host, port });
+      const socket = netConnect({ host, port, ...(localAddress === undefined ? {} : { localAddress }) });
       const ready = new Promise<UpstreamConnectionInfo>((resolve, reject) => {
         socket.once('connect', () => resolve({ key, tlsMode: 'none', peerPrincipal: 'unknown' }));
         socket.once('error', reject);
@@ -45,8 +55,9 @@ export function endpointDialer(
   tls: SendingTls,
   mesh: MeshTls,
   trustDomain: string,
+  localAddress?: string,
 ): UpstreamDialer {
-  if (tls.mode === 'DISABLE') return plainDialer(host, port);
+  if (tls.mode === 'DISABLE') return plainDialer(host, port, 'plain', localAddress);
   const key = `${host}:${port}|${tlsKey(tls)}`;
   return {
     key,
@@ -85,6 +96,7 @@ export function endpointDialer(
       const socket = tlsConnect({
         host,
         port,
+        ...(localAddress === undefined ? {} : { localAddress }),
         secureContext,
         servername: sni,
         ALPNProtocols: tls.mode === 'ISTIO_MUTUAL' ? [MESH_ALPN] : undefined,
