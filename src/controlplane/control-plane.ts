@@ -119,6 +119,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       startApiServer({
         store,
         adminToken: credential.token,
+        tls: serving,
         host,
         port,
         builtinNamespaces: ['default', 'istio-system'],
@@ -131,7 +132,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ? await onPreferredPort(previous.api, startApi, logger)
         : await startApi(options.apiPort);
     closers.push(() => api.close());
-    await ensureAdminCredential(options.stateDir, { server: api.url });
+    // kubectl and the CLI verify the API server's certificate against the mesh roots.
+    await ensureAdminCredential(options.stateDir, {
+      server: api.url,
+      certificateAuthorityPem: serving.trustBundlePem.join(''),
+    });
 
     const endpoints: ControlPlaneEndpoints = {
       apiServer: api.url,

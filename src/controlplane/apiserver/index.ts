@@ -4,6 +4,7 @@ export {
   DEFAULT_BUILTIN_NAMESPACES,
   type ApiServer,
   type ApiServerOptions,
+  type ApiServerTls,
   type ExtraHandler,
 } from './api-server.js';
 export { ensureAdminCredential, type AdminCredential } from './admin-credential.js';

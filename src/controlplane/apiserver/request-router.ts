@@ -1,0 +1,42 @@
+// Sends an authenticated request to the handler for its path and method: the resource paths
+// (list, get, watch, create, update, delete) and automesh's batch apply. Handlers throw; the API
+// server's error mapper answers.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './api-error.js';
+import { handleApply } from './apply-handler.js';
+import {
+  handleCreate,
+  handleDelete,
+  handleGet,
+  handleUpdate,
+  type HandlerContext,
+} from './resource-handlers.js';
+import { parseRoute } from './route.js';
+import { handleWatch, type WatchRegistry } from './watch-stream.js';
+
+export async function routeRequest(
+  ctx: HandlerContext,
+  watches: WatchRegistry,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = parseRoute(url.pathname);
+  const method = req.method ?? 'GET';
+  if (target.type === 'apply') {
+    if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
+    return handleApply(ctx, req, res);
+  }
+  const watch = url.searchParams.get('watch');
+  if (method === 'GET' && (watch === 'true' || watch === '1'))
+    return handleWatch(ctx, target, url, res, watches);
+  if (method === 'GET') return handleGet(ctx, target, url, res);
+  if (method === 'POST') return handleCreate(ctx, target, req, res);
+  if (method === 'PUT') return handleUpdate(ctx, target, req, res);
+  if (method === 'DELETE') return handleDelete(ctx, target, url, res);
+  throw new ApiError(
+    'AUTOMESH_ERR_API_METHOD',
+    `method ${method} is not supported; use GET, POST, PUT or DELETE`,
+  );
+}
