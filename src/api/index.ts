@@ -11,6 +11,8 @@ export {
   kindForApiVersion,
   kindForResource,
   groupsOf,
+  kindsAt,
+  servedGroups,
   parseApiVersion,
   resourcePath,
 } from './kinds.js';

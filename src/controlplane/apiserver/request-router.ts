@@ -1,10 +1,11 @@
-// Sends an authenticated request to the handler for its path and method: the resource paths
-// (list, get, watch, create, update, delete) and automesh's batch apply. Handlers throw; the API
+// Sends an authenticated request to the handler for its path and method: discovery, the resource
+// paths (list, get, watch, create, update, delete) and automesh's batch apply. Handlers throw; the API
 // server's error mapper answers.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from './api-error.js';
 import { handleApply } from './apply-handler.js';
+import { handleDiscovery } from './discovery-handler.js';
 import {
   handleCreate,
   handleDelete,
@@ -24,6 +25,8 @@ export async function routeRequest(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parseRoute(url.pathname);
   const method = req.method ?? 'GET';
+  if (target.type === 'discovery' || target.type === 'resource-list')
+    return handleDiscovery(target, method, res);
   if (target.type === 'apply') {
     if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
     return handleApply(ctx, req, res);

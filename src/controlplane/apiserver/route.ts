@@ -3,9 +3,11 @@
 //   /api/v1/namespaces/{ns}/{plural}[/{name}]          namespaced kind
 //   /apis/{group}/{version}/...                        the same under a named group
 //   /apis/automesh.io/v1/apply                         batch apply
+//   /api, /apis, /version                              discovery documents
+//   /api/v1, /apis/{group}/{version}                   a served group version's resource list
 // Pure: no I/O, so it is tested directly and shared by every handler.
 
-import { KINDS, kindForResource, type KindInfo } from '../../api/index.js';
+import { KINDS, kindForResource, kindsAt, type KindInfo } from '../../api/index.js';
 import { ApiError } from './api-error.js';
 
 /** The group/version of automesh's own endpoints (batch apply). */
@@ -13,6 +15,8 @@ export const AUTOMESH_GROUP_VERSION = 'automesh.io/v1';
 
 export type Route =
   | { type: 'apply' }
+  | { type: 'discovery'; document: 'api' | 'apis' | 'version' }
+  | { type: 'resource-list'; group: string; version: string }
   | {
       type: 'resource';
       kind: KindInfo;
@@ -50,6 +54,8 @@ export function parseRoute(pathname: string): Route {
     .split('/')
     .filter((p) => p !== '')
     .map(decode);
+  if (parts.length === 1 && (parts[0] === 'api' || parts[0] === 'apis' || parts[0] === 'version'))
+    return { type: 'discovery', document: parts[0] };
   let group: string;
   let version: string;
   let rest: string[];
@@ -59,6 +65,10 @@ export function parseRoute(pathname: string): Route {
     [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
   } else throw notFound(pathname);
 
+  if (rest.length === 0) {
+    if (kindsAt(group, version).length === 0) throw notFound(pathname);
+    return { type: 'resource-list', group, version };
+  }
   const apiVersion = group === '' ? version : `${group}/${version}`;
   if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && rest[0] === 'apply')
     return { type: 'apply' };
