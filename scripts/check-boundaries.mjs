@@ -33,6 +33,9 @@ function* walk(dir) {
  */
 const LIGHT_ENTRIES = new Set([
   'api/kinds.js',
+  // kubectl's columns and AGE, which `get` prints with (the API server's Tables use them too).
+  'api/table-columns.js',
+  'api/age.js',
   'controlplane/client/index.js',
   'runtime/container-env.js',
   'runtime/inject-sidecar.js',

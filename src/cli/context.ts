@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Resource } from '../api/index.js';
 import { kindInfo, type KindInfo } from '../api/kinds.js';
 import { ApiClient, ApiClientError } from '../controlplane/client/index.js';
-import type { AnyObject } from './output/columns.js';
+import type { AnyObject } from '../api/table-columns.js';
 import { qualifiedPlural } from './output/resource-type.js';
 
 /** The state directory: `$AUTOMESH_HOME`, or `~/.automesh`. */

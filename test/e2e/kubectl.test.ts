@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { KINDS } from '../../src/api/index.js';
 import { startKubectlMesh, type KubectlMesh } from '../support/kubectl.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** Pod IPs 127.31.x.y: apart from every other test's block. */
 const ADDRESS_BLOCK = 31;
@@ -161,6 +162,158 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
       const result = await mesh.kubectl(['get', 'widgets']);
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, /the server doesn't have a resource type "widgets"/);
+    });
+  });
+
+  describe('reads', () => {
+    const podNames = async (): Promise<string[]> => {
+      const result = await mesh.kubectl([
+        'get',
+        'pods',
+        '-n',
+        NS,
+        '-o',
+        'jsonpath={.items[*].metadata.name}',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout.split(' ').sort();
+    };
+
+    it('prints pods with the columns kubectl users expect, -o wide adding IP and NODE', async () => {
+      const plain = await mesh.kubectl(['get', 'pods', '-n', NS]);
+      assert.equal(plain.code, 0, plain.stderr);
+      const table = rows(plain.stdout);
+      assert.deepEqual(table[0], ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
+      assert.equal(table.length, 3, plain.stdout);
+      for (const row of table.slice(1)) {
+        assert.match(row[1] ?? '', /^(\d)\/\1$/, `all containers ready: ${row.join(' ')}`);
+        assert.equal(row[2], 'Running');
+        assert.match(row[4] ?? '', /^\d+[smh]$/);
+      }
+      const wide = await mesh.kubectl(['get', 'pods', '-n', NS, '-o', 'wide']);
+      assert.equal(wide.code, 0, wide.stderr);
+      const wideTable = rows(wide.stdout);
+      assert.deepEqual(wideTable[0]?.slice(0, 7), [
+        'NAME',
+        'READY',
+        'STATUS',
+        'RESTARTS',
+        'AGE',
+        'IP',
+        'NODE',
+      ]);
+      for (const row of wideTable.slice(1))
+        assert.match(row[5] ?? '', new RegExp(`^127\\.${ADDRESS_BLOCK}\\.`));
+    });
+
+    it('prints other kinds with their kubectl columns', async () => {
+      const svc = await mesh.kubectl(['get', 'svc', 'httpbin', '-n', NS]);
+      assert.equal(svc.code, 0, svc.stderr);
+      assert.deepEqual(rows(svc.stdout)[0], ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+      assert.deepEqual(rows(svc.stdout)[1]?.slice(0, 2), ['httpbin', 'ClusterIP']);
+      const deploy = await mesh.kubectl(['get', 'deploy', '-n', NS]);
+      assert.deepEqual(rows(deploy.stdout)[0], ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
+      const pa = await mesh.kubectl(['get', 'pa', '-n', NS]);
+      assert.deepEqual(rows(pa.stdout), [
+        ['NAME', 'MODE', 'AGE'],
+        ['default', 'STRICT', rows(pa.stdout)[1]?.[2] ?? ''],
+      ]);
+      const ns = await mesh.kubectl(['get', 'ns', NS, '--show-labels']);
+      assert.deepEqual(rows(ns.stdout)[0], ['NAME', 'STATUS', 'AGE', 'LABELS']);
+    });
+
+    it('prints -o yaml, -o json and -o jsonpath as kubectl does', async () => {
+      const [httpbin] = (await podNames()).filter((n) => n.startsWith('httpbin-'));
+      assert.ok(httpbin);
+      const yaml = await mesh.kubectl(['get', 'pod', httpbin, '-n', NS, '-o', 'yaml']);
+      assert.equal(yaml.code, 0, yaml.stderr);
+      const pod = parse(yaml.stdout) as { kind: string; metadata: { name: string; namespace: string } };
+      assert.deepEqual([pod.kind, pod.metadata.name, pod.metadata.namespace], ['Pod', httpbin, NS]);
+      const json = await mesh.kubectl(['get', 'svc', '-n', NS, '-o', 'json']);
+      const list = JSON.parse(json.stdout) as { kind: string; items: { metadata: { name: string } }[] };
+      assert.equal(list.kind, 'List');
+      assert.deepEqual(list.items.map((i) => i.metadata.name).sort(), ['httpbin', 'sleep']);
+      const mode = await mesh.kubectl(['get', 'pa', 'default', '-n', NS, '-o', 'jsonpath={.spec.mtls.mode}']);
+      assert.equal(mode.stdout, 'STRICT');
+    });
+
+    it('selects by label and by the field selectors kubectl sends, and refuses other fields', async () => {
+      const labelled = await mesh.kubectl(['get', 'pods', '-n', NS, '-l', 'app=sleep', '-o', 'name']);
+      assert.equal(labelled.code, 0, labelled.stderr);
+      assert.match(labelled.stdout, /^pod\/sleep-\S+\n$/);
+      const [sleep] = (await podNames()).filter((n) => n.startsWith('sleep-'));
+      const byName = await mesh.kubectl([
+        'get',
+        'pods',
+        '-A',
+        '--field-selector',
+        `metadata.name=${sleep}`,
+        '-o',
+        'name',
+      ]);
+      assert.equal(byName.stdout, `pod/${sleep}\n`);
+      const others = await mesh.kubectl([
+        'get',
+        'pods',
+        '-n',
+        NS,
+        '--field-selector',
+        `metadata.name!=${sleep}`,
+        '-o',
+        'name',
+      ]);
+      assert.match(others.stdout, /^pod\/httpbin-\S+\n$/);
+      const byNamespace = await mesh.kubectl([
+        'get',
+        'svc',
+        '-A',
+        '--field-selector',
+        'metadata.namespace=default',
+        '-o',
+        'name',
+      ]);
+      assert.equal(byNamespace.stdout, '');
+      const refused = await mesh.kubectl(['get', 'pods', '-n', NS, '--field-selector', 'spec.nodeName=x']);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /field label not supported: spec\.nodeName/);
+    });
+
+    it('waits for a pod to be Ready with kubectl wait', async () => {
+      const [sleep] = (await podNames()).filter((n) => n.startsWith('sleep-'));
+      const result = await mesh.kubectl([
+        'wait',
+        '--for=condition=Ready',
+        `pod/${sleep}`,
+        '-n',
+        NS,
+        '--timeout=30s',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, `pod/${sleep} condition met\n`);
+    });
+
+    it('follows changes with kubectl get -w from the list it printed', async () => {
+      const watched = (mode: string) =>
+        STRICT.replace('name: default', 'name: watched').replace('STRICT', mode);
+      assert.equal((await mesh.automesh(['apply', '-f', '-'], { input: watched('PERMISSIVE') })).code, 0);
+      const watch = mesh.start(['get', 'pa', 'watched', '-n', NS, '-w']);
+      let printed: { stdout: string; stderr: string };
+      try {
+        await waitFor('the first row', () => watch.stdout().includes('PERMISSIVE'), 20_000);
+        assert.equal((await mesh.automesh(['apply', '-f', '-'], { input: watched('STRICT') })).code, 0);
+        await waitFor('the changed row', () => /watched\s+STRICT/.test(watch.stdout()), 20_000);
+      } finally {
+        printed = await watch.stop();
+      }
+      assert.deepEqual(
+        rows(printed.stdout).map((r) => r.slice(0, 2)),
+        [
+          ['NAME', 'MODE'],
+          ['watched', 'PERMISSIVE'],
+          ['watched', 'STRICT'],
+        ],
+        printed.stdout + printed.stderr,
+      );
     });
   });
 });

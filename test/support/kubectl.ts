@@ -30,9 +30,38 @@ export interface KubectlMesh {
     args: string[],
     options?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
   ): Promise<CliResult>;
+  /** Starts kubectl and leaves it running (`get -w`); `stop` kills it and gives what it printed. */
+  start(args: string[]): RunningKubectl;
   /** Runs the automesh CLI on the same state directory. */
   automesh(args: string[], options?: { input?: string }): Promise<CliResult>;
   stop(): Promise<void>;
+}
+
+export interface RunningKubectl {
+  /** What it printed so far. */
+  stdout(): string;
+  /** Kills it (if still running) and resolves with everything it printed. */
+  stop(): Promise<CliResult>;
+}
+
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): RunningKubectl {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const closed = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  // Never outlives the test process's patience: killed after a minute whatever happens.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return {
+    stdout: () => stdout,
+    stop: async () => {
+      child.kill('SIGKILL');
+      const code = await closed;
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+  };
 }
 
 function run(
@@ -80,17 +109,13 @@ export async function startKubectlMesh(addressBlock: number): Promise<KubectlMes
     throw new Error(`automesh up -d failed: ${up.stdout}${up.stderr}`);
   }
   const kubeconfig = adminConfigPath(home);
+  const kubeEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: kubeHome, KUBECONFIG: kubeconfig };
   return {
     home,
     kubeconfig,
     kubectl: (args, options = {}) =>
-      run(
-        KUBECTL,
-        args,
-        { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: kubeHome, KUBECONFIG: kubeconfig, ...options.env },
-        options.input,
-        options.timeoutMs ?? 30_000,
-      ),
+      run(KUBECTL, args, { ...kubeEnv, ...options.env }, options.input, options.timeoutMs ?? 30_000),
+    start: (args) => startProcess(KUBECTL, args, kubeEnv),
     automesh,
     stop,
   };

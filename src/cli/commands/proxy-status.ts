@@ -9,7 +9,7 @@ import type { ProxyCertificate, ProxyStatus, ProxyStatusList } from '../../contr
 import { ApiClient, ApiClientError, PROXY_STATUS_PATH } from '../../controlplane/index.js';
 import { stateDir, nowMs } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
-import { humanDuration } from '../output/age.js';
+import { humanDuration } from '../../api/age.js';
 import { formatTable } from '../output/table.js';
 import { reportError } from '../output/report-error.js';
 import { fetchFailure } from '../fetch-failure.js';

@@ -47,6 +47,8 @@ export interface ApiServerOptions {
   extraHandlers?: readonly ExtraHandler[];
   /** Called with errors the server could not map to a client mistake (5xx). Never gets tokens. */
   onInternalError?: (err: unknown) => void;
+  /** The clock for Table AGE cells; Date.now by default. */
+  nowMs?: () => number;
   /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
   limits?: Partial<ListenerLimits>;
 }
@@ -109,6 +111,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     store: options.store,
     decode: options.decode ?? defaultDecode,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    nowMs: options.nowMs ?? Date.now,
   };
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));

@@ -33,8 +33,8 @@ export async function routeRequest(
   }
   const watch = url.searchParams.get('watch');
   if (method === 'GET' && (watch === 'true' || watch === '1'))
-    return handleWatch(ctx, target, url, res, watches);
-  if (method === 'GET') return handleGet(ctx, target, url, res);
+    return handleWatch(ctx, target, req, url, res, watches);
+  if (method === 'GET') return handleGet(ctx, target, req, url, res);
   if (method === 'POST') return handleCreate(ctx, target, req, res);
   if (method === 'PUT') return handleUpdate(ctx, target, req, res);
   if (method === 'DELETE') return handleDelete(ctx, target, url, res);

@@ -7,7 +7,9 @@ import type { ConfigStore } from '../../store/index.js';
 import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
 import { requireNamespaces } from './namespace-guard.js';
+import { parseFieldSelector, matchesFields } from './field-selector.js';
 import { readJsonBody } from './read-json-body.js';
+import { acceptsTable, parseIncludeObject, toTable } from './table.js';
 import type { Route } from './route.js';
 import { decodeOne, placeInNamespace, requireKind, type DecodeFn } from './validate-write.js';
 
@@ -15,6 +17,8 @@ export interface HandlerContext {
   store: ConfigStore;
   decode: DecodeFn;
   bodyLimitBytes: number;
+  /** The clock for Table AGE cells. */
+  nowMs: () => number;
 }
 
 export type ResourceRoute = Extract<Route, { type: 'resource' }>;
@@ -35,24 +39,43 @@ function listObject(route: ResourceRoute, items: Resource[], revision: number): 
   };
 }
 
-export async function handleGet(
+/** The objects of a collection that match the request's label and field selectors. */
+async function select(
   ctx: HandlerContext,
   route: ResourceRoute,
   url: URL,
-  res: ServerResponse,
-): Promise<void> {
-  if (route.name !== undefined) {
-    const found = await ctx.store.get(route.kind.kind, route.namespace, route.name);
-    if (found === undefined) throw notFound(route);
-    sendJson(res, 200, found);
-    return;
-  }
+): Promise<{ items: Resource[]; revision: number }> {
+  const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
   const labelSelector = url.searchParams.get('labelSelector') ?? undefined;
   const listed = await ctx.store.list(route.kind.kind, {
     ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
     ...(labelSelector === undefined ? {} : { labelSelector }),
   });
-  sendJson(res, 200, listObject(route, listed.items, listed.revision));
+  return { items: listed.items.filter((item) => matchesFields(item, fields)), revision: listed.revision };
+}
+
+export async function handleGet(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+): Promise<void> {
+  const table = acceptsTable(req.headers.accept);
+  const tableOf = (items: Resource[], resourceVersion?: string) =>
+    toTable(route.kind.kind, items, {
+      nowMs: ctx.nowMs(),
+      includeObject: parseIncludeObject(url.searchParams.get('includeObject')),
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+    });
+  if (route.name !== undefined) {
+    const found = await ctx.store.get(route.kind.kind, route.namespace, route.name);
+    if (found === undefined) throw notFound(route);
+    sendJson(res, 200, table ? tableOf([found], found.metadata.resourceVersion) : found);
+    return;
+  }
+  const { items, revision } = await select(ctx, route, url);
+  sendJson(res, 200, table ? tableOf(items, String(revision)) : listObject(route, items, revision));
 }
 
 async function decodeBody(
@@ -115,11 +138,7 @@ export async function handleDelete(
     return;
   }
   // Collection delete (kubectl delete KIND -l SELECTOR / --all): one all-or-nothing batch.
-  const labelSelector = url.searchParams.get('labelSelector') ?? '';
-  const listed = await ctx.store.list(route.kind.kind, {
-    ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
-    labelSelector,
-  });
+  const listed = await select(ctx, route, url);
   const results = await ctx.store.applyBatch(
     listed.items.map(
       (r) =>
