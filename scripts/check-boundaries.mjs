@@ -38,7 +38,8 @@ const LIGHT_ENTRIES = new Set([
   'api/age.js',
   'controlplane/client/index.js',
   'runtime/container-env.js',
-  'runtime/inject-sidecar.js',
+  // Sidecar injection's names and the injection itself: `exec` resolves the sidecar container.
+  'api/inject-sidecar.js',
 ]);
 
 const IMPORT =

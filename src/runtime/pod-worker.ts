@@ -14,7 +14,7 @@ import { httpbinArgv } from './builtin-programs.js';
 import { hostPort } from './host-port.js';
 import { imageProgram } from './image-program.js';
 import type { ImageProgram } from './image-program.js';
-import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from './inject-sidecar.js';
+import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from '../api/inject-sidecar.js';
 import { AdoptedProcess } from './adopted-process.js';
 import { forgetPid, killProcess, recordPid } from './leftover-processes.js';
 import { carriesIdentity, identityEnvironment, processStartTicks } from './process-identity.js';

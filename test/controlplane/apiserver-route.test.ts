@@ -7,6 +7,8 @@ const describeRoute = (path: string): string => {
   if (route.type === 'apply') return 'apply';
   if (route.type === 'discovery') return `discovery ${route.document}`;
   if (route.type === 'resource-list') return `resources ${route.group || 'core'} ${route.version}`;
+  if (route.type === 'openapi-index') return 'openapi';
+  if (route.type === 'openapi') return `openapi ${route.group || 'core'} ${route.version}`;
   return [route.kind.kind, route.apiVersion, route.namespace ?? '-', route.name ?? '-'].join(' ');
 };
 
@@ -40,6 +42,9 @@ describe('API server routes', () => {
     ['/apis/apps/v1', 'resources apps v1'],
     ['/apis/extensions/v1beta1', 'resources extensions v1beta1'],
     ['/apis/security.istio.io/v1', 'resources security.istio.io v1'],
+    ['/openapi/v3', 'openapi'],
+    ['/openapi/v3/api/v1', 'openapi core v1'],
+    ['/openapi/v3/apis/apps/v1', 'openapi apps v1'],
   ];
   for (const [path, expected] of table) {
     it(`routes ${path}`, () => assert.equal(describeRoute(path), expected));
@@ -51,6 +56,8 @@ describe('API server routes', () => {
     '/apis/apps/v2',
     '/apis/example.com/v1',
     '/versions',
+    '/openapi/v2',
+    '/openapi/v3/apis/apps/v9',
     '/api/v2/pods',
     '/apis/apps/v1/pods',
     '/api/v1/pods/web-1',

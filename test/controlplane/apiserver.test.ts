@@ -249,7 +249,14 @@ describe('API server', () => {
     });
 
     it('answers 405 to an unsupported method', async () => {
-      assert.equal((await h.raw('PATCH', '/api/v1/namespaces/default', '{}')).status, 405);
+      assert.equal((await h.raw('OPTIONS', '/api/v1/namespaces/default')).status, 405);
+      assert.equal((await h.raw('PATCH', '/api/v1/namespaces')).status, 405);
+    });
+
+    it('answers 415 to a PATCH that is neither a merge patch nor a JSON patch, naming both', async () => {
+      const answer = await h.raw('PATCH', '/api/v1/namespaces/default', '{}');
+      assert.equal(answer.status, 415);
+      assert.match(answer.json.message, /application\/merge-patch\+json or application\/json-patch\+json/);
     });
   });
 

@@ -316,4 +316,190 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
       );
     });
   });
+
+  describe('writes', () => {
+    const W = 'writes';
+    const pa = (name: string, mode: string, extra = '') => `apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata:
+  name: ${name}
+  namespace: ${W}
+spec:
+  mtls:
+    ${extra === '' ? 'mode' : extra}: ${mode}
+`;
+    const file = (name: string, text: string): string => {
+      const path = join(mesh.home, name);
+      writeFileSync(path, text);
+      return path;
+    };
+    const mode = async (name: string): Promise<string> =>
+      (await mesh.kubectl(['get', 'pa', name, '-n', W, '-o', 'jsonpath={.spec.mtls.mode}'])).stdout;
+
+    it('creates a namespace (protobuf from kubectl) and says AlreadyExists the second time', async () => {
+      const created = await mesh.kubectl(['create', 'ns', W]);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(created.stdout, `namespace/${W} created\n`);
+      const again = await mesh.kubectl(['create', 'ns', W]);
+      assert.equal(again.code, 1);
+      assert.equal(again.stderr, `Error from server (AlreadyExists): namespaces "${W}" already exists\n`);
+      const cm = await mesh.kubectl([
+        'create',
+        'configmap',
+        'literal',
+        '-n',
+        W,
+        '--from-literal=greeting=hi',
+      ]);
+      assert.equal(cm.code, 0, cm.stderr);
+      const data = await mesh.kubectl(['get', 'cm', 'literal', '-n', W, '-o', 'jsonpath={.data.greeting}']);
+      assert.equal(data.stdout, 'hi');
+    });
+
+    it('creates from a file, validated by the server, and refuses a bad one naming the field', async () => {
+      const created = await mesh.kubectl(['create', '-f', file('pa.yaml', pa('p', 'PERMISSIVE'))]);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(created.stdout, 'peerauthentication.security.istio.io/p created\n');
+      const bad = await mesh.kubectl(['create', '-f', file('bad.yaml', pa('bad', 'STRICT', 'mod'))]);
+      assert.equal(bad.code, 1);
+      assert.equal(
+        bad.stderr,
+        'The PeerAuthentication "bad" is invalid: spec.mtls.mod: unknown field "mod"; did you mean "mode"?\n',
+      );
+      const missing = await mesh.kubectl(['get', 'pa', 'bad', '-n', W]);
+      assert.equal(
+        missing.stderr,
+        'Error from server (NotFound): peerauthentications.security.istio.io "bad" not found\n',
+      );
+    });
+
+    it('labels and annotates with merge patches', async () => {
+      const labelled = await mesh.kubectl(['label', 'pa', 'p', '-n', W, 'team=blue']);
+      assert.equal(labelled.stdout, 'peerauthentication.security.istio.io/p labeled\n', labelled.stderr);
+      const annotated = await mesh.kubectl(['annotate', 'ns', W, 'owner=mesh-team']);
+      assert.equal(annotated.stdout, `namespace/${W} annotated\n`, annotated.stderr);
+      const labels = await mesh.kubectl(['get', 'pa', '-n', W, '-l', 'team=blue', '-o', 'name']);
+      assert.equal(labels.stdout, 'peerauthentication.security.istio.io/p\n');
+      const note = await mesh.kubectl(['get', 'ns', W, '-o', 'jsonpath={.metadata.annotations.owner}']);
+      assert.equal(note.stdout, 'mesh-team');
+      const unlabelled = await mesh.kubectl(['label', 'pa', 'p', '-n', W, 'team-']);
+      assert.equal(unlabelled.code, 0, unlabelled.stderr);
+      assert.equal((await mesh.kubectl(['get', 'pa', '-n', W, '-l', 'team', '-o', 'name'])).stdout, '');
+    });
+
+    it('patches with --type merge and --type json, and refuses a patch that makes the object invalid', async () => {
+      const merged = await mesh.kubectl([
+        'patch',
+        'pa',
+        'p',
+        '-n',
+        W,
+        '--type',
+        'merge',
+        '-p',
+        '{"spec":{"mtls":{"mode":"STRICT"}}}',
+      ]);
+      assert.equal(merged.stdout, 'peerauthentication.security.istio.io/p patched\n', merged.stderr);
+      assert.equal(await mode('p'), 'STRICT');
+      const json = await mesh.kubectl([
+        'patch',
+        'pa',
+        'p',
+        '-n',
+        W,
+        '--type',
+        'json',
+        '-p',
+        '[{"op":"replace","path":"/spec/mtls/mode","value":"DISABLE"}]',
+      ]);
+      assert.equal(json.code, 0, json.stderr);
+      assert.equal(await mode('p'), 'DISABLE');
+      const invalid = await mesh.kubectl([
+        'patch',
+        'pa',
+        'p',
+        '-n',
+        W,
+        '--type',
+        'merge',
+        '-p',
+        '{"spec":{"mtls":{"mode":"SOMETIMES"}}}',
+      ]);
+      assert.equal(invalid.code, 1);
+      assert.match(invalid.stderr, /^The PeerAuthentication "p" is invalid: spec\.mtls\.mode: /);
+      const broken = await mesh.kubectl([
+        'patch',
+        'pa',
+        'p',
+        '-n',
+        W,
+        '--type',
+        'json',
+        '-p',
+        '[{"op":"remove","path":"/spec/nope"}]',
+      ]);
+      assert.equal(broken.code, 1);
+      assert.match(broken.stderr, /the path "\/spec\/nope" does not exist/);
+      assert.equal(await mode('p'), 'DISABLE', 'nothing stored');
+    });
+
+    it('replaces, and answers Conflict to a replace from a stale version', async () => {
+      const stale = await mesh.kubectl(['get', 'pa', 'p', '-n', W, '-o', 'yaml']);
+      const replaced = await mesh.kubectl(['replace', '-f', file('strict.yaml', pa('p', 'STRICT'))]);
+      assert.equal(replaced.stdout, 'peerauthentication.security.istio.io/p replaced\n', replaced.stderr);
+      assert.equal(await mode('p'), 'STRICT');
+      const conflict = await mesh.kubectl(['replace', '-f', file('stale.yaml', stale.stdout)]);
+      assert.equal(conflict.code, 1);
+      assert.match(conflict.stderr, /Error from server \(Conflict\): .*the object has been modified/);
+      assert.equal(await mode('p'), 'STRICT');
+    });
+
+    it('applies an Istio kind: created, then configured with a merge patch', async () => {
+      const created = await mesh.kubectl(['apply', '-f', file('applied.yaml', pa('applied', 'PERMISSIVE'))]);
+      assert.equal(created.stdout, 'peerauthentication.security.istio.io/applied created\n', created.stderr);
+      const configured = await mesh.kubectl(['apply', '-f', file('applied.yaml', pa('applied', 'STRICT'))]);
+      assert.equal(
+        configured.stdout,
+        'peerauthentication.security.istio.io/applied configured\n',
+        configured.stderr,
+      );
+      assert.equal(await mode('applied'), 'STRICT');
+    });
+
+    it('injects the sidecar into workloads kubectl creates in a namespace labelled for injection', async () => {
+      assert.equal((await mesh.kubectl(['label', 'ns', W, 'istio-injection=enabled'])).code, 0);
+      const created = await mesh.kubectl(['create', '-f', 'samples/sleep/sleep.yaml', '-n', W], {});
+      assert.equal(created.code, 0, created.stderr);
+      const ready = await mesh.kubectl(
+        ['wait', '--for=condition=Ready', 'pods', '--all', '-n', W, '--timeout=60s'],
+        {
+          timeoutMs: 70_000,
+        },
+      );
+      assert.equal(ready.code, 0, ready.stderr);
+      const containers = await mesh.kubectl([
+        'get',
+        'pods',
+        '-n',
+        W,
+        '-o',
+        'jsonpath={.items[*].spec.containers[*].name}',
+      ]);
+      assert.equal(containers.stdout, 'sleep istio-proxy');
+      assert.equal(rows((await mesh.kubectl(['get', 'pods', '-n', W])).stdout)[1]?.[1], '2/2');
+    });
+
+    it('deletes with --wait, and says NotFound for what is not there', async () => {
+      const deleted = await mesh.kubectl(['delete', 'pa', 'p', '-n', W, '--wait']);
+      assert.equal(deleted.stdout, 'peerauthentication.security.istio.io "p" deleted\n', deleted.stderr);
+      const again = await mesh.kubectl(['delete', 'pa', 'p', '-n', W]);
+      assert.equal(again.code, 1);
+      assert.equal(
+        again.stderr,
+        'Error from server (NotFound): peerauthentications.security.istio.io "p" not found\n',
+      );
+      const byFile = await mesh.kubectl(['delete', '-f', join(mesh.home, 'applied.yaml'), '--wait']);
+      assert.equal(byFile.stdout, 'peerauthentication.security.istio.io "applied" deleted\n', byFile.stderr);
+    });
+  });
 });

@@ -17,6 +17,7 @@ export const SERVED_VERBS: readonly string[] = Object.freeze([
   'deletecollection',
   'get',
   'list',
+  'patch',
   'update',
   'watch',
 ]);

@@ -13,6 +13,7 @@ import {
   handleUpdate,
   type HandlerContext,
 } from './resource-handlers.js';
+import { handlePatch } from './patch-handler.js';
 import { parseRoute } from './route.js';
 import { handleWatch, type WatchRegistry } from './watch-stream.js';
 
@@ -25,8 +26,7 @@ export async function routeRequest(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parseRoute(url.pathname);
   const method = req.method ?? 'GET';
-  if (target.type === 'discovery' || target.type === 'resource-list')
-    return handleDiscovery(target, method, res);
+  if (target.type !== 'apply' && target.type !== 'resource') return handleDiscovery(target, method, res);
   if (target.type === 'apply') {
     if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
     return handleApply(ctx, req, res);
@@ -37,9 +37,10 @@ export async function routeRequest(
   if (method === 'GET') return handleGet(ctx, target, req, url, res);
   if (method === 'POST') return handleCreate(ctx, target, req, res);
   if (method === 'PUT') return handleUpdate(ctx, target, req, res);
+  if (method === 'PATCH') return handlePatch(ctx, target, req, res);
   if (method === 'DELETE') return handleDelete(ctx, target, url, res);
   throw new ApiError(
     'AUTOMESH_ERR_API_METHOD',
-    `method ${method} is not supported; use GET, POST, PUT or DELETE`,
+    `method ${method} is not supported; use GET, POST, PUT, PATCH or DELETE`,
   );
 }

@@ -2,16 +2,16 @@
 // collection by label selector). Watch is in watch-stream.ts, batch apply in apply-handler.ts.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Resource } from '../../api/index.js';
-import type { ConfigStore } from '../../store/index.js';
+import { parseApiVersion, type Resource } from '../../api/index.js';
+import { isStoreError, type ConfigStore } from '../../store/index.js';
 import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
-import { requireNamespaces } from './namespace-guard.js';
 import { parseFieldSelector, matchesFields } from './field-selector.js';
-import { readJsonBody } from './read-json-body.js';
+import { readBody } from './read-body.js';
 import { acceptsTable, parseIncludeObject, toTable } from './table.js';
 import type { Route } from './route.js';
-import { decodeOne, placeInNamespace, requireKind, type DecodeFn } from './validate-write.js';
+import type { DecodeFn } from './validate-write.js';
+import { admitWrite } from './write-admission.js';
 
 export interface HandlerContext {
   store: ConfigStore;
@@ -23,11 +23,21 @@ export interface HandlerContext {
 
 export type ResourceRoute = Extract<Route, { type: 'resource' }>;
 
-function notFound(route: ResourceRoute): ApiError {
-  return new ApiError('AUTOMESH_ERR_API_NOT_FOUND', `${route.kind.plural} "${route.name ?? ''}" not found`, {
-    ...(route.name === undefined ? {} : { name: route.name }),
-    kind: route.kind.plural,
-  });
+/** kube-apiserver's name for what a path addresses: `pods`, `peerauthentications.security.istio.io`. */
+export function groupResource(route: ResourceRoute): string {
+  const { group } = parseApiVersion(route.apiVersion);
+  return group === '' ? route.kind.plural : `${route.kind.plural}.${group}`;
+}
+
+export function notFound(route: ResourceRoute): ApiError {
+  return new ApiError(
+    'AUTOMESH_ERR_API_NOT_FOUND',
+    `${groupResource(route)} "${route.name ?? ''}" not found`,
+    {
+      ...(route.name === undefined ? {} : { name: route.name }),
+      kind: route.kind.plural,
+    },
+  );
 }
 
 function listObject(route: ResourceRoute, items: Resource[], revision: number): unknown {
@@ -83,9 +93,9 @@ async function decodeBody(
   route: ResourceRoute,
   req: IncomingMessage,
 ): Promise<Resource> {
-  const resource = decodeOne(await readJsonBody(req, ctx.bodyLimitBytes), ctx.decode);
-  requireKind(resource, route.kind);
-  return placeInNamespace(resource, route.kind, route.namespace);
+  const [resource] = await admitWrite(ctx, route, [await readBody(req, ctx.bodyLimitBytes)]);
+  if (resource === undefined) throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', 'the request has no object');
+  return resource;
 }
 
 export async function handleCreate(
@@ -103,8 +113,19 @@ export async function handleCreate(
     );
   }
   const resource = await decodeBody(ctx, route, req);
-  await requireNamespaces(ctx.store, [resource]);
-  sendJson(res, 201, await ctx.store.create(resource));
+  try {
+    sendJson(res, 201, await ctx.store.create(resource));
+  } catch (err) {
+    // The store does not know the REST names; kubectl prints this message as is.
+    if (!isStoreError(err, 'AUTOMESH_ERR_STORE_EXISTS')) throw err;
+    const { name } = resource.metadata;
+    throw new ApiError(
+      'AUTOMESH_ERR_API_ALREADY_EXISTS',
+      `${groupResource(route)} "${name}" already exists`,
+      { name, kind: route.kind.plural },
+      { cause: err },
+    );
+  }
 }
 
 export async function handleUpdate(

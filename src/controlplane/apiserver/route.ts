@@ -5,6 +5,7 @@
 //   /apis/automesh.io/v1/apply                         batch apply
 //   /api, /apis, /version                              discovery documents
 //   /api/v1, /apis/{group}/{version}                   a served group version's resource list
+//   /openapi/v3, /openapi/v3/api/v1, /openapi/v3/apis/{group}/{version}   OpenAPI v3 documents
 // Pure: no I/O, so it is tested directly and shared by every handler.
 
 import { KINDS, kindForResource, kindsAt, type KindInfo } from '../../api/index.js';
@@ -17,6 +18,8 @@ export type Route =
   | { type: 'apply' }
   | { type: 'discovery'; document: 'api' | 'apis' | 'version' }
   | { type: 'resource-list'; group: string; version: string }
+  | { type: 'openapi-index' }
+  | { type: 'openapi'; group: string; version: string }
   | {
       type: 'resource';
       kind: KindInfo;
@@ -49,6 +52,18 @@ function notFound(path: string): ApiError {
   );
 }
 
+function openApiRoute(parts: string[], pathname: string): Route {
+  if (parts.length === 0) return { type: 'openapi-index' };
+  const [group, version] =
+    parts[0] === 'api' && parts.length === 2
+      ? ['', parts[1] as string]
+      : parts[0] === 'apis' && parts.length === 3
+        ? [parts[1] as string, parts[2] as string]
+        : ['', ''];
+  if (version === '' || kindsAt(group, version).length === 0) throw notFound(pathname);
+  return { type: 'openapi', group, version };
+}
+
 export function parseRoute(pathname: string): Route {
   const parts = pathname
     .split('/')
@@ -56,6 +71,7 @@ export function parseRoute(pathname: string): Route {
     .map(decode);
   if (parts.length === 1 && (parts[0] === 'api' || parts[0] === 'apis' || parts[0] === 'version'))
     return { type: 'discovery', document: parts[0] };
+  if (parts[0] === 'openapi' && parts[1] === 'v3') return openApiRoute(parts.slice(2), pathname);
   let group: string;
   let version: string;
   let rest: string[];
