@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Deployment } from '../../src/api/index.js';
 import { applyJsonPatch } from '../../src/controlplane/apiserver/patch/json-patch.js';
 import { applyMergePatch } from '../../src/controlplane/apiserver/patch/merge-patch.js';
+import { applyStrategicMergePatch } from '../../src/controlplane/apiserver/patch/strategic-merge-patch.js';
 import { decodeProtobufObject } from '../../src/controlplane/apiserver/protobuf-body.js';
 import { httpRequest } from '../../src/controlplane/client/http-request.js';
 import { TOKEN, namespace, peerAuthentication, startHarness, type Harness } from './apiserver-support.js';
@@ -140,7 +141,7 @@ describe('writes on the API server', () => {
       (await patch('application/merge-patch+json', '{"metadata":{"name":"q"}}')).json.reason,
       'Invalid',
     );
-    assert.equal((await patch('application/strategic-merge-patch+json', '{}')).status, 415);
+    assert.equal((await patch('application/yaml', '{}')).status, 415);
     assert.equal(h.store.revision(), before);
   });
 
@@ -182,5 +183,93 @@ describe('writes on the API server', () => {
       plain.spec?.template?.spec?.containers?.map((c) => c.name),
       ['web'],
     );
+  });
+});
+
+describe('strategic merge patch', () => {
+  const deployment = {
+    kind: 'Deployment',
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: 'a:1',
+              ports: [{ containerPort: 80 }, { containerPort: 81 }],
+              env: [{ name: 'X', value: '1' }],
+            },
+            { name: 'istio-proxy', image: 'p:1' },
+          ],
+        },
+      },
+    },
+    metadata: { finalizers: ['a', 'b'] },
+  };
+  const containers = (value: unknown) =>
+    (value as typeof deployment).spec.template.spec.containers as Record<string, unknown>[];
+
+  it('merges containers by name and their ports by containerPort, as kubectl apply expects', () => {
+    const result = applyStrategicMergePatch('Deployment', deployment, {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: 'a:2',
+                ports: [{ containerPort: 82 }, { containerPort: 81, $patch: 'delete' }],
+              },
+            ],
+          },
+        },
+      },
+    });
+    assert.ok(result.ok);
+    const [app, proxy] = containers(result.value);
+    assert.equal(app?.['image'], 'a:2');
+    assert.deepEqual(app?.['ports'], [{ containerPort: 80 }, { containerPort: 82 }]);
+    assert.deepEqual(app?.['env'], [{ name: 'X', value: '1' }]);
+    assert.equal(proxy?.['name'], 'istio-proxy', 'the other container is kept');
+  });
+
+  it('honours $setElementOrder, $patch: delete and replace, $retainKeys and $deleteFromPrimitiveList', () => {
+    const result = applyStrategicMergePatch('Deployment', deployment, {
+      metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] },
+      spec: {
+        template: {
+          spec: {
+            '$setElementOrder/containers': [{ name: 'istio-proxy' }, { name: 'app' }],
+            containers: [{ name: 'app', $retainKeys: ['name', 'image'], image: 'a:3' }],
+          },
+        },
+      },
+    });
+    assert.ok(result.ok);
+    assert.deepEqual(containers(result.value), [
+      { name: 'istio-proxy', image: 'p:1' },
+      { name: 'app', image: 'a:3' },
+    ]);
+    assert.deepEqual((result.value as typeof deployment).metadata.finalizers, ['b']);
+    const replaced = applyStrategicMergePatch('Deployment', deployment, {
+      spec: { template: { spec: { $patch: 'replace', containers: [{ name: 'only', image: 'o' }] } } },
+    });
+    assert.ok(replaced.ok);
+    assert.deepEqual(containers(replaced.value), [{ name: 'only', image: 'o' }]);
+  });
+
+  it('merges service ports by port, replaces lists without a merge key, and fails on a missing key', () => {
+    const service = { spec: { ports: [{ port: 80, name: 'http' }], externalIPs: ['1.2.3.4'] } };
+    const result = applyStrategicMergePatch('Service', service, {
+      spec: { ports: [{ port: 80, targetPort: 8080 }], externalIPs: ['5.6.7.8'] },
+    });
+    assert.deepEqual(result, {
+      ok: true,
+      value: { spec: { ports: [{ port: 80, name: 'http', targetPort: 8080 }], externalIPs: ['5.6.7.8'] } },
+    });
+    assert.deepEqual(applyStrategicMergePatch('Service', service, { spec: { ports: [{ name: 'x' }] } }), {
+      ok: false,
+      message: 'spec.ports: every item needs its merge key "port"',
+    });
   });
 });

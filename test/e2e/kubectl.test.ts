@@ -466,6 +466,51 @@ spec:
       assert.equal(await mode('applied'), 'STRICT');
     });
 
+    it('applies built-in kinds with strategic merge patches: unchanged, then configured list by list', async () => {
+      assert.equal((await mesh.kubectl(['create', 'ns', 'applied'])).code, 0);
+      const manifest = readFileSync('samples/httpbin/httpbin.yaml', 'utf8');
+      const first = await mesh.kubectl(['apply', '-f', '-', '-n', 'applied'], { input: manifest });
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /^service\/httpbin created$/m);
+      const same = await mesh.kubectl(['apply', '-f', '-', '-n', 'applied'], { input: manifest });
+      assert.match(same.stdout, /^service\/httpbin unchanged$/m, same.stderr);
+      const moved = manifest.replace('port: 8000', 'port: 8001');
+      const changed = await mesh.kubectl(['apply', '-f', '-', '-n', 'applied'], { input: moved });
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.match(changed.stdout, /^service\/httpbin configured$/m);
+      assert.match(changed.stdout, /^deployment\.apps\/httpbin unchanged$/m);
+      const ports = await mesh.kubectl([
+        'get',
+        'svc',
+        'httpbin',
+        '-n',
+        'applied',
+        '-o',
+        'jsonpath={.spec.ports[*].port}',
+      ]);
+      assert.equal(ports.stdout, '8001', 'the old port went, the new one came, by merge key');
+      const scaled = await mesh.kubectl([
+        'patch',
+        'deploy',
+        'httpbin',
+        '-n',
+        'applied',
+        '-p',
+        '{"spec":{"replicas":0}}',
+      ]);
+      assert.equal(scaled.stdout, 'deployment.apps/httpbin patched\n', scaled.stderr);
+      const image = await mesh.kubectl([
+        'get',
+        'deploy',
+        'httpbin',
+        '-n',
+        'applied',
+        '-o',
+        'jsonpath={.spec.replicas} {.spec.template.spec.containers[*].name}',
+      ]);
+      assert.equal(image.stdout, '0 httpbin');
+    });
+
     it('injects the sidecar into workloads kubectl creates in a namespace labelled for injection', async () => {
       assert.equal((await mesh.kubectl(['label', 'ns', W, 'istio-injection=enabled'])).code, 0);
       const created = await mesh.kubectl(['create', '-f', 'samples/sleep/sleep.yaml', '-n', W], {});

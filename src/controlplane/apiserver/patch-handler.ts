@@ -1,5 +1,6 @@
-// PATCH of one object: JSON merge patch (`kubectl label`, `annotate`, `patch --type merge`) and
-// JSON patch (`patch --type json`). The patched object is decoded and validated like any write
+// PATCH of one object: JSON merge patch (`kubectl label`, `annotate`, `patch --type merge`, `apply`
+// of the Istio kinds), JSON patch (`patch --type json`) and strategic merge patch (`apply` of the
+// built-in kinds, `patch` without --type). The patched object is decoded and validated like any write
 // (a bad result: 422 with field paths, nothing stored) and stored against the resourceVersion it
 // was made from; when another write came in between, the patch is made again on the new version,
 // as kube-apiserver does, a few times before answering Conflict.
@@ -11,6 +12,7 @@ import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
 import { applyJsonPatch } from './patch/json-patch.js';
 import { applyMergePatch } from './patch/merge-patch.js';
+import { applyStrategicMergePatch } from './patch/strategic-merge-patch.js';
 import { readJsonBody } from './read-json-body.js';
 import type { HandlerContext, ResourceRoute } from './resource-handlers.js';
 import { notFound } from './resource-handlers.js';
@@ -19,29 +21,28 @@ import { admitWrite } from './write-admission.js';
 /** How often a patch is made again on a newer version before answering Conflict. */
 const PATCH_ATTEMPTS = 5;
 
-type PatchType = 'merge' | 'json';
+type PatchType = 'merge' | 'json' | 'strategic';
 
 function patchType(contentType: string | undefined): PatchType {
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   if (type === 'application/merge-patch+json') return 'merge';
   if (type === 'application/json-patch+json') return 'json';
-  if (type === 'application/strategic-merge-patch+json') {
-    throw new ApiError(
-      'AUTOMESH_ERR_API_MEDIA_TYPE',
-      'strategic merge patch is not supported yet: use kubectl patch --type merge or --type json',
-    );
-  }
+  if (type === 'application/strategic-merge-patch+json') return 'strategic';
   throw new ApiError(
     'AUTOMESH_ERR_API_MEDIA_TYPE',
-    `unsupported patch type "${contentType ?? ''}": send application/merge-patch+json or application/json-patch+json`,
+    `unsupported patch type "${contentType ?? ''}": send application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`,
   );
 }
 
 function patched(type: PatchType, current: Resource, patch: unknown): unknown {
   if (type === 'merge') return applyMergePatch(current, patch);
-  const result = applyJsonPatch(current, patch);
+  const result =
+    type === 'json' ? applyJsonPatch(current, patch) : applyStrategicMergePatch(current.kind, current, patch);
   if (!result.ok)
-    throw new ApiError('AUTOMESH_ERR_API_INVALID', `the JSON patch cannot be applied: ${result.message}`);
+    throw new ApiError(
+      'AUTOMESH_ERR_API_INVALID',
+      `the ${type === 'json' ? 'JSON' : 'strategic merge'} patch cannot be applied: ${result.message}`,
+    );
   return result.value;
 }
 
