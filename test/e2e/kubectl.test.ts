@@ -534,6 +534,31 @@ spec:
       assert.equal(rows((await mesh.kubectl(['get', 'pods', '-n', W])).stdout)[1]?.[1], '2/2');
     });
 
+    it('edits with EDITOR, the change sent as a patch', async () => {
+      const edited = await mesh.kubectl(['edit', 'pa', 'p', '-n', W], {
+        env: { EDITOR: 'sed -i s/mode:\\ STRICT/mode:\\ PERMISSIVE/', KUBE_EDITOR: '' },
+      });
+      assert.equal(edited.stdout, 'peerauthentication.security.istio.io/p edited\n', edited.stderr);
+      assert.equal(await mode('p'), 'PERMISSIVE');
+    });
+
+    it('lists the all category and waits for a deletion', async () => {
+      const all = await mesh.kubectl(['get', 'all', '-n', NS, '-o', 'name']);
+      assert.equal(all.code, 0, all.stderr);
+      const kinds = new Set(
+        all.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split('/')[0]),
+      );
+      assert.deepEqual([...kinds].sort(), ['deployment.apps', 'pod', 'service']);
+      const gone = mesh.kubectl(['wait', '--for=delete', 'pa/watched', '-n', NS, '--timeout=30s']);
+      assert.equal((await mesh.automesh(['delete', 'pa', 'watched', '-n', NS])).code, 0);
+      const waited = await gone;
+      assert.equal(waited.code, 0, waited.stderr);
+      assert.match(waited.stdout, /peerauthentication\.security\.istio\.io\/watched condition met/);
+    });
+
     it('deletes with --wait, and says NotFound for what is not there', async () => {
       const deleted = await mesh.kubectl(['delete', 'pa', 'p', '-n', W, '--wait']);
       assert.equal(deleted.stdout, 'peerauthentication.security.istio.io "p" deleted\n', deleted.stderr);
