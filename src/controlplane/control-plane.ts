@@ -12,7 +12,7 @@ import { createLogger } from '../log/index.js';
 import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
-import { startApiServer, ensureAdminCredential } from './apiserver/index.js';
+import { startApiServer, ensureAdminCredential, type PodLogSource } from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
@@ -33,6 +33,8 @@ export interface ControlPlaneOptions {
   pluggedInCaDir?: string;
   /** SVID lifetime handed out by the CA, and the longest it grants whatever a CSR asks. */
   svidTtlSeconds?: number;
+  /** Where pods' container output is (the runtime's files), for `kubectl logs`. */
+  podLogs?: PodLogSource;
   logger?: Logger;
 }
 
@@ -124,6 +126,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         port,
         builtinNamespaces: ['default', 'istio-system'],
         extraHandlers: [proxyStatusHandler(discovery)],
+        ...(options.podLogs === undefined ? {} : { podLogs: options.podLogs }),
         onInternalError: (err) => logger.error('API server error', { err }),
       });
     // An explicit port must be honoured or fail; otherwise the previous run's port if free.

@@ -8,6 +8,7 @@ const describeRoute = (path: string): string => {
   if (route.type === 'discovery') return `discovery ${route.document}`;
   if (route.type === 'resource-list') return `resources ${route.group || 'core'} ${route.version}`;
   if (route.type === 'openapi-index') return 'openapi';
+  if (route.type === 'pod-log') return `log ${route.namespace} ${route.name}`;
   if (route.type === 'openapi') return `openapi ${route.group || 'core'} ${route.version}`;
   return [route.kind.kind, route.apiVersion, route.namespace ?? '-', route.name ?? '-'].join(' ');
 };
@@ -43,6 +44,7 @@ describe('API server routes', () => {
     ['/apis/extensions/v1beta1', 'resources extensions v1beta1'],
     ['/apis/security.istio.io/v1', 'resources security.istio.io v1'],
     ['/openapi/v3', 'openapi'],
+    ['/api/v1/namespaces/foo/pods/web-1/log', 'log foo web-1'],
     ['/openapi/v3/api/v1', 'openapi core v1'],
     ['/openapi/v3/apis/apps/v1', 'openapi apps v1'],
   ];
@@ -57,6 +59,8 @@ describe('API server routes', () => {
     '/apis/example.com/v1',
     '/versions',
     '/openapi/v2',
+    '/api/v1/namespaces/foo/services/web/log',
+    '/apis/apps/v1/namespaces/foo/pods/web/log',
     '/openapi/v3/apis/apps/v9',
     '/api/v2/pods',
     '/apis/apps/v1/pods',

@@ -292,6 +292,24 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
       assert.equal(result.stdout, `pod/${sleep} condition met\n`);
     });
 
+    it('prints a container log with kubectl logs, --tail and -c, and keeps following with -f', async () => {
+      const logs = await mesh.kubectl(['logs', 'deploy/httpbin', '-n', NS]);
+      assert.equal(logs.code, 0, logs.stderr);
+      assert.match(logs.stdout, /^httpbin: listening on 127\.\d+\.\d+\.\d+:80$/m);
+      const [sleep] = (await podNames()).filter((n) => n.startsWith('sleep-'));
+      const tail = await mesh.kubectl(['logs', sleep!, '-n', NS, '-c', 'sleep', '--tail=1']);
+      assert.equal(tail.code, 0, tail.stderr);
+      assert.ok(tail.stdout.split('\n').filter((l) => l !== '').length <= 1, tail.stdout);
+      const wrong = await mesh.kubectl(['logs', sleep!, '-n', NS, '-c', 'nope']);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /container nope is not valid for pod/);
+      const followed = mesh.start(['logs', '-f', 'deploy/httpbin', '-n', NS]);
+      await waitFor('the followed output', () => followed.stdout().includes('httpbin: listening'), 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const printed = await followed.stop();
+      assert.equal(printed.code, -1, 'still following when stopped');
+    });
+
     it('follows changes with kubectl get -w from the list it printed', async () => {
       const watched = (mode: string) =>
         STRICT.replace('name: default', 'name: watched').replace('STRICT', mode);

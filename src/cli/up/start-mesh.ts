@@ -11,6 +11,7 @@ import {
   type ControlPlane,
 } from '../../controlplane/index.js';
 import {
+  containerLogPath,
   startRuntime,
   type LocalRuntime,
   type SidecarContext,
@@ -83,6 +84,9 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
   const controlPlane = await startControlPlane({
     stateDir: options.stateDir,
     logger: options.logger.child('controlplane'),
+    podLogs: {
+      logFile: (namespace, pod, container) => containerLogPath(options.stateDir, namespace, pod, container),
+    },
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
   });
   let runtime: LocalRuntime;

@@ -14,6 +14,7 @@ import { mapError } from './error-mapper.js';
 import { sendJson } from './http-io.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
 import { routeRequest } from './request-router.js';
+import type { PodLogSource } from './pod-log-handler.js';
 import type { HandlerContext } from './resource-handlers.js';
 import { defaultDecode, type DecodeFn } from './validate-write.js';
 import type { WatchRegistry } from './watch-stream.js';
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   extraHandlers?: readonly ExtraHandler[];
   /** Called with errors the server could not map to a client mistake (5xx). Never gets tokens. */
   onInternalError?: (err: unknown) => void;
+  /** Where pods' container output is, for `kubectl logs`; absent: 404. */
+  podLogs?: PodLogSource;
   /** The clock for Table AGE cells; Date.now by default. */
   nowMs?: () => number;
   /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
@@ -112,6 +115,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     decode: options.decode ?? defaultDecode,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     nowMs: options.nowMs ?? Date.now,
+    podLogs: options.podLogs,
   };
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));

@@ -14,6 +14,7 @@ import {
   type HandlerContext,
 } from './resource-handlers.js';
 import { handlePatch } from './patch-handler.js';
+import { handlePodLog } from './pod-log-handler.js';
 import { parseRoute } from './route.js';
 import { handleWatch, type WatchRegistry } from './watch-stream.js';
 
@@ -26,6 +27,10 @@ export async function routeRequest(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parseRoute(url.pathname);
   const method = req.method ?? 'GET';
+  if (target.type === 'pod-log') {
+    if (method !== 'GET') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'pod logs take GET');
+    return handlePodLog(ctx, target, url, res, watches);
+  }
   if (target.type !== 'apply' && target.type !== 'resource') return handleDiscovery(target, method, res);
   if (target.type === 'apply') {
     if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');

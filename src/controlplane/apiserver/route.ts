@@ -6,6 +6,7 @@
 //   /api, /apis, /version                              discovery documents
 //   /api/v1, /apis/{group}/{version}                   a served group version's resource list
 //   /openapi/v3, /openapi/v3/api/v1, /openapi/v3/apis/{group}/{version}   OpenAPI v3 documents
+//   /api/v1/namespaces/{ns}/pods/{name}/log            a container's output
 // Pure: no I/O, so it is tested directly and shared by every handler.
 
 import { KINDS, kindForResource, kindsAt, type KindInfo } from '../../api/index.js';
@@ -20,6 +21,7 @@ export type Route =
   | { type: 'resource-list'; group: string; version: string }
   | { type: 'openapi-index' }
   | { type: 'openapi'; group: string; version: string }
+  | { type: 'pod-log'; namespace: string; name: string }
   | {
       type: 'resource';
       kind: KindInfo;
@@ -89,6 +91,14 @@ export function parseRoute(pathname: string): Route {
   if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && rest[0] === 'apply')
     return { type: 'apply' };
 
+  if (
+    apiVersion === 'v1' &&
+    rest[0] === 'namespaces' &&
+    rest[2] === 'pods' &&
+    rest[4] === 'log' &&
+    rest.length === 5
+  )
+    return { type: 'pod-log', namespace: rest[1] as string, name: rest[3] as string };
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const kind = kindForResource(group, version, rest[2] as string);
     if (!kind || !kind.namespaced || rest.length > 4) throw notFound(pathname);
