@@ -12,7 +12,12 @@ import { createLogger } from '../log/index.js';
 import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
-import { startApiServer, ensureAdminCredential, type PodLogSource } from './apiserver/index.js';
+import {
+  startApiServer,
+  ensureAdminCredential,
+  type PodExecutor,
+  type PodLogSource,
+} from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
@@ -35,6 +40,8 @@ export interface ControlPlaneOptions {
   svidTtlSeconds?: number;
   /** Where pods' container output is (the runtime's files), for `kubectl logs`. */
   podLogs?: PodLogSource;
+  /** How commands run in pods' containers (the runtime's environment), for `kubectl exec`. */
+  podExec?: PodExecutor;
   logger?: Logger;
 }
 
@@ -127,6 +134,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         builtinNamespaces: ['default', 'istio-system'],
         extraHandlers: [proxyStatusHandler(discovery)],
         ...(options.podLogs === undefined ? {} : { podLogs: options.podLogs }),
+        ...(options.podExec === undefined ? {} : { podExec: options.podExec }),
         onInternalError: (err) => logger.error('API server error', { err }),
       });
     // An explicit port must be honoured or fail; otherwise the previous run's port if free.

@@ -9,6 +9,7 @@ const describeRoute = (path: string): string => {
   if (route.type === 'resource-list') return `resources ${route.group || 'core'} ${route.version}`;
   if (route.type === 'openapi-index') return 'openapi';
   if (route.type === 'pod-log') return `log ${route.namespace} ${route.name}`;
+  if (route.type === 'pod-exec') return `exec ${route.namespace} ${route.name}`;
   if (route.type === 'openapi') return `openapi ${route.group || 'core'} ${route.version}`;
   return [route.kind.kind, route.apiVersion, route.namespace ?? '-', route.name ?? '-'].join(' ');
 };
@@ -45,6 +46,7 @@ describe('API server routes', () => {
     ['/apis/security.istio.io/v1', 'resources security.istio.io v1'],
     ['/openapi/v3', 'openapi'],
     ['/api/v1/namespaces/foo/pods/web-1/log', 'log foo web-1'],
+    ['/api/v1/namespaces/foo/pods/web-1/exec', 'exec foo web-1'],
     ['/openapi/v3/api/v1', 'openapi core v1'],
     ['/openapi/v3/apis/apps/v1', 'openapi apps v1'],
   ];

@@ -310,6 +310,47 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
       assert.equal(printed.code, -1, 'still following when stopped');
     });
 
+    it('runs commands with kubectl exec over WebSocket: output, stdin, and the exit code kubectl prints', async () => {
+      const [sleep] = (await podNames()).filter((n) => n.startsWith('sleep-'));
+      const curl = await mesh.kubectl([
+        'exec',
+        sleep!,
+        '-c',
+        'sleep',
+        '-n',
+        NS,
+        '--',
+        'curl',
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        `http://httpbin.${NS}:8000/get`,
+      ]);
+      assert.equal(curl.code, 0, curl.stderr);
+      assert.equal(curl.stdout, '200', "the container's traffic reaches the service");
+      const failed = await mesh.kubectl([
+        'exec',
+        sleep!,
+        '-n',
+        NS,
+        '--',
+        'sh',
+        '-c',
+        'echo out; echo err >&2; exit 56',
+      ]);
+      assert.equal(failed.code, 56);
+      assert.equal(failed.stdout, 'out\n');
+      assert.equal(failed.stderr, 'err\ncommand terminated with exit code 56\n');
+      const piped = await mesh.kubectl(['exec', '-i', sleep!, '-n', NS, '--', 'wc', '-c'], {
+        input: 'twelve bytes',
+      });
+      assert.equal(piped.stdout.trim(), '12', piped.stderr);
+      const missing = await mesh.kubectl(['exec', sleep!, '-n', NS, '--', 'no-such-command']);
+      assert.equal(missing.code, 127);
+    });
+
     it('follows changes with kubectl get -w from the list it printed', async () => {
       const watched = (mode: string) =>
         STRICT.replace('name: default', 'name: watched').replace('STRICT', mode);

@@ -12,6 +12,7 @@ import {
 } from '../../controlplane/index.js';
 import {
   containerLogPath,
+  execEnvironment,
   startRuntime,
   type LocalRuntime,
   type SidecarContext,
@@ -84,6 +85,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
   const controlPlane = await startControlPlane({
     stateDir: options.stateDir,
     logger: options.logger.child('controlplane'),
+    podExec: { environment: (pod, container) => execEnvironment(pod, container) },
     podLogs: {
       logFile: (namespace, pod, container) => containerLogPath(options.stateDir, namespace, pod, container),
     },

@@ -6,6 +6,8 @@
 import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ApiError } from './api-error.js';
 import type { ConfigStore } from '../../store/index.js';
 import type { ListenerLimits } from '../listener-limits.js';
 import { API_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
@@ -14,7 +16,9 @@ import { mapError } from './error-mapper.js';
 import { sendJson } from './http-io.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
 import { routeRequest } from './request-router.js';
+import { handlePodExec, type PodExecutor } from './pod-exec-handler.js';
 import type { PodLogSource } from './pod-log-handler.js';
+import { parseRoute } from './route.js';
 import type { HandlerContext } from './resource-handlers.js';
 import { defaultDecode, type DecodeFn } from './validate-write.js';
 import type { WatchRegistry } from './watch-stream.js';
@@ -50,6 +54,8 @@ export interface ApiServerOptions {
   onInternalError?: (err: unknown) => void;
   /** Where pods' container output is, for `kubectl logs`; absent: 404. */
   podLogs?: PodLogSource;
+  /** How commands run in pods' containers, for `kubectl exec`; absent: 404. */
+  podExec?: PodExecutor;
   /** The clock for Table AGE cells; Date.now by default. */
   nowMs?: () => number;
   /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
@@ -116,6 +122,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     nowMs: options.nowMs ?? Date.now,
     podLogs: options.podLogs,
+    podExec: options.podExec,
   };
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));
@@ -145,6 +152,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     routeRequest(ctx, watches, req, res).catch((err: unknown) => fail(res, err));
+  });
+  // WebSocket upgrades (kubectl exec) skip the request handler: the same credential check, and a
+  // refusal answered as a plain HTTP response on the socket, from the same error mapper.
+  const refuseUpgrade = (socket: Duplex, err: unknown): void => {
+    const mapped = mapError(err);
+    if (mapped.internal) onInternalError(err);
+    const body = JSON.stringify(mapped.status);
+    socket.end(
+      `HTTP/1.1 ${mapped.status.code} ${mapped.status.reason}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    try {
+      checkAuth(req);
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const target = parseRoute(url.pathname);
+      if (target.type !== 'pod-exec')
+        throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', 'only exec takes an upgrade');
+      handlePodExec(ctx, target, url, req, socket, watches).catch((err: unknown) =>
+        refuseUpgrade(socket, err),
+      );
+    } catch (err) {
+      refuseUpgrade(socket, err);
+    }
   });
   server.maxConnections = limits.maxConnections;
   const host = options.host ?? '127.0.0.1';

@@ -16,3 +16,4 @@ export { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
 export { WATCH_MAX_BUFFERED_BYTES } from './watch-stream.js';
 export type { DecodeFn } from './validate-write.js';
 export type { PodLogSource } from './pod-log-handler.js';
+export type { PodExecutor } from './pod-exec-handler.js';

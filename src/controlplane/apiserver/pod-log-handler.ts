@@ -7,6 +7,7 @@ import { createReadStream, existsSync, readFileSync, statSync, unwatchFile, watc
 import type { ServerResponse } from 'node:http';
 import type { Pod } from '../../api/index.js';
 import { ApiError } from './api-error.js';
+import { containerOf } from './pod-container.js';
 import type { HandlerContext } from './resource-handlers.js';
 import type { Route } from './route.js';
 import type { WatchRegistry } from './watch-stream.js';
@@ -28,24 +29,6 @@ function lastLines(text: string, count: number | undefined): string {
   if (trailingNewline) lines.pop();
   const kept = lines.slice(Math.max(0, lines.length - count));
   return kept.join('\n') + (trailingNewline && kept.length > 0 ? '\n' : '');
-}
-
-function containerOf(pod: Pod, asked: string | null): string {
-  const names = (pod.spec?.containers ?? []).map((c) => c.name);
-  if (asked === null || asked === '') {
-    if (names.length === 1) return names[0] as string;
-    throw new ApiError(
-      'AUTOMESH_ERR_API_BAD_REQUEST',
-      `a container name must be specified for pod ${pod.metadata.name}, choose one of: [${names.join(' ')}]`,
-    );
-  }
-  if (!names.includes(asked)) {
-    throw new ApiError(
-      'AUTOMESH_ERR_API_BAD_REQUEST',
-      `container ${asked} is not valid for pod ${pod.metadata.name}`,
-    );
-  }
-  return asked;
 }
 
 function tailLinesOf(value: string | null): number | undefined {

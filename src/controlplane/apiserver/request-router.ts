@@ -27,6 +27,12 @@ export async function routeRequest(
   const url = new URL(req.url ?? '/', 'http://localhost');
   const target = parseRoute(url.pathname);
   const method = req.method ?? 'GET';
+  if (target.type === 'pod-exec') {
+    throw new ApiError(
+      'AUTOMESH_ERR_API_BAD_REQUEST',
+      'exec needs a WebSocket upgrade (v5.channel.k8s.io); kubectl 1.30 and newer use one',
+    );
+  }
   if (target.type === 'pod-log') {
     if (method !== 'GET') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'pod logs take GET');
     return handlePodLog(ctx, target, url, res, watches);

@@ -10,6 +10,7 @@ import { parseFieldSelector, matchesFields } from './field-selector.js';
 import { readBody } from './read-body.js';
 import { acceptsTable, parseIncludeObject, toTable } from './table.js';
 import type { Route } from './route.js';
+import type { PodExecutor } from './pod-exec-handler.js';
 import type { PodLogSource } from './pod-log-handler.js';
 import type { DecodeFn } from './validate-write.js';
 import { admitWrite } from './write-admission.js';
@@ -22,6 +23,8 @@ export interface HandlerContext {
   nowMs: () => number;
   /** Where pods' container output is; absent: no logs served. */
   podLogs: PodLogSource | undefined;
+  /** How commands run in pods' containers; absent: no exec. */
+  podExec: PodExecutor | undefined;
 }
 
 export type ResourceRoute = Extract<Route, { type: 'resource' }>;

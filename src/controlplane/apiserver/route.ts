@@ -7,6 +7,7 @@
 //   /api/v1, /apis/{group}/{version}                   a served group version's resource list
 //   /openapi/v3, /openapi/v3/api/v1, /openapi/v3/apis/{group}/{version}   OpenAPI v3 documents
 //   /api/v1/namespaces/{ns}/pods/{name}/log            a container's output
+//   /api/v1/namespaces/{ns}/pods/{name}/exec           a command in a container (WebSocket)
 // Pure: no I/O, so it is tested directly and shared by every handler.
 
 import { KINDS, kindForResource, kindsAt, type KindInfo } from '../../api/index.js';
@@ -22,6 +23,7 @@ export type Route =
   | { type: 'openapi-index' }
   | { type: 'openapi'; group: string; version: string }
   | { type: 'pod-log'; namespace: string; name: string }
+  | { type: 'pod-exec'; namespace: string; name: string }
   | {
       type: 'resource';
       kind: KindInfo;
@@ -91,14 +93,14 @@ export function parseRoute(pathname: string): Route {
   if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && rest[0] === 'apply')
     return { type: 'apply' };
 
-  if (
-    apiVersion === 'v1' &&
-    rest[0] === 'namespaces' &&
-    rest[2] === 'pods' &&
-    rest[4] === 'log' &&
-    rest.length === 5
-  )
-    return { type: 'pod-log', namespace: rest[1] as string, name: rest[3] as string };
+  // Pod subresources: logs and exec.
+  const subresource = rest[4];
+  if (apiVersion === 'v1' && rest[0] === 'namespaces' && rest[2] === 'pods' && rest.length === 5) {
+    if (subresource === 'log' || subresource === 'exec') {
+      const type = subresource === 'log' ? 'pod-log' : 'pod-exec';
+      return { type, namespace: rest[1] as string, name: rest[3] as string };
+    }
+  }
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const kind = kindForResource(group, version, rest[2] as string);
     if (!kind || !kind.namespaced || rest.length > 4) throw notFound(pathname);
