@@ -40,6 +40,7 @@ const LIGHT_ENTRIES = new Set([
   'runtime/container-env.js',
   // Sidecar injection's names and the injection itself: `exec` resolves the sidecar container.
   'api/inject-sidecar.js',
+  'runtime/pod-directory.js',
 ]);
 
 const IMPORT =

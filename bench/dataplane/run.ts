@@ -75,8 +75,8 @@ async function stop(proc: Proc): Promise<void> {
   if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
 }
 
-/** utime+stime of a process and its children (nginx workers), in seconds. */
-function cpuSeconds(pid: number, kernelOnly = false): number {
+/** A process and its children (nginx workers). */
+function processTree(pid: number): number[] {
   const pids = [pid];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -88,13 +88,30 @@ function cpuSeconds(pid: number, kernelOnly = false): number {
       continue; // the process exited while we looked
     }
   }
+  return pids;
+}
+
+/** utime+stime of a process and its children, in seconds. */
+function cpuSeconds(pid: number, kernelOnly = false): number {
   let ticks = 0;
-  for (const p of pids) {
+  for (const p of processTree(pid)) {
     const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     ticks += (kernelOnly ? 0 : Number(fields[11])) + Number(fields[12]);
   }
   return ticks / CLK_TCK;
+}
+
+/** Resident memory now and its high-water mark, in MiB, summed over a process and its children. */
+function memoryMiB(pid: number): { rss: number; peak: number } {
+  let rss = 0;
+  let peak = 0;
+  for (const p of processTree(pid)) {
+    const status = readFileSync(`/proc/${p}/status`, 'utf8');
+    rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    peak += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return { rss: rss / 1024, peak: peak / 1024 };
 }
 
 interface WrkResult {
@@ -360,6 +377,19 @@ async function measureAll(scenarios: Scenario[], rows: Row[]): Promise<void> {
   }
 }
 
+function memoryTable(scenarios: Scenario[], idle: ReadonlyMap<Proc, number>): string {
+  const lines = ['| scenario | proxy | RSS idle MiB | RSS peak MiB |', '|---|---|---|---|'];
+  for (const s of scenarios) {
+    s.proxies.forEach((p, i) => {
+      const role = s.proxies.length === 2 ? (i === 0 ? 'client' : 'server') : p.name;
+      lines.push(
+        `| ${s.name} | ${role} | ${idle.get(p)!.toFixed(1)} | ${memoryMiB(p.child.pid!).peak.toFixed(1)} |`,
+      );
+    });
+  }
+  return lines.join('\n');
+}
+
 function table(rows: Row[]): string {
   const direct = new Map(
     rows.filter((r) => r.scenario === 'direct').map((r) => [r.connections, r.result.rps]),
@@ -390,12 +420,15 @@ async function main(): Promise<void> {
   // BENCH_NODE_FLAGS="--max-semi-space-size=16" adds V8/Node flags to both sidecars of each pair.
   // BENCH_BASELINE_NODE_FLAGS: the baseline pair's instead (to compare flags on one checkout).
   const flags = (text: string | undefined): string[] => (text ?? '').split(' ').filter((f) => f !== '');
+  // The sidecars run the built CLI (dist/), as the runtime starts them; BENCH_SIDECAR_FROM=src runs
+  // them through tsx from the sources instead (a tree not built). tsx costs a sidecar memory.
+  const fromSource = process.env.BENCH_SIDECAR_FROM === 'src';
   const cliIn = (root: string, nodeFlags: string[]): string[] => [
     ...nodeFlags,
     ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`]),
-    '--import',
-    'tsx',
-    join(root, 'src/cli/main.ts'),
+    ...(fromSource
+      ? ['--import', 'tsx', join(root, 'src/cli/main.ts')]
+      : [join(root, 'dist/src/cli/main.js')]),
     'proxy',
     '--bootstrap',
   ];
@@ -484,10 +517,17 @@ async function main(): Promise<void> {
     });
   }
   const rows: Row[] = [];
+  await new Promise((r) => setTimeout(r, 2000)); // settle: startup garbage collected
+  const idle = new Map(
+    scenarios.flatMap((s) => s.proxies.map((p) => [p, memoryMiB(p.child.pid!).rss] as const)),
+  );
   await measureAll(scenarios, rows);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   process.stdout.write(
-    `\n${BODY_BYTES > 0 ? `POST with a ${BODY_BYTES}-byte body, ` : ''}${ROUNDS} interleaved rounds of ${DURATION_S} s per scenario (medians; CPU summed over rounds), wrk -t1, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
+    `\n${BODY_BYTES > 0 ? `POST with a ${BODY_BYTES}-byte body, ` : ''}${ROUNDS} interleaved rounds of ${DURATION_S} s per scenario (medians; CPU summed over rounds), wrk -t1, Node ${process.version}, ${new Date().toISOString()}, load average after: ${load}\n\n${table(rows)}\n`,
+  );
+  process.stdout.write(
+    `\nMemory per proxy (RSS in MiB, with its children for nginx): idle after start, and the peak (VmHWM) over the whole run\n\n${memoryTable(scenarios, idle)}\n\n`,
   );
   const ratio = (name: string, c: number): number =>
     rows.find((r) => r.scenario === name && r.connections === c)?.result.rps ?? NaN;

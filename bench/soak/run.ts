@@ -23,8 +23,9 @@ import {
 import { FD_TOLERANCE, RSS_TOLERANCE_FRACTION, RSS_TOLERANCE_KIB, flatness } from './flatness.js';
 import { SteadyLoad, quantile, type Target } from './load.js';
 import { procSample, recordedPid, type ProcSample } from './proc-sample.js';
+import { ADDRESS_BLOCKS } from '../../test/support/address-blocks.js';
 
-const ADDRESS_BLOCK = 18;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.soak;
 const SAMPLE_EVERY_MS = 10_000;
 const CERT_POLL_EVERY_MS = 5_000;
 

@@ -2,8 +2,6 @@
 // control plane, consumed by the sidecar. It is the contract between those parts; change it in
 // one place, here. A snapshot is plain JSON data: no functions, no Dates, deterministic order.
 
-import type { ClientTlsMode } from './resources.js';
-
 export type ServerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
 
 /** How a port's traffic is handled: HTTP/1.1 (XFCC, per-request routing), raw TCP, or sniffed. */
@@ -16,11 +14,17 @@ export interface MeshSettings {
   mtlsEnabled: boolean;
   trustDomain: string;
   rootNamespace: string;
+  /** values.automesh.requireMtls: the default for clients without the automesh.io/require-mtls label. */
+  requireMtls: boolean;
 }
+
+/** What a sidecar is told of the mesh values: requireMtls is applied by the control plane, per client. */
+export type SnapshotMeshSettings = Omit<MeshSettings, 'requireMtls'>;
 
 export const DEFAULT_MESH_SETTINGS: Readonly<MeshSettings> = Object.freeze({
   autoMtls: true,
   mtlsEnabled: false,
+  requireMtls: false,
   trustDomain: 'cluster.local',
   rootNamespace: 'istio-system',
 });
@@ -48,6 +52,11 @@ export interface InboundListener {
 /** The TLS a client sidecar uses toward one endpoint. */
 export type UpstreamTls =
   | { mode: 'DISABLE'; reason: string }
+  /**
+   * Nothing is sent: the client requires mTLS (label automesh.io/require-mtls or the mesh value)
+   * and auto mTLS would have sent plaintext. The sidecar answers 503 with the reason instead.
+   */
+  | { mode: 'REFUSE'; reason: string }
   | {
       mode: 'ISTIO_MUTUAL';
       reason: string;
@@ -74,7 +83,7 @@ export type UpstreamTls =
       insecureSkipVerify?: boolean;
     };
 
-export type UpstreamTlsMode = UpstreamTls['mode'] & ClientTlsMode;
+export type UpstreamTlsMode = UpstreamTls['mode'];
 
 export interface OutboundEndpoint {
   address: string;
@@ -109,7 +118,7 @@ export interface ProxySnapshot {
   /** Content hash of everything below: equal snapshots have equal versions. */
   version: string;
   proxy: ProxyIdentity;
-  mesh: MeshSettings;
+  mesh: SnapshotMeshSettings;
   inbound: InboundListener[];
   outbound: OutboundService[];
 }

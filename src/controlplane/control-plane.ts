@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { PodBinding } from '../identity/index.js';
 import { PodTokenIssuer, issueServingCertificate, controlPlaneSpiffeId } from '../identity/index.js';
 import type { ConfigStore } from '../store/index.js';
-import { SqliteConfigStore } from '../store/index.js';
+import { EtcdConfigStore, SqliteConfigStore } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
 import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
@@ -43,6 +43,8 @@ export interface ControlPlaneOptions {
   /** How commands run in pods' containers (the runtime's environment), for `kubectl exec`. */
   podExec?: PodExecutor;
   logger?: Logger;
+  /** Keep resources in etcd (`etcd://HOST:PORT[,...]`, under `prefix`) instead of SQLite in stateDir. */
+  etcd?: { url: string; prefix: string };
 }
 
 /** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */
@@ -71,7 +73,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   };
   try {
     const previous = await previousPorts(join(options.stateDir, CONTROL_PLANE_FILE), logger);
-    const store = SqliteConfigStore.inStateDir(options.stateDir);
+    const store: ConfigStore =
+      options.etcd === undefined
+        ? SqliteConfigStore.inStateDir(options.stateDir)
+        : await EtcdConfigStore.connect({
+            endpoints: options.etcd.url,
+            prefix: options.etcd.prefix,
+            logger: logger.child('etcd'),
+          });
     closers.push(() => store.close());
     const registry = new MeshRegistry({ store, settings: { trustDomain }, logger: logger.child('registry') });
     await registry.start();

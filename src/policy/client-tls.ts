@@ -1,5 +1,6 @@
 // What a client sidecar sends to one endpoint of a service: explicit DestinationRule TLS wins;
-// otherwise auto mTLS (per endpoint: sidecar and not DISABLE) or plaintext when auto is off.
+// otherwise auto mTLS (per endpoint: sidecar and not DISABLE) or plaintext when auto is off, and
+// nothing at all (REFUSE) instead of that plaintext when the client requires mTLS.
 // See shared/spec/behaviour.md "What the client sidecar sends, per endpoint".
 import type { ClientTlsSettings, Service, ServicePort, UpstreamTls } from '../api/index.js';
 import { destinationRuleFor } from './destination-rule-for.js';
@@ -7,7 +8,10 @@ import { MeshIndex, keyOfService } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, istioSni, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { refOf } from './oldest-first.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
+import { requireMtlsFor, REQUIRE_MTLS_LABEL } from './require-mtls.js';
 import { resolveTls } from './resolve-tls.js';
+import type { ResolvedTls } from './resolve-tls.js';
 import { serverModeIn } from './server-mode.js';
 
 export interface ClientTlsInput {
@@ -24,17 +28,26 @@ export function clientTls(state: MeshState, input: ClientTlsInput): UpstreamTls 
 }
 
 export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
-  const { client, service, servicePort, subset, endpoint } = input;
+  const { client, service, servicePort, subset } = input;
   if (!client.hasSidecar) {
     return { mode: 'DISABLE', reason: 'client has no sidecar: its app talks plaintext directly' };
   }
   const rule = destinationRuleFor(index, client.namespace, service);
   const resolved = rule === undefined ? undefined : resolveTls(rule, servicePort.port, subset);
   if (rule !== undefined && resolved?.tls !== undefined) {
-    const where = resolved.from === 'top level' ? '' : ` (${resolved.from})`;
-    const reason = `explicit: DestinationRule ${refOf(rule.metadata)} sets ${resolved.tls.mode}${where}`;
-    return explicitTls(index, resolved.tls, reason, input);
+    // A deliberate choice, plaintext included: require-mTLS does not override it.
+    return explicitTls(index, resolved.tls, explicitReason(rule, resolved, resolved.tls), input);
   }
+  const auto = autoTls(index, input);
+  if (auto.mode !== 'DISABLE') return auto;
+  const required = requireMtlsFor(index, client);
+  if (!required.required) return auto;
+  return { mode: 'REFUSE', reason: `${REQUIRE_MTLS_LABEL} is true (${required.source}), and ${auto.reason}` };
+}
+
+/** Auto mTLS (or plaintext when it is off), for a client with a sidecar and no DestinationRule tls. */
+function autoTls(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
+  const { service, servicePort, subset, endpoint } = input;
   if (!index.settings.autoMtls) {
     return { mode: 'DISABLE', reason: 'auto mTLS off and no DestinationRule TLS: plaintext' };
   }
@@ -56,6 +69,20 @@ export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTl
     sni: istioSni(servicePort.port, subset, fqdnOf(service)),
     sans: serviceSans(index, service),
   };
+}
+
+/**
+ * `explicit: DestinationRule full/r sets DISABLE (port 8000)`; for merged rules it names the rule
+ * the tls was written in and the others merged with it.
+ */
+function explicitReason(rule: ChosenDestinationRule, resolved: ResolvedTls, tls: ClientTlsSettings): string {
+  const source = resolved.rule ?? rule.from[0];
+  const notes = resolved.from === 'top level' ? [] : [resolved.from];
+  const others = rule.from.filter((r) => r !== source).map((r) => refOf(r.metadata));
+  if (others.length > 0) notes.push(`merged with ${others.join(', ')}`);
+  const where = notes.length === 0 ? '' : ` (${notes.join('; ')})`;
+  const name = source === undefined ? '' : ` ${refOf(source.metadata)}`;
+  return `explicit: DestinationRule${name} sets ${tls.mode}${where}`;
 }
 
 function explicitTls(

@@ -1,16 +1,64 @@
-// Which DestinationRule a client uses for a service: its own namespace first, then the service's,
-// then the root namespace; within a namespace the most specific host match, oldest on a tie.
-// Exactly one rule applies: fields are never merged across rules.
+// Which DestinationRule a client uses for a service, as behaviour.md ("What the client sidecar
+// sends", step 1) states it and Istio does it (istio/istio pilot/pkg/model/push_context.go,
+// PushContext.destinationRule over the index setDestinationRules builds):
+// 1. the client's namespace — for a client in the root namespace only the root rules exported to
+//    nothing but the root namespace itself (Istio's rootNamespaceLocal: "isPrivateOnly" rules),
+//    so that a catch-all such as `*.local` there does not hide the service's own rules;
+// 2. the service's namespace;
+// 3. the root namespace (for a root-namespace client: its other rules).
+// A step counts only rules exported to the client's namespace. Within a step the most specific
+// host wins, and the rules for that host are merged (merge-destination-rules.ts).
+// Where Istio's code does something the contract does not say, the contract wins: a rule not
+// exported to the client is not seen at all, where Istio (1) picks the most specific host of a
+// namespace's exported rules before dropping those not exported to the client
+// (getExportedDestinationRuleFromNamespace), so a hidden exact rule hides a visible wildcard;
+// (2) keeps rules for one host with different exportTo apart (mergeDestinationRule with
+// ENABLE_ENHANCED_DESTINATIONRULE_MERGE) and lets SidecarScope.DestinationRule take the last one;
+// (3) hides a root rule exported to `.` and other namespaces from root clients (its exported
+// index is checked for the namespace's name, never for `.`); (4) counts a root rule exported to
+// both `.` and the root's own name as public ("isPrivateOnly" wants a single entry).
 import type { DestinationRule, Service } from '../api/index.js';
+import { hostMatchScore } from './host-match.js';
+import { mergeDestinationRules } from './merge-destination-rules.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshIndex } from './mesh-index.js';
-import { CLUSTER_DOMAIN, serviceNamespace } from './names.js';
+import { serviceNamespace } from './names.js';
+import { refOf } from './oldest-first.js';
+
+/** Where the lookup found the rule, for explanations. */
+export type RuleLookupStep =
+  | "the client's namespace"
+  | "the root namespace's rules exported only to itself"
+  | "the service's namespace"
+  | 'the root namespace';
+
+export interface DestinationRuleSelection {
+  readonly rule: ChosenDestinationRule;
+  readonly step: RuleLookupStep;
+}
+
+interface LookupStep {
+  namespace: string;
+  step: RuleLookupStep;
+  /** Further narrows the namespace's rules (the root namespace split for its own clients). */
+  accepts?: (rule: DestinationRule) => boolean;
+}
 
 /** The rule a client in `clientNamespace` uses for `service`, if any. */
 export function destinationRuleFor(
   index: MeshIndex,
   clientNamespace: string,
   service: Service,
-): DestinationRule | undefined {
+): ChosenDestinationRule | undefined {
+  return selectDestinationRule(index, clientNamespace, service)?.rule;
+}
+
+/** The rule a client in `clientNamespace` uses for `service` and the step that found it. */
+export function selectDestinationRule(
+  index: MeshIndex,
+  clientNamespace: string,
+  service: Service,
+): DestinationRuleSelection | undefined {
   let perService = index.ruleMemo.get(clientNamespace);
   if (perService === undefined) {
     perService = new Map();
@@ -18,81 +66,106 @@ export function destinationRuleFor(
   }
   const memo = perService.get(service);
   if (memo !== undefined) return memo ?? undefined;
-  const fqdn = index.fqdn(service);
-  const serviceNs = serviceNamespace(service);
-  const root = index.settings.rootNamespace;
-  let chosen = mostSpecific(index, clientNamespace, fqdn, clientNamespace);
-  if (chosen === undefined && serviceNs !== clientNamespace)
-    chosen = mostSpecific(index, serviceNs, fqdn, clientNamespace);
-  if (chosen === undefined && root !== clientNamespace && root !== serviceNs) {
-    chosen = mostSpecific(index, root, fqdn, clientNamespace);
-  }
+  const chosen = destinationRuleForHost(
+    index,
+    clientNamespace,
+    index.fqdn(service),
+    serviceNamespace(service),
+  );
   perService.set(service, chosen ?? null);
   return chosen;
 }
 
+/**
+ * The lookup for a host owned by `serviceNs`, unmemoised. Istio's own table for it
+ * (push_context_test.go TestSetDestinationRuleWithExportTo) gives one host several owning
+ * namespaces, which Kubernetes names cannot; this entry lets that table run here unchanged.
+ */
+export function destinationRuleForHost(
+  index: MeshIndex,
+  clientNamespace: string,
+  fqdn: string,
+  serviceNs: string,
+): DestinationRuleSelection | undefined {
+  for (const step of lookupSteps(index.settings.rootNamespace, clientNamespace, serviceNs)) {
+    const rules = mostSpecific(index, step, fqdn, clientNamespace);
+    if (rules.length > 0) return { rule: merged(index, rules), step: step.step };
+  }
+  return undefined;
+}
+
+function lookupSteps(root: string, clientNs: string, serviceNs: string): LookupStep[] {
+  const steps: LookupStep[] =
+    clientNs === root
+      ? [
+          {
+            namespace: root,
+            step: "the root namespace's rules exported only to itself",
+            accepts: privateToItself,
+          },
+        ]
+      : [{ namespace: clientNs, step: "the client's namespace" }];
+  if (serviceNs !== clientNs) steps.push({ namespace: serviceNs, step: "the service's namespace" });
+  if (clientNs === root) steps.push({ namespace: root, step: 'the root namespace', accepts: notPrivate });
+  else if (serviceNs !== root) steps.push({ namespace: root, step: 'the root namespace' });
+  return steps;
+}
+
+/** The visible rules of the step's namespace naming `fqdn` most specifically, oldest first. */
 function mostSpecific(
   index: MeshIndex,
-  ns: string,
+  step: LookupStep,
   fqdn: string,
   clientNamespace: string,
-): DestinationRule | undefined {
-  const rules = index.destinationRules.get(ns);
-  if (rules === undefined) return undefined;
-  let best: DestinationRule | undefined;
+): DestinationRule[] {
+  const rules = index.destinationRules.get(step.namespace);
+  if (rules === undefined) return [];
+  let best: DestinationRule[] = [];
   let bestScore = -1;
   for (const rule of rules) {
-    if (!visibleFrom(rule, clientNamespace)) continue;
-    const score = hostMatchScore(rule.spec.host, ns, fqdn);
+    if (!exportedTo(rule, clientNamespace)) continue;
+    if (step.accepts !== undefined && !step.accepts(rule)) continue;
+    const score = hostMatchScore(rule.spec.host, step.namespace, fqdn);
     if (score > bestScore) {
-      best = rule;
+      best = [rule];
       bestScore = score;
+    } else if (score === bestScore && score >= 0) {
+      best.push(rule);
     }
   }
   return best;
 }
 
+/** One shared object per set of rules, so snapshots built from the same choice can be shared. */
+function merged(index: MeshIndex, rules: DestinationRule[]): ChosenDestinationRule {
+  const key = rules.map((r) => refOf(r.metadata)).join(',');
+  let found = index.mergedRuleMemo.get(key);
+  if (found === undefined) {
+    found = mergeDestinationRules(rules);
+    index.mergedRuleMemo.set(key, found);
+  }
+  return found;
+}
+
 /**
- * How specifically `host` (as written in a rule in `ruleNamespace`) names `fqdn`: -1 no match,
- * larger is more specific. An exact name beats every wildcard; a longer wildcard suffix beats a
- * shorter one. Short names resolve relative to the rule's namespace (`httpbin`, `httpbin.full`,
- * `httpbin.full.svc`).
+ * exportTo absent or empty, or `*`: every namespace; `.`: the rule's own; a name: that namespace.
+ * The rule's own namespace is no exception: a rule exported only elsewhere does not apply there
+ * (Istio's setDestinationRules leaves such a rule out of its namespace's namespaceLocal index).
  */
-export function hostMatchScore(host: string, ruleNamespace: string, fqdn: string): number {
-  if (host === '*') return 0;
-  if (host.startsWith('*.')) {
-    const suffix = host.slice(1);
-    return fqdn.endsWith(suffix) ? suffix.length : -1;
-  }
-  return resolvedHost(host, ruleNamespace) === fqdn ? 1_000_000 : -1;
+export function exportedTo(rule: DestinationRule, namespace: string): boolean {
+  const exportTo = rule.spec.exportTo ?? [];
+  if (exportTo.length === 0) return true;
+  const own = rule.metadata.namespace ?? 'default';
+  return exportTo.some((to) => to === '*' || to === namespace || (to === '.' && own === namespace));
 }
 
-const resolvedHosts = new Map<string, string>();
-
-/** resolveHost, cached: a pure function of its inputs, called once per rule per service. */
-function resolvedHost(host: string, namespace: string): string {
-  const key = `${namespace}/${host}`;
-  let resolved = resolvedHosts.get(key);
-  if (resolved === undefined) {
-    resolved = resolveHost(host, namespace);
-    if (resolvedHosts.size > 10_000) resolvedHosts.clear();
-    resolvedHosts.set(key, resolved);
-  }
-  return resolved;
+/** Exported to nothing but its own namespace (`.` or its own name): Istio's "isPrivateOnly". */
+function privateToItself(rule: DestinationRule): boolean {
+  const exportTo = rule.spec.exportTo ?? [];
+  const own = rule.metadata.namespace ?? 'default';
+  return exportTo.length > 0 && exportTo.every((to) => to === '.' || to === own);
 }
 
-export function resolveHost(host: string, namespace: string): string {
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.${CLUSTER_DOMAIN}`;
-  if (parts.length === 2) return `${host}.svc.${CLUSTER_DOMAIN}`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${host}.${CLUSTER_DOMAIN}`;
-  return host;
-}
-
-/** exportTo: absent or `*` everyone, `.` the rule's own namespace, else the named namespaces. */
-function visibleFrom(rule: DestinationRule, clientNamespace: string): boolean {
-  const ruleNamespace = rule.metadata.namespace ?? 'default';
-  const exportTo = rule.spec.exportTo;
-  if (ruleNamespace === clientNamespace || exportTo === undefined || exportTo.length === 0) return true;
-  return exportTo.some((to) => to === '*' || to === clientNamespace);
+function notPrivate(rule: DestinationRule): boolean {
+  return !privateToItself(rule);
 }

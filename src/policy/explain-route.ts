@@ -2,9 +2,12 @@
 // the client sends, and why. The data behind `automesh x explain` and the live diagnostics.
 import type { ServerMode, Service, ServicePort, UpstreamTlsMode } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
+import { selectDestinationRule } from './destination-rule-for.js';
+import type { DestinationRuleSelection, RuleLookupStep } from './destination-rule-for.js';
 import { MeshIndex } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, serviceNamespace, targetPortOn } from './names.js';
+import { refOf } from './oldest-first.js';
 import { serverModeIn } from './server-mode.js';
 
 export interface EndpointExplanation {
@@ -26,10 +29,24 @@ export interface EndpointExplanation {
   outcome: string;
 }
 
+/** The DestinationRule (or rules, merged) the client's sidecar uses for the service. */
+export interface RuleExplanation {
+  /** `ns/name` of each rule, oldest first; more than one when rules for the host were merged. */
+  rules: string[];
+  /** The host as the oldest rule writes it. */
+  host: string;
+  /** The lookup step that found them (behaviour.md, client step 1). */
+  foundIn: RuleLookupStep;
+  /** `ns/name` of the rule whose top-level trafficPolicy is used; '' when none has one. */
+  trafficPolicyFrom: string;
+}
+
 export interface RouteExplanation {
   client: WorkloadInstance;
   service: Service;
   servicePort: ServicePort;
+  /** null when no rule applies, or the client has no sidecar to apply one. */
+  destinationRule: RuleExplanation | null;
   /** Ready endpoints in the order the client's sidecar round-robins over them. */
   endpoints: EndpointExplanation[];
 }
@@ -59,12 +76,24 @@ export function explainRoute(
         : `no sidecar: the app takes plaintext only; its policy, ${server.reason}, is not enforced`,
       tls: tls.mode,
       reason: tls.reason,
-      sni: tls.mode === 'DISABLE' ? '' : (tls.sni ?? ''),
-      sans: tls.mode === 'DISABLE' ? [] : tls.sans,
+      sni: tls.mode === 'DISABLE' || tls.mode === 'REFUSE' ? '' : (tls.sni ?? ''),
+      sans: tls.mode === 'DISABLE' || tls.mode === 'REFUSE' ? [] : tls.sans,
       outcome: expectedOutcome(client.hasSidecar, tls.mode, endpoint.hasSidecar ? server.mode : undefined),
     });
   }
-  return { client, service, servicePort, endpoints };
+  const selection = client.hasSidecar ? selectDestinationRule(index, client.namespace, service) : undefined;
+  return { client, service, servicePort, destinationRule: ruleExplanation(selection), endpoints };
+}
+
+function ruleExplanation(selection: DestinationRuleSelection | undefined): RuleExplanation | null {
+  if (selection === undefined) return null;
+  const { rule, step } = selection;
+  return {
+    rules: rule.from.map((r) => refOf(r.metadata)),
+    host: rule.spec.host,
+    foundIn: step,
+    trafficPolicyFrom: rule.trafficPolicyFrom === undefined ? '' : refOf(rule.trafficPolicyFrom.metadata),
+  };
 }
 
 /**
@@ -114,6 +143,8 @@ export function expectedOutcome(
 ): string {
   const failure = clientSidecar ? 'fails: 503 from the client sidecar' : 'fails: connection reset';
   switch (tls) {
+    case 'REFUSE':
+      return 'fails: 503 from the client sidecar (it requires mTLS; nothing is sent)';
     case 'DISABLE':
       return server === 'STRICT' ? `${failure} (plaintext to a STRICT port)` : 'works: plaintext';
     case 'ISTIO_MUTUAL':

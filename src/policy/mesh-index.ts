@@ -4,12 +4,15 @@
 import type {
   AuthenticationPolicy,
   DestinationRule,
+  Labels,
   MeshPolicy,
   MeshSettings,
   PeerAuthentication,
   Service,
 } from '../api/index.js';
+import type { DestinationRuleSelection } from './destination-rule-for.js';
 import { hasSelector, labelsMatch } from './labels.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, serviceNamespace } from './names.js';
 import { oldestFirst } from './oldest-first.js';
@@ -44,11 +47,15 @@ export class MeshIndex {
   readonly workloadServicesMemo = new Map<string, Service[]>();
   readonly sansMemo = new Map<string, string[]>();
   /** client namespace → service → the rule it picks (null: none). */
-  readonly ruleMemo = new Map<string, Map<Service, DestinationRule | null>>();
+  readonly ruleMemo = new Map<string, Map<Service, DestinationRuleSelection | null>>();
+  /** `ns/name,...` of the rules merged → their merge, one object per set of rules. */
+  readonly mergedRuleMemo = new Map<string, ChosenDestinationRule>();
   private readonly fqdnMemo = new Map<Service, string>();
+  private readonly labelsByNs = new Map<string, Labels>();
 
   constructor(state: MeshState) {
     this.settings = state.settings;
+    for (const ns of state.namespaces) this.labelsByNs.set(ns.metadata.name, ns.metadata.labels ?? {});
     const root = state.settings.rootNamespace;
     this.services = sortByKey(state.services, keyOfService);
     for (const service of this.services) push(this.servicesByNs, serviceNamespace(service), service);
@@ -95,6 +102,11 @@ export class MeshIndex {
       !this.restrictedRuleNamespaces.has(serviceNamespace(service)) &&
       !this.restrictedRuleNamespaces.has(this.settings.rootNamespace)
     );
+  }
+
+  /** A namespace's labels; none for a namespace that has no object. */
+  namespaceLabels(namespace: string): Labels {
+    return this.labelsByNs.get(namespace) ?? {};
   }
 
   fqdn(service: Service): string {

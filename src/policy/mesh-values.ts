@@ -10,9 +10,10 @@ export interface ParsedMeshValues {
   errors: string[];
 }
 
-const BOOLEAN_KEYS: Record<string, 'autoMtls' | 'mtlsEnabled'> = {
+const BOOLEAN_KEYS: Record<string, 'autoMtls' | 'mtlsEnabled' | 'requireMtls'> = {
   'values.global.mtls.auto': 'autoMtls',
   'values.global.mtls.enabled': 'mtlsEnabled',
+  'values.automesh.requireMtls': 'requireMtls',
 };
 
 const STRING_KEYS: Record<string, 'trustDomain' | 'rootNamespace'> = {

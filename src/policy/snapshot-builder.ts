@@ -5,21 +5,22 @@
 import { createHash } from 'node:crypto';
 import type {
   InboundListener,
-  MeshSettings,
+  SnapshotMeshSettings,
   OutboundEndpoint,
   OutboundPort,
   OutboundService,
   PortProtocol,
   ProxySnapshot,
-  DestinationRule,
   Service,
   ServicePort,
 } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
 import { destinationRuleFor } from './destination-rule-for.js';
 import { MeshIndex, keyOf } from './mesh-index.js';
+import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
+import { requireMtlsFor } from './require-mtls.js';
 import { serverModeIn } from './server-mode.js';
 
 /** Hex characters kept from the SHA-256 content hash for a snapshot version. */
@@ -39,9 +40,13 @@ export class SnapshotBuilder {
   readonly index: MeshIndex;
   private readonly outboundMemo = new Map<string, Outbound>();
   /** service → chosen rule → [variant: same namespace × sidecar] → entry. */
-  private readonly entryMemo = new Map<Service, Map<DestinationRule | null, (OutboundEntry | undefined)[]>>();
+  private readonly entryMemo = new Map<
+    Service,
+    Map<ChosenDestinationRule | null, (OutboundEntry | undefined)[]>
+  >();
   private readonly neutralWithSidecar = new Map<Service, OutboundEntry>();
   private readonly neutralWithout = new Map<Service, OutboundEntry>();
+  private readonly neutralRequiringMtls = new Map<Service, OutboundEntry>();
 
   constructor(state: MeshState) {
     this.index = new MeshIndex(state);
@@ -72,7 +77,7 @@ export class SnapshotBuilder {
       spiffeId: spiffeIdFor(settings.trustDomain, workload.namespace, workload.serviceAccount),
       podIP: workload.address,
     };
-    const mesh: MeshSettings = {
+    const mesh: SnapshotMeshSettings = {
       autoMtls: settings.autoMtls,
       mtlsEnabled: settings.mtlsEnabled,
       trustDomain: settings.trustDomain,
@@ -114,7 +119,7 @@ export class SnapshotBuilder {
   }
 
   private outbound(client: WorkloadInstance): Outbound {
-    const key = `${client.namespace}|${client.hasSidecar}`;
+    const key = `${client.namespace}|${client.hasSidecar}|${this.requiresMtls(client)}`;
     let outbound = this.outboundMemo.get(key);
     if (outbound === undefined) {
       const entries = this.index.services.map((s) => this.outboundEntry(client, s));
@@ -135,8 +140,13 @@ export class SnapshotBuilder {
     const sameNamespace = serviceNamespace(service) === client.namespace;
     // Fast path, most (namespace, service) pairs: the client's namespace has no rules and the
     // rules that could apply are exported to everyone, so the entry is the same for all of them.
+    const requiresMtls = this.requiresMtls(client);
     const neutral = !sameNamespace && this.index.clientNeutralRules(client.namespace, service);
-    const neutralMemo = client.hasSidecar ? this.neutralWithSidecar : this.neutralWithout;
+    const neutralMemo = !client.hasSidecar
+      ? this.neutralWithout
+      : requiresMtls
+        ? this.neutralRequiringMtls
+        : this.neutralWithSidecar;
     if (neutral) {
       const found = neutralMemo.get(service);
       if (found !== undefined) return found;
@@ -147,7 +157,7 @@ export class SnapshotBuilder {
       perService = new Map();
       this.entryMemo.set(service, perService);
     }
-    const variant = (sameNamespace ? 2 : 0) + (client.hasSidecar ? 1 : 0);
+    const variant = (requiresMtls ? 4 : 0) + (sameNamespace ? 2 : 0) + (client.hasSidecar ? 1 : 0);
     let perRule = perService.get(rule);
     if (perRule === undefined) {
       perRule = [];
@@ -161,6 +171,11 @@ export class SnapshotBuilder {
     }
     if (neutral) neutralMemo.set(service, entry);
     return entry;
+  }
+
+  /** Require-mTLS changes a client's entries (REFUSE for plaintext endpoints), so it keys the memos. */
+  private requiresMtls(client: WorkloadInstance): boolean {
+    return client.hasSidecar && requireMtlsFor(this.index, client).required;
   }
 
   private outboundService(client: WorkloadInstance, service: Service): OutboundService {

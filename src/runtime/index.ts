@@ -1,8 +1,9 @@
 // Public surface of the runtime module: the local runtime (pods as processes), sidecar injection,
 // the privileged-port mapping and the pieces the CLI needs (container environment, httpbin).
-export { startRuntime, containerLogPath } from './local-runtime.js';
+export { startRuntime } from './local-runtime.js';
+export { podDirectory, PodDirectory, SIDECAR_RECORD_FILE } from './pod-directory.js';
 export { killLeftoverProcesses } from './leftover-processes.js';
-export { readSidecarRecords, SIDECAR_RECORD_FILE } from './sidecar-record.js';
+export { readSidecarRecords } from './sidecar-record.js';
 export type { SidecarRecord } from './sidecar-record.js';
 export { ownerDeployment, POD_TEMPLATE_HASH_LABEL } from './pod-factory.js';
 export type { LocalRuntime, RuntimeOptions } from './local-runtime.js';

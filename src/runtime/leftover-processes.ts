@@ -2,19 +2,16 @@
 // hard (SIGKILL, power loss of the terminal) are found by the next start: adopted when they still
 // belong to their pod, stopped otherwise.
 
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { listPodDirectories } from './pod-directory.js';
+import type { PodDirectory } from './pod-directory.js';
 
-export function pidFile(podDir: string, container: string): string {
-  return join(podDir, `${container}.pid`);
+export function recordPid(dir: PodDirectory, container: string, pid: number | undefined): void {
+  if (pid !== undefined) writeFileSync(dir.pidFile(container), `${pid}\n`);
 }
 
-export function recordPid(podDir: string, container: string, pid: number | undefined): void {
-  if (pid !== undefined) writeFileSync(pidFile(podDir, container), `${pid}\n`);
-}
-
-export function forgetPid(podDir: string, container: string): void {
-  rmSync(pidFile(podDir, container), { force: true });
+export function forgetPid(dir: PodDirectory, container: string): void {
+  rmSync(dir.pidFile(container), { force: true });
 }
 
 function readText(path: string): string {
@@ -26,11 +23,13 @@ function readText(path: string): string {
 }
 
 /** True when `pid` still runs for this pod (guards against a recycled pid). */
-function belongsToPod(pid: number, podDir: string, pod: string): boolean {
+function belongsToPod(pid: number, dir: PodDirectory): boolean {
   const environ = readText(`/proc/${pid}/environ`).split('\0');
   const cmdline = readText(`/proc/${pid}/cmdline`);
   return (
-    environ.includes(`POD_NAME=${pod}`) || environ.some((v) => v.includes(podDir)) || cmdline.includes(podDir)
+    environ.includes(`POD_NAME=${dir.pod}`) ||
+    environ.some((v) => v.includes(dir.path)) ||
+    cmdline.includes(dir.path)
   );
 }
 
@@ -46,57 +45,32 @@ export function killProcess(pid: number): void {
   }
 }
 
-/** Kills processes recorded under `<stateDir>/pods` that still run; returns their pids. */
-export function killLeftoverProcesses(stateDir: string): number[] {
-  const root = join(stateDir, 'pods');
-  if (!existsSync(root)) return [];
-  const killed: number[] = [];
-  for (const ns of readdirSync(root)) {
-    for (const pod of readdirSync(join(root, ns))) {
-      const podDir = join(root, ns, pod);
-      for (const file of readdirSync(podDir).filter((f) => f.endsWith('.pid'))) {
-        const pid = Number(readText(join(podDir, file)).trim());
-        if (Number.isInteger(pid) && pid > 1 && belongsToPod(pid, podDir, pod)) {
-          killProcess(pid);
-          killed.push(pid);
-        }
-        rmSync(join(podDir, file), { force: true });
-      }
-    }
+/**
+ * The processes a pod directory's pid files name that still run for that pod: container name →
+ * pid. Pid files of processes that are gone (or whose pid now belongs to someone else) are removed.
+ */
+function livePids(dir: PodDirectory): Map<string, number> {
+  const pids = new Map<string, number>();
+  for (const { container, file } of dir.pidFiles()) {
+    const pid = Number(readText(file).trim());
+    if (Number.isInteger(pid) && pid > 1 && belongsToPod(pid, dir)) pids.set(container, pid);
+    else rmSync(file, { force: true });
   }
-  return killed;
+  return pids;
 }
 
 /** The processes of one pod directory that still run: container name → pid. */
 export interface LeftoverPod {
-  namespace: string;
-  pod: string;
-  podDir: string;
+  dir: PodDirectory;
   pids: Map<string, number>;
 }
 
-/**
- * The pod processes recorded under `<stateDir>/pods` that still run, by `<namespace>/<pod>`; pid
- * files of processes that are gone (or whose pid now belongs to someone else) are removed.
- */
+/** The pod processes recorded under the state directory that still run, by `<namespace>/<pod>`. */
 export function readLeftovers(stateDir: string): Map<string, LeftoverPod> {
-  const root = join(stateDir, 'pods');
   const found = new Map<string, LeftoverPod>();
-  if (!existsSync(root)) return found;
-  for (const namespace of readdirSync(root)) {
-    for (const pod of readdirSync(join(root, namespace))) {
-      const podDir = join(root, namespace, pod);
-      const pids = new Map<string, number>();
-      for (const file of readdirSync(podDir).filter((f) => f.endsWith('.pid'))) {
-        const pid = Number(readText(join(podDir, file)).trim());
-        if (Number.isInteger(pid) && pid > 1 && belongsToPod(pid, podDir, pod)) {
-          pids.set(file.slice(0, -'.pid'.length), pid);
-        } else {
-          rmSync(join(podDir, file), { force: true });
-        }
-      }
-      if (pids.size > 0) found.set(`${namespace}/${pod}`, { namespace, pod, podDir, pids });
-    }
+  for (const dir of listPodDirectories(stateDir)) {
+    const pids = livePids(dir);
+    if (pids.size > 0) found.set(`${dir.namespace}/${dir.pod}`, { dir, pids });
   }
   return found;
 }
@@ -105,7 +79,12 @@ export function readLeftovers(stateDir: string): Map<string, LeftoverPod> {
 export function killLeftoverPod(leftover: LeftoverPod): number[] {
   for (const [container, pid] of leftover.pids) {
     killProcess(pid);
-    forgetPid(leftover.podDir, container);
+    forgetPid(leftover.dir, container);
   }
   return [...leftover.pids.values()];
+}
+
+/** Kills processes recorded under the state directory that still run; returns their pids. */
+export function killLeftoverProcesses(stateDir: string): number[] {
+  return [...readLeftovers(stateDir).values()].flatMap(killLeftoverPod);
 }

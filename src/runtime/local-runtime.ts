@@ -15,6 +15,7 @@ import { runningAsRoot } from './host-port.js';
 import { hasSidecar } from '../api/inject-sidecar.js';
 import { killLeftoverPod, readLeftovers } from './leftover-processes.js';
 import type { LeftoverPod } from './leftover-processes.js';
+import { podDirectory } from './pod-directory.js';
 import { POD_TEMPLATE_HASH_LABEL, ownerDeployment, podForDeployment } from './pod-factory.js';
 import { podTemplateHash } from './pod-naming.js';
 import { PodWorker } from './pod-worker.js';
@@ -60,16 +61,6 @@ export interface LocalRuntime {
   settle(): Promise<void>;
   /** Stops every pod process and listener; nothing is left running afterwards. Pod objects stay. */
   stop(): Promise<void>;
-}
-
-/** The log file of a container (`automesh logs`); the sidecar's is `istio-proxy.log`. */
-export function containerLogPath(
-  stateDir: string,
-  namespace: string,
-  pod: string,
-  container: string,
-): string {
-  return join(stateDir, 'pods', namespace, pod, `${container}.log`);
 }
 
 interface Entry {
@@ -292,7 +283,7 @@ class Runtime implements LocalRuntime {
       podIP: addresses.podIP,
       appHost: addresses.appHost,
       injected: hasSidecar(pod),
-      podDir: join(this.options.stateDir, 'pods', nsOf(pod), pod.metadata.name),
+      dir: podDirectory(this.options.stateDir, nsOf(pod), pod.metadata.name),
       isRoot: this.isRoot,
       resolve: (host, port) => this.table.resolve(nsOf(pod), host, port),
       logger: this.logger,
@@ -354,10 +345,7 @@ class Runtime implements LocalRuntime {
     this.logger.info('pod stopping', { pod: entry.key });
     await entry.worker.stop();
     this.allocator.release(entry.key);
-    rmSync(join(this.options.stateDir, 'pods', nsOf(entry.pod), entry.pod.metadata.name), {
-      recursive: true,
-      force: true,
-    });
+    rmSync(entry.worker.dir.path, { recursive: true, force: true });
     if (deleteObject && !this.stopped) {
       await this.options.backend.delete('Pod', entry.pod.metadata.namespace, entry.pod.metadata.name);
     }

@@ -1,23 +1,28 @@
 // One running pod: its containers as supervised child processes (plus the sidecar for injected
-// pods, or the plain service proxy on podIP:15001 for pods without one), its token file, its log
-// files and its readiness. It reports the pod's status whenever it changes. Processes an earlier
-// runtime left running for this very pod are adopted instead of started again.
+// pods, or the plain service proxy on podIP:15001 for pods without one), its readiness, and its
+// status, reported whenever it changes. Processes an earlier runtime left running for this very pod
+// are adopted instead of started again. How a container is launched (container-launch), the token
+// file (pod-token-file), the status rules (pod-status) and the files' layout (pod-directory) each
+// live in a module of their own; this class only sequences them for one pod.
 
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { PodBinding } from '../identity/index.js';
+import { mkdirSync } from 'node:fs';
 import type { Logger } from '../log/index.js';
-import type { Container, ContainerStatus, Pod, PodCondition } from '../api/index.js';
+import type { Container, Pod } from '../api/index.js';
 import { containerEnvironment } from './container-env.js';
-import { httpbinArgv } from './builtin-programs.js';
+import { copyOutputToLog, spawnContainer, trackPid } from './container-launch.js';
+import type { RunnableProgram, StartSidecar } from './container-launch.js';
 import { hostPort } from './host-port.js';
 import { imageProgram } from './image-program.js';
 import type { ImageProgram } from './image-program.js';
+import type { PodDirectory } from './pod-directory.js';
+import { podStatus } from './pod-status.js';
+import { DEFAULT_POD_TOKEN_REFRESH_MS, PodTokenFile } from './pod-token-file.js';
+import type { MintPodToken } from './pod-token-file.js';
 import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from '../api/inject-sidecar.js';
-import { AdoptedProcess } from './adopted-process.js';
-import { forgetPid, killProcess, recordPid } from './leftover-processes.js';
-import { carriesIdentity, identityEnvironment, processStartTicks } from './process-identity.js';
+import type { AdoptedProcess } from './adopted-process.js';
+import { judgeLeftovers, waitGone } from './leftover-adoption.js';
+import { forgetPid, killProcess } from './leftover-processes.js';
+import { identityEnvironment } from './process-identity.js';
 import type { ContainerLaunchSpec } from './process-identity.js';
 import { httpReady, tcpAccepts } from './readiness-probes.js';
 import { writeSidecarRecord } from './sidecar-record.js';
@@ -26,34 +31,15 @@ import type { Resolver, ServiceProxy } from './service-proxy.js';
 import { SupervisedProcess } from './supervised-process.js';
 import type { BackoffOptions, ProcessHandle } from './supervised-process.js';
 
-/** Where the lead's sidecar should listen and find its credentials. */
-export interface SidecarContext {
-  /** Inbound listeners on podIP:hostPort(containerPort), outbound proxy on podIP:15001, admin on podIP:15000. */
-  podIP: string;
-  /** The app listens on appHost:hostPort(containerPort); inbound forwards there. */
-  appHost: string;
-  /** The pod credential for the CA (mode 0600), refreshed before each sidecar start. */
-  tokenPath: string;
-  /** The sidecar's log file (`automesh logs POD -c istio-proxy`); spawn with stdio into it, or return piped stdout/stderr. */
-  logPath: string;
-  isRoot: boolean;
-  /**
-   * Variables the sidecar process must carry in its environment (pod UID, container hash) so that
-   * a runtime started after this one was killed can recognise and adopt it. Without them a
-   * surviving sidecar is restarted instead.
-   */
-  env: Record<string, string>;
-}
-
-export type StartSidecar = (pod: Pod, context: SidecarContext) => ProcessHandle;
-export type MintPodToken = (binding: PodBinding) => string;
+export type { SidecarContext, StartSidecar } from './container-launch.js';
+export type { MintPodToken } from './pod-token-file.js';
 
 export interface PodWorkerOptions {
   pod: Pod;
   podIP: string;
   appHost: string;
   injected: boolean;
-  podDir: string;
+  dir: PodDirectory;
   isRoot: boolean;
   resolve: Resolver;
   startSidecar?: StartSidecar;
@@ -71,8 +57,6 @@ export interface PodWorkerOptions {
 }
 
 const PROBE_FAST_MS = 100;
-/** Half the control plane's pod token lifetime (1 h). */
-export const DEFAULT_POD_TOKEN_REFRESH_MS = 30 * 60_000;
 const PROBE_SLOW_MS = 2000;
 const KILL_WAIT_MS = 2000;
 
@@ -85,30 +69,29 @@ interface Slot {
   adopted: boolean;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits (bounded) until the killed processes are gone, so their ports are free again. */
-async function waitGone(pids: number[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (pids.some((p) => processStartTicks(p) !== undefined) && Date.now() < deadline) await sleep(25);
-}
-
 export class PodWorker {
   private readonly slots: Slot[] = [];
   private proxy: ServiceProxy | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
-  private tokenTimer: NodeJS.Timeout | undefined;
+  private readonly token: PodTokenFile;
   private probing = false;
   private stopped = false;
   /** No status is reported while starting: an adopted pod must not look NotReady for a moment. */
   private starting = false;
   private lastReported = '';
-  readonly tokenPath: string;
-
   constructor(private readonly options: PodWorkerOptions) {
-    this.tokenPath = join(options.podDir, 'token');
+    const { pod, dir } = options;
+    const binding = {
+      namespace: pod.metadata.namespace ?? 'default',
+      serviceAccount: pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default',
+      pod: pod.metadata.name,
+      podUid: pod.metadata.uid ?? '',
+    };
+    this.token = new PodTokenFile(dir.tokenFile, binding, options.mintPodToken, options.logger);
+  }
+
+  get dir(): PodDirectory {
+    return this.options.dir;
   }
 
   get pod(): Pod {
@@ -127,7 +110,9 @@ export class PodWorker {
     } finally {
       this.starting = false;
     }
-    this.refreshTokenPeriodically();
+    if (this.options.injected && !this.stopped) {
+      this.token.refreshEvery(this.options.podTokenRefreshMs ?? DEFAULT_POD_TOKEN_REFRESH_MS);
+    }
     if (this.slots.some((s) => s.adopted)) {
       // Probe before the first report, so that a pod whose processes kept serving stays Ready.
       await this.probe();
@@ -139,7 +124,7 @@ export class PodWorker {
 
   private async startSlots(): Promise<void> {
     const o = this.options;
-    mkdirSync(o.podDir, { recursive: true, mode: 0o700 });
+    mkdirSync(o.dir.path, { recursive: true, mode: 0o700 });
     if (!o.injected) {
       this.proxy = await startServiceProxy({
         host: o.podIP,
@@ -207,47 +192,34 @@ export class PodWorker {
    */
   private adoptLeftovers(): number[] {
     const o = this.options;
-    const leftovers = new Map(o.leftovers ?? []);
-    const killed: number[] = [];
+    const leftovers = o.leftovers ?? new Map<string, number>();
+    const candidates = this.slots
+      .filter((s) => s.process !== undefined)
+      .map((s) => ({ container: s.container.name, identity: this.identity(s.container) }));
+    const verdict = judgeLeftovers(leftovers, candidates, o.pod.metadata.uid !== undefined);
     for (const slot of this.slots) {
-      const name = slot.container.name;
-      const pid = leftovers.get(name);
-      if (pid === undefined || slot.process === undefined) continue;
-      leftovers.delete(name);
-      const ticks = processStartTicks(pid);
-      if (
-        ticks !== undefined &&
-        o.pod.metadata.uid !== undefined &&
-        carriesIdentity(pid, this.identity(slot.container))
-      ) {
-        this.adopt(slot, slot.process, new AdoptedProcess(pid, ticks));
-      } else if (ticks !== undefined) {
-        killProcess(pid);
-        killed.push(pid);
-      }
+      const handle = verdict.adopt.get(slot.container.name);
+      if (handle !== undefined && slot.process !== undefined) this.adopt(slot, slot.process, handle);
     }
-    for (const pid of leftovers.values()) {
-      killProcess(pid); // a container this pod no longer has
-      killed.push(pid);
-    }
-    for (const container of o.leftovers?.keys() ?? []) {
-      if (!this.slots.some((s) => s.adopted && s.container.name === container))
-        forgetPid(o.podDir, container);
-    }
-    if (killed.length > 0)
-      o.logger.info('stopped processes left from an earlier run', { pod: o.pod.metadata.name, pids: killed });
-    return killed;
+    for (const pid of verdict.kill) killProcess(pid);
+    for (const container of leftovers.keys()) if (!verdict.adopt.has(container)) forgetPid(o.dir, container);
+    if (verdict.kill.length > 0)
+      o.logger.info('stopped processes left from an earlier run', {
+        pod: o.pod.metadata.name,
+        pids: verdict.kill,
+      });
+    return verdict.kill;
   }
 
   private adopt(slot: Slot, supervisor: SupervisedProcess, handle: AdoptedProcess): void {
     const o = this.options;
     const name = slot.container.name;
-    handle.once('exit', () => forgetPid(o.podDir, name));
+    handle.once('exit', () => forgetPid(o.dir, name));
     const previous = o.pod.status?.containerStatuses?.find((c) => c.name === name);
     const running = previous?.state['running'] as { startedAt?: unknown } | undefined;
     const startedAt = typeof running?.startedAt === 'string' ? new Date(running.startedAt) : new Date();
     slot.adopted = true;
-    if (name === SIDECAR_CONTAINER_NAME && o.injected) this.writeToken(); // a fresh one, as at a start
+    if (name === SIDECAR_CONTAINER_NAME && o.injected) this.token.write(); // a fresh one, as at a start
     supervisor.adopt(
       handle,
       Number.isNaN(startedAt.getTime()) ? new Date() : startedAt,
@@ -271,10 +243,6 @@ export class PodWorker {
     };
   }
 
-  private logPath(container: string): string {
-    return join(this.options.podDir, `${container}.log`);
-  }
-
   private supervise(launch: () => ProcessHandle, killGroup: boolean): SupervisedProcess {
     const o = this.options;
     return new SupervisedProcess({
@@ -295,101 +263,41 @@ export class PodWorker {
 
   private launchContainer(
     container: Container,
-    program: Exclude<ImageProgram, { kind: 'unsupported' }>,
+    program: RunnableProgram,
     env: Record<string, string>,
   ): ProcessHandle {
     const o = this.options;
-    const listenHost = o.injected ? o.appHost : o.podIP;
-    const [command, args] =
-      program.kind === 'httpbin'
-        ? [process.execPath, httpbinArgv(listenHost, hostPort(program.port, o.isRoot))]
-        : [program.command, program.args];
-    const fd = openSync(this.logPath(container.name), 'a', 0o600);
-    try {
-      // Detached: its own process group, so stopping the container stops what it started too.
-      const child = spawn(command, args, { env, cwd: o.podDir, stdio: ['ignore', fd, fd], detached: true });
-      this.trackPid(container.name, child);
-      return child;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private trackPid(container: string, child: ProcessHandle): void {
-    recordPid(this.options.podDir, container, child.pid);
-    child.once('exit', () => forgetPid(this.options.podDir, container));
-  }
-
-  /**
-   * A sidecar re-reads its token file whenever it needs the token (its first certificate, or a new
-   * one after its certificate ran out), so the file must hold a valid token for as long as the pod
-   * runs, not only at the sidecar's start.
-   */
-  private refreshTokenPeriodically(): void {
-    const o = this.options;
-    if (!o.injected || o.mintPodToken === undefined || this.stopped) return;
-    this.tokenTimer = setInterval(() => {
-      try {
-        this.writeToken();
-      } catch (err) {
-        o.logger.warn('pod token refresh failed', {
-          pod: o.pod.metadata.name,
-          error: (err as Error).message,
-        });
-      }
-    }, o.podTokenRefreshMs ?? DEFAULT_POD_TOKEN_REFRESH_MS);
-    this.tokenTimer.unref();
-  }
-
-  private writeToken(): void {
-    const o = this.options;
-    if (o.mintPodToken === undefined) return;
-    const token = o.mintPodToken({
-      namespace: o.pod.metadata.namespace ?? 'default',
-      serviceAccount: o.pod.spec.serviceAccountName ?? o.pod.spec.serviceAccount ?? 'default',
-      pod: o.pod.metadata.name,
-      podUid: o.pod.metadata.uid ?? '',
+    return spawnContainer({
+      dir: o.dir,
+      container: container.name,
+      program,
+      env,
+      listenHost: o.injected ? o.appHost : o.podIP,
+      mapPort: (port) => hostPort(port, o.isRoot),
     });
-    const tmp = `${this.tokenPath}.tmp`;
-    writeFileSync(tmp, token, { mode: 0o600 });
-    renameSync(tmp, this.tokenPath);
   }
 
   private launchSidecar(container: Container): ProcessHandle {
     const o = this.options;
     if (o.startSidecar === undefined)
       throw new Error('no sidecar launcher configured (RuntimeOptions.startSidecar)');
-    this.writeToken();
-    writeSidecarRecord(o.podDir, {
+    this.token.write();
+    writeSidecarRecord(o.dir, {
       pod: o.pod.metadata.name,
       namespace: o.pod.metadata.namespace ?? 'default',
       adminAddress: `${o.podIP}:${hostPort(SIDECAR_ADMIN_PORT, o.isRoot)}`,
     });
-    const logPath = this.logPath(SIDECAR_CONTAINER_NAME);
+    const logPath = o.dir.logFile(SIDECAR_CONTAINER_NAME);
     const handle = o.startSidecar(o.pod, {
       podIP: o.podIP,
       appHost: o.appHost,
-      tokenPath: this.tokenPath,
+      tokenPath: this.token.path,
       logPath,
       isRoot: o.isRoot,
       env: this.identity(container),
     });
-    this.trackPid(SIDECAR_CONTAINER_NAME, handle);
-    if (handle.stdout != null || handle.stderr != null) {
-      const fd = openSync(logPath, 'a', 0o600);
-      let open = 2;
-      const release = (): void => {
-        if (--open === 0) closeSync(fd);
-      };
-      for (const stream of [handle.stdout, handle.stderr]) {
-        if (stream == null) {
-          release();
-          continue;
-        }
-        stream.on('data', (chunk: Buffer) => writeFileSync(fd, chunk));
-        stream.once('close', release);
-      }
-    }
+    trackPid(o.dir, SIDECAR_CONTAINER_NAME, handle);
+    copyOutputToLog(handle, logPath);
     return handle;
   }
 
@@ -432,50 +340,16 @@ export class PodWorker {
     return checks.every(Boolean);
   }
 
-  private containerStatus(slot: Slot): ContainerStatus {
-    const p = slot.process;
-    let state: Record<string, unknown>;
-    if (slot.program?.kind === 'unsupported') {
-      state = { waiting: { reason: slot.program.reason, message: slot.program.message } };
-    } else {
-      const { state: kind, ...details } = p?.current ?? { state: 'waiting', reason: 'ContainerCreating' };
-      state = { [kind]: details };
-    }
-    return {
-      name: slot.container.name,
-      image: slot.container.image,
-      ready: slot.ready,
-      restartCount: p?.restartCount ?? 0,
-      state,
-    };
-  }
-
   /** The pod's status as Kubernetes would show it. */
   status(): NonNullable<Pod['status']> {
-    const statuses = this.slots.map((s) => this.containerStatus(s));
-    const anyStarted = this.slots.some(
-      (s) =>
-        s.process !== undefined &&
-        (s.process.running || s.process.restartCount > 0 || s.process.current.state === 'terminated'),
-    );
-    const cannotRun = this.slots.some((s) => s.program?.kind === 'unsupported');
-    const ready = this.ready;
-    const condition = (type: PodCondition['type'], ok: boolean): PodCondition => ({
-      type,
-      status: ok ? 'True' : 'False',
-    });
-    return {
-      phase: anyStarted && !cannotRun ? 'Running' : 'Pending',
-      podIP: this.options.podIP,
-      hostIP: '127.0.0.1',
-      conditions: [
-        condition('Initialized', true),
-        condition('Ready', ready),
-        condition('ContainersReady', ready),
-        condition('PodScheduled', true),
-      ],
-      containerStatuses: statuses,
-    };
+    const containers = this.slots.map((s) => ({
+      name: s.container.name,
+      image: s.container.image,
+      program: s.program,
+      process: s.process,
+      ready: s.ready,
+    }));
+    return podStatus(containers, this.options.podIP, '127.0.0.1');
   }
 
   private report(): void {
@@ -491,7 +365,7 @@ export class PodWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.probeTimer !== undefined) clearTimeout(this.probeTimer);
-    if (this.tokenTimer !== undefined) clearInterval(this.tokenTimer);
+    this.token.stop();
     await Promise.all([...this.slots.map((s) => s.process?.stop()), this.proxy?.close()]);
   }
 }

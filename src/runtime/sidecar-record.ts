@@ -2,10 +2,9 @@
 // starts. Lets the CLI ask the sidecars themselves when the control plane cannot be asked
 // (`automesh proxy-status` with the control plane down).
 
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-export const SIDECAR_RECORD_FILE = 'istio-proxy.json';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { listPodDirectories } from './pod-directory.js';
+import type { PodDirectory } from './pod-directory.js';
 
 export interface SidecarRecord {
   pod: string;
@@ -14,22 +13,13 @@ export interface SidecarRecord {
   adminAddress: string;
 }
 
-export function writeSidecarRecord(podDir: string, record: SidecarRecord): void {
-  writeFileSync(join(podDir, SIDECAR_RECORD_FILE), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+export function writeSidecarRecord(dir: PodDirectory, record: SidecarRecord): void {
+  writeFileSync(dir.sidecarRecordFile, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
-/** Every sidecar recorded under `<stateDir>/pods`, by namespace then pod; unreadable records are skipped. */
+/** Every sidecar recorded under the state directory, by namespace then pod; unreadable records are skipped. */
 export function readSidecarRecords(stateDir: string): SidecarRecord[] {
-  const root = join(stateDir, 'pods');
-  if (!existsSync(root)) return [];
-  const records: SidecarRecord[] = [];
-  for (const namespace of readdirSync(root).sort()) {
-    for (const pod of readdirSync(join(root, namespace)).sort()) {
-      const record = readRecord(join(root, namespace, pod, SIDECAR_RECORD_FILE));
-      if (record !== undefined) records.push(record);
-    }
-  }
-  return records;
+  return listPodDirectories(stateDir).flatMap((dir) => readRecord(dir.sidecarRecordFile) ?? []);
 }
 
 function readRecord(path: string): SidecarRecord | undefined {

@@ -1,11 +1,13 @@
 // The store contract: what the control plane needs from a durable home for resources. Every
-// backend (memory, SQLite, etcd later) implements it and passes test/store/compliance.ts.
+// backend (memory, SQLite, etcd) implements it and passes test/store/compliance.ts.
 //
 // Model (etcd-like): one global revision counter, incremented by every write. A stored object's
 // `metadata.resourceVersion` is the revision of its last change, as a decimal string. Watchers see
-// every change after a revision, in revision order, with no gaps, then live changes.
+// every change after a revision, in revision order, with no gaps, then live changes. The embedded
+// stores give each op of a batch its own revision; etcd gives the whole batch one (its transaction's).
 
 import type { Resource, ResourceKind } from '../api/index.js';
+import type { StoreError } from './store-error.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -40,6 +42,12 @@ export interface WatchOptions {
    * Throws AUTOMESH_ERR_STORE_COMPACTED when that history is no longer kept.
    */
   fromRevision?: number;
+  /**
+   * Called at most once when the watch ends by itself: the history it must resume from was
+   * compacted meanwhile (AUTOMESH_ERR_STORE_COMPACTED; list again, then watch from the list).
+   * No event follows. The embedded stores never end a watch; etcd can, after a lost connection.
+   */
+  onError?: (err: StoreError) => void;
 }
 
 /** One write in an all-or-nothing batch. */
@@ -86,7 +94,10 @@ export interface ConfigStore {
   applyBatch(ops: readonly BatchOp[]): Promise<BatchResult[]>;
   /** Events are delivered asynchronously (never inside the call that caused them), in revision order. */
   watch(options: WatchOptions, onEvent: (event: WatchEvent) => void): Unsubscribe;
-  /** The revision of the last committed write (0 for an empty store). */
+  /**
+   * The revision of the last committed write (0 for an empty store). Synchronous, so for etcd it
+   * is the last one this store has seen: committed here, or delivered on its watch.
+   */
   revision(): number;
   close(): Promise<void>;
 }

@@ -14,6 +14,15 @@ export type {
 export { StoreError, isStoreError, type StoreErrorCode } from './store-error.js';
 export { MemoryConfigStore } from './memory-config-store.js';
 export { SqliteConfigStore, STORE_FILE_NAME, type SqliteConfigStoreOptions } from './sqlite-config-store.js';
+export {
+  EtcdConfigStore,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type EtcdConfigStoreOptions,
+} from './etcd/etcd-config-store.js';
+export { parseEtcdUrl, ETCD_URL_SCHEME, type EtcdEndpoint } from './etcd/etcd-endpoints.js';
+export { DEFAULT_ETCD_PREFIX } from './etcd/etcd-keys.js';
+export { DEFAULT_COMPACTION_INTERVAL_MS, type CompactionRound } from './etcd/etcd-compactor.js';
+export { availableSqliteDrivers, type SqliteDriverName } from './sqlite-driver.js';
 export { DEFAULT_EVENT_HISTORY, type SyncConfigStoreOptions } from './sync-config-store.js';
 export {
   parseLabelSelector,

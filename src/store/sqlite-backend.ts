@@ -1,13 +1,14 @@
-// SyncBackend on one SQLite file (better-sqlite3, synchronous). Durability: WAL journal with
+// SyncBackend on one SQLite file (node:sqlite or better-sqlite3, see sqlite-driver; synchronous). Durability: WAL journal with
 // synchronous=FULL, so a transaction is fsynced to the WAL before the call returns; an
 // acknowledged write survives kill -9 and power loss. Objects, the revision counter and the event
 // log change in the same transaction, so a restart finds them consistent and watch can replay.
 
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Resource, ResourceKind } from '../api/index.js';
 import type { WatchEvent } from './config-store.js';
+import { openSqlite } from './sqlite-driver.js';
+import type { SqliteDatabase, SqliteDriverName } from './sqlite-driver.js';
 import { StoreError } from './store-error.js';
 import type { SyncBackend } from './sync-backend.js';
 
@@ -61,19 +62,17 @@ function ownerOnly(file: string): void {
 }
 
 export class SqliteBackend implements SyncBackend {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private rev: number;
   private compacted: number;
   private readonly stmt: ReturnType<SqliteBackend['prepare']>;
 
-  constructor(file: string) {
+  constructor(file: string, driver?: SqliteDriverName) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     try {
       ownerOnly(file);
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 5000');
+      this.db = openSqlite(file, driver);
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
       this.db.exec(SCHEMA);
     } catch (err) {
       throw new StoreError('AUTOMESH_ERR_STORE_IO', `cannot open the store at ${file}: ${String(err)}`, {
@@ -89,34 +88,22 @@ export class SqliteBackend implements SyncBackend {
   private prepare() {
     const db = this.db;
     return {
-      get: db.prepare<[string, string, string], BodyRow>(
-        'SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?',
-      ),
-      listAll: db.prepare<[string], BodyRow>(
-        'SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name',
-      ),
-      listNs: db.prepare<[string, string], BodyRow>(
-        'SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY name',
-      ),
-      inNamespace: db.prepare<[string], BodyRow>(
-        'SELECT body FROM objects WHERE namespace = ? ORDER BY kind, name',
-      ),
-      put: db.prepare<[string, string, string, string]>(
+      get: db.prepare<BodyRow>('SELECT body FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+      listAll: db.prepare<BodyRow>('SELECT body FROM objects WHERE kind = ? ORDER BY namespace, name'),
+      listNs: db.prepare<BodyRow>('SELECT body FROM objects WHERE kind = ? AND namespace = ? ORDER BY name'),
+      inNamespace: db.prepare<BodyRow>('SELECT body FROM objects WHERE namespace = ? ORDER BY kind, name'),
+      put: db.prepare(
         'INSERT INTO objects (kind, namespace, name, body) VALUES (?, ?, ?, ?) ' +
           'ON CONFLICT (kind, namespace, name) DO UPDATE SET body = excluded.body',
       ),
-      remove: db.prepare<[string, string, string]>(
-        'DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?',
-      ),
-      appendEvent: db.prepare<[number, string, string]>(
-        'INSERT INTO events (revision, type, body) VALUES (?, ?, ?)',
-      ),
-      eventsAfter: db.prepare<[number], EventRow>(
+      remove: db.prepare('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+      appendEvent: db.prepare('INSERT INTO events (revision, type, body) VALUES (?, ?, ?)'),
+      eventsAfter: db.prepare<EventRow>(
         'SELECT revision, type, body FROM events WHERE revision > ? ORDER BY revision',
       ),
-      dropEvents: db.prepare<[number]>('DELETE FROM events WHERE revision <= ?'),
-      readMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
-      writeMeta: db.prepare<[string, number]>(
+      dropEvents: db.prepare('DELETE FROM events WHERE revision <= ?'),
+      readMeta: db.prepare<{ value: number }>('SELECT value FROM meta WHERE key = ?'),
+      writeMeta: db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
     };
@@ -195,11 +182,15 @@ export class SqliteBackend implements SyncBackend {
     this.rev = revision;
   }
 
+  get driver(): SqliteDriverName {
+    return this.db.driver;
+  }
+
   transaction<T>(fn: () => T): T {
     const savedRev = this.rev;
     const savedCompacted = this.compacted;
     try {
-      return this.db.transaction(fn)();
+      return this.db.transaction(fn);
     } catch (err) {
       // SQLite rolled back; the cached counters must follow.
       this.rev = savedRev;
@@ -209,6 +200,6 @@ export class SqliteBackend implements SyncBackend {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.db.close();
   }
 }

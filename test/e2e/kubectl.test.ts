@@ -6,11 +6,12 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { KINDS } from '../../src/api/index.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 import { startKubectlMesh, type KubectlMesh } from '../support/kubectl.js';
 import { waitFor } from '../support/wait-for.js';
 
-/** Pod IPs 127.31.x.y: apart from every other test's block. */
-const ADDRESS_BLOCK = 31;
+/** Pod IPs 127.248.x.y, apps on 127.249.x.y: apart from every other test's block. */
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.kubectl;
 const NS = 'kube';
 const STRICT = `apiVersion: security.istio.io/v1beta1
 kind: PeerAuthentication

@@ -6,9 +6,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { runCli } from '../support/cli.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
 /** Pod IPs 127.241.x.y: apart from the default block and from the runtime tests' blocks. */
-const ADDRESS_BLOCK = '241';
+const ADDRESS_BLOCK = String(ADDRESS_BLOCKS.walkthrough);
 /** The demo is stopped (and cleans up) after this; the test itself gives up a little later. */
 const DEMO_TIMEOUT_MS = 15 * 60_000;
 const TEST_TIMEOUT_MS = DEMO_TIMEOUT_MS + 60_000;

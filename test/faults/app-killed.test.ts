@@ -18,8 +18,9 @@ import {
   untilReachable,
   waitFor,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 6;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.appKilled;
 const NS = 'appkill';
 
 describe('an app killed mid-request', { timeout: 120_000 }, () => {

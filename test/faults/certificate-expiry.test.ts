@@ -35,8 +35,9 @@ import {
   sleep,
   waitFor,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 14;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.certificateExpiry;
 const NS = 'expiry';
 const SVID_TTL_SECONDS = 20;
 const RENEWAL_FAILED = 'certificate renewal failed; retrying';

@@ -31,8 +31,9 @@ import {
   waitFor,
   untilReachable,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 2;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.controlPlaneKilled;
 const NS = 'cpkill';
 const DOWN_MS = 6_000;
 const serviceAccount = (name: string): Resource => ({

@@ -18,8 +18,9 @@ import {
   untilReachable,
   waitFor,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 4;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.policyFlips;
 const NS = 'flip';
 const PHASE_MS = 3_000;
 

@@ -15,8 +15,9 @@ import {
   startFaultMesh,
   untilReachable,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 16;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.renewalUnderLoad;
 const NS = 'renewal';
 const SVID_TTL_SECONDS = 6;
 const RUN_MS = 20_000;

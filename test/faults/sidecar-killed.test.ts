@@ -22,8 +22,9 @@ import {
   untilReachable,
   waitFor,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 8;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.sidecarKilled;
 const NS = 'sidecarkill';
 const INBOUND_REQUESTS = 'automesh_requests_total{direction="inbound"';
 

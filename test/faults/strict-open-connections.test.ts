@@ -15,8 +15,9 @@ import {
   startFaultMesh,
   waitFor,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = 9;
+const ADDRESS_BLOCK = ADDRESS_BLOCKS.strictOpenConnections;
 const NS = 'strict-open';
 
 const GET = (path: string): string => `GET ${path} HTTP/1.1\r\nHost: httpbin.${NS}:8000\r\n\r\n`;

@@ -25,8 +25,9 @@ import {
   waitFor,
   untilReachable,
 } from './support/mesh.js';
+import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 
-const ADDRESS_BLOCK = '12';
+const ADDRESS_BLOCK = String(ADDRESS_BLOCKS.upKilled);
 const NS = 'upkill';
 const DOWN_MS = 5_000;
 /** How long the stream runs on after the restart, so that late churn would show. */

@@ -144,7 +144,7 @@ describe('choosing the DestinationRule', () => {
         ],
       },
       mode: 'ISTIO_MUTUAL',
-      reason: 'explicit: DestinationRule full/z-old sets ISTIO_MUTUAL',
+      reason: 'explicit: DestinationRule full/z-old sets ISTIO_MUTUAL (merged with full/a-new)',
     },
     {
       name: "does not see a rule exported only to the service's namespace",

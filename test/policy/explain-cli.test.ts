@@ -19,10 +19,17 @@ interface Endpoint {
   outcome: string;
 }
 
-async function explainJson(args: string[]): Promise<{ from: string; to: string; endpoints: Endpoint[] }> {
+interface Explained {
+  from: string;
+  to: string;
+  destinationRule: { rules: string[]; host: string; foundIn: string; trafficPolicyFrom: string } | null;
+  endpoints: Endpoint[];
+}
+
+async function explainJson(args: string[]): Promise<Explained> {
   const result = await runCli(['x', 'explain', ...MESH, ...args, '-o', 'json']);
   assert.equal(result.code, 0, result.stderr);
-  return JSON.parse(result.stdout) as { from: string; to: string; endpoints: Endpoint[] };
+  return JSON.parse(result.stdout) as Explained;
 }
 
 describe('automesh x explain', () => {
@@ -96,6 +103,110 @@ describe('automesh x explain', () => {
         ['DISABLE', 'auto mTLS off and no DestinationRule TLS: plaintext'],
       ],
     );
+  });
+
+  // behaviour.md client step 1; Istio: destination_rule.go mergeDestinationRule, push_context.go
+  // destinationRule. Table tests of the rules themselves: destination-rule-selection.test.ts.
+  it('names the DestinationRules it merged, and the one the tls came from', async () => {
+    const route = [
+      '--from',
+      'sleep.full',
+      '--to',
+      'httpbin.full:8000',
+      '-n',
+      'full',
+      '-f',
+      `${DIR}/dr-split.yaml`,
+    ];
+    const [json, text] = await Promise.all([explainJson(route), runCli(['x', 'explain', ...MESH, ...route])]);
+    assert.deepEqual(json.destinationRule, {
+      rules: ['full/httpbin-subsets', 'full/httpbin-tls'],
+      host: 'httpbin',
+      foundIn: "the client's namespace",
+      trafficPolicyFrom: 'full/httpbin-tls',
+    });
+    assert.deepEqual(
+      json.endpoints.map((e) => [e.tls, e.reason]),
+      [
+        [
+          'DISABLE',
+          'explicit: DestinationRule full/httpbin-tls sets DISABLE (merged with full/httpbin-subsets)',
+        ],
+      ],
+    );
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(
+      text.stdout,
+      /^rule: {6}DestinationRules full\/httpbin-subsets \+ full\/httpbin-tls, merged \(host httpbin, found in the client's namespace; trafficPolicy from full\/httpbin-tls\)$/m,
+    );
+  });
+
+  it("for a client in the root namespace, uses the service's rule before the root's catch-all", async () => {
+    const route = [
+      '--from',
+      'sleep.istio-system',
+      '--to',
+      'httpbin.full:8000',
+      '-f',
+      `${DIR}/root-client.yaml`,
+    ];
+    const [json, text] = await Promise.all([explainJson(route), runCli(['x', 'explain', ...MESH, ...route])]);
+    assert.deepEqual(json.destinationRule, {
+      rules: ['full/httpbin'],
+      host: 'httpbin',
+      foundIn: "the service's namespace",
+      trafficPolicyFrom: 'full/httpbin',
+    });
+    assert.deepEqual(
+      json.endpoints.map((e) => e.tls),
+      ['ISTIO_MUTUAL'],
+    );
+    assert.match(
+      text.stdout,
+      /^rule: {6}DestinationRule full\/httpbin \(host httpbin, found in the service's namespace\)$/m,
+    );
+    const other = await explainJson([
+      '--from',
+      'sleep.full',
+      '--to',
+      'httpbin.legacy:8000',
+      '-f',
+      `${DIR}/root-client.yaml`,
+    ]);
+    assert.deepEqual(
+      [other.destinationRule?.rules, other.destinationRule?.foundIn, other.endpoints.map((e) => e.reason)],
+      [
+        ['istio-system/default'],
+        'the root namespace',
+        ['explicit: DestinationRule istio-system/default sets DISABLE'],
+      ],
+    );
+  });
+
+  it('says when no rule applies, and when the client has no sidecar to apply one', async () => {
+    const [none, noSidecar, json] = await Promise.all([
+      runCli(['x', 'explain', ...MESH, '--from', 'sleep.full', '--to', 'httpbin.full:8000']),
+      runCli([
+        'x',
+        'explain',
+        ...MESH,
+        '--from',
+        'sleep.legacy',
+        '--to',
+        'httpbin.full:8000',
+        '-f',
+        `${DIR}/dr-mtls.yaml`,
+        '-n',
+        'full',
+      ]),
+      explainJson(['--from', 'sleep.full', '--to', 'httpbin.full:8000']),
+    ]);
+    assert.match(
+      none.stdout,
+      /^rule: {6}none: no DestinationRule for this host is visible from namespace full$/m,
+    );
+    assert.match(noSidecar.stdout, /^rule: {6}none: the client has no sidecar to apply one$/m);
+    assert.equal(json.destinationRule, null);
   });
 
   it('reports bad input clearly, with a non-zero exit', async () => {

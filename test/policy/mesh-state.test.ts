@@ -79,6 +79,7 @@ describe('mesh state from resources', () => {
     assert.deepEqual(state.settings, {
       autoMtls: false,
       mtlsEnabled: false,
+      requireMtls: false,
       trustDomain: 'cluster.local',
       rootNamespace: 'istio-system',
     });

@@ -6,6 +6,7 @@ import type { ProxySnapshot, Resource } from '../../src/api/index.js';
 import {
   buildAllSnapshots,
   buildProxySnapshot,
+  clientTls,
   meshDefaults,
   meshStateFromResources,
 } from '../../src/policy/index.js';
@@ -251,5 +252,67 @@ describe('all snapshots', () => {
       const [namespace, name] = key.split('/') as [string, string];
       assert.deepEqual(snapshot, buildProxySnapshot(state, { namespace, name }));
     }
+  });
+});
+
+describe('snapshots built with shared outbound entries', () => {
+  it('agree with clientTls for every client, with merged, restricted and root-namespace rules', () => {
+    const rootClient: Resource[] = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } },
+      deployment('istio-system', 'sleep', { sidecar: true }),
+    ];
+    const rules = [
+      destinationRule(
+        'full',
+        'subsets',
+        { host: 'httpbin', subsets: [{ name: 'v1' }] },
+        '2026-01-01T00:00:00Z',
+      ),
+      destinationRule('full', 'tls', { host: 'httpbin', trafficPolicy: { tls: { mode: 'DISABLE' } } }),
+      destinationRule('partial', 'elsewhere', {
+        host: 'httpbin',
+        trafficPolicy: { tls: { mode: 'DISABLE' } },
+        exportTo: ['full'],
+      }),
+      destinationRule('istio-system', 'default', {
+        host: '*.local',
+        trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } },
+      }),
+      destinationRule('istio-system', 'own', {
+        host: 'httpbin.legacy.svc.cluster.local',
+        trafficPolicy: { tls: { mode: 'DISABLE' } },
+        exportTo: ['.'],
+      }),
+    ];
+    const state = seedState([...rootClient, ...rules]);
+    const all = buildAllSnapshots(state);
+    let checked = 0;
+    for (const client of state.workloads.filter((w) => w.hasSidecar)) {
+      const snapshot = all.get(`${client.namespace}/${client.name}`);
+      for (const entry of snapshot?.outbound ?? []) {
+        const svc = state.services.find(
+          (s) => s.metadata.name === entry.name && s.metadata.namespace === entry.namespace,
+        );
+        assert.ok(svc);
+        for (const port of entry.ports) {
+          const servicePort = svc.spec.ports.find((p) => p.port === port.port);
+          assert.ok(servicePort);
+          for (const endpoint of port.endpoints) {
+            const workload = state.workloads.find(
+              (w) => w.namespace === endpoint.namespace && w.name === endpoint.pod,
+            );
+            assert.ok(workload);
+            const expected = clientTls(state, { client, service: svc, servicePort, endpoint: workload });
+            assert.deepEqual(
+              endpoint.tls,
+              expected,
+              `${client.namespace}/${client.name} → ${entry.hostname}`,
+            );
+            checked += 1;
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 20, `only ${checked} endpoints checked`);
   });
 });

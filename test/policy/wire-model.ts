@@ -29,10 +29,12 @@ export function probe(state: MeshState, client: WorkloadInstance, ns: string): E
 
 function wire(
   clientSidecar: boolean,
-  tls: 'DISABLE' | 'ISTIO_MUTUAL' | 'SIMPLE' | 'MUTUAL',
+  tls: 'DISABLE' | 'REFUSE' | 'ISTIO_MUTUAL' | 'SIMPLE' | 'MUTUAL',
   server: 'STRICT' | 'PERMISSIVE' | 'DISABLE' | 'NONE',
 ): { outcome: Outcome; xfcc: boolean } {
   const failed: Outcome = clientSidecar ? '503' : 'reset';
+  // Nothing is sent: the client sidecar answers 503 itself.
+  if (tls === 'REFUSE') return { outcome: '503', xfcc: false };
   if (tls === 'DISABLE') {
     // Plaintext: only a STRICT sidecar refuses it (reset; a client sidecar turns that into 503).
     return { outcome: server === 'STRICT' ? failed : '200', xfcc: false };

@@ -199,6 +199,43 @@ describe('outbound explicit proxy', () => {
     assert.equal(r.body, 'no healthy upstream');
   });
 
+  it('answers 503 with the reason, sending nothing, when every endpoint is refused (require mTLS)', async () => {
+    const app = await rawServer((socket) => socket.end());
+    try {
+      const refuse: UpstreamTls = {
+        mode: 'REFUSE',
+        reason: 'the client requires mTLS, and the endpoint has no sidecar',
+      };
+      await route([
+        serviceFor('legacy', 'full', SERVICE_PORT, [{ pod: pod('legacy', app.port), tls: refuse }]),
+      ]);
+      const r = await via(`http://legacy.full:${SERVICE_PORT}/`);
+      assert.equal(r.status, 503);
+      assert.equal(r.headers['content-type'], 'text/plain');
+      assert.equal(
+        r.body,
+        `${RESET}mTLS required, the client requires mTLS, and the endpoint has no sidecar`,
+      );
+      assert.equal(app.connections, 0, 'nothing was sent to the endpoint');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('leaves refused endpoints out of the rotation while another endpoint may be used', async () => {
+    const refuse: UpstreamTls = { mode: 'REFUSE', reason: 'no sidecar' };
+    await route([
+      serviceFor('partial', 'full', SERVICE_PORT, [
+        { pod: pod('dead', refusedPort), tls: refuse },
+        { pod: pod('app', mesh.serverApp.port), tls: PLAIN },
+      ]),
+    ]);
+    for (let i = 0; i < 4; i++) {
+      const r = await via(`http://partial.full:${SERVICE_PORT}/n${i}`);
+      assert.equal(r.status, 200, `request ${i} went to the refused endpoint`);
+    }
+  });
+
   it('passes unknown hosts through as addressed by default', async () => {
     const r = await via(`http://127.0.0.1:${mesh.serverApp.port}/direct`);
     assert.equal(r.status, 200);

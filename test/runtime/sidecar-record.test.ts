@@ -5,20 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  readSidecarRecords,
-  SIDECAR_RECORD_FILE,
-  writeSidecarRecord,
-} from '../../src/runtime/sidecar-record.js';
+import { podDirectory, SIDECAR_RECORD_FILE } from '../../src/runtime/pod-directory.js';
+import type { PodDirectory } from '../../src/runtime/pod-directory.js';
+import { readSidecarRecords, writeSidecarRecord } from '../../src/runtime/sidecar-record.js';
 
 describe('sidecar records', () => {
   it('reads back what was written, by namespace then pod, skipping unreadable ones', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'automesh-sidecar-record-'));
     try {
-      const podDir = (ns: string, pod: string): string => {
-        const dir = join(stateDir, 'pods', ns, pod);
-        mkdirSync(dir, { recursive: true });
-        return dir;
+      // The layout is spelled out here (not taken from podDirectory) so the test pins it.
+      const podDir = (ns: string, pod: string): PodDirectory => {
+        mkdirSync(join(stateDir, 'pods', ns, pod), { recursive: true });
+        return podDirectory(stateDir, ns, pod);
       };
       writeSidecarRecord(podDir('shop', 'web-2'), {
         pod: 'web-2',
@@ -31,8 +29,11 @@ describe('sidecar records', () => {
         adminAddress: '127.20.0.2:15000',
       });
       podDir('shop', 'no-sidecar');
-      writeFileSync(join(podDir('shop', 'cut-short'), SIDECAR_RECORD_FILE), '{"pod":"cut');
-      writeFileSync(join(podDir('shop', 'wrong-shape'), SIDECAR_RECORD_FILE), '{"pod":1,"namespace":"shop"}');
+      writeFileSync(join(podDir('shop', 'cut-short').path, SIDECAR_RECORD_FILE), '{"pod":"cut');
+      writeFileSync(
+        join(podDir('shop', 'wrong-shape').path, SIDECAR_RECORD_FILE),
+        '{"pod":1,"namespace":"shop"}',
+      );
       assert.deepEqual(readSidecarRecords(stateDir), [
         { pod: 'sleep', namespace: 'default', adminAddress: '127.20.0.2:15000' },
         { pod: 'web-2', namespace: 'shop', adminAddress: '127.20.0.3:15000' },

@@ -3,23 +3,47 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteConfigStore, type ConfigStore } from '../../src/store/index.js';
+import { SqliteConfigStore, availableSqliteDrivers, type ConfigStore } from '../../src/store/index.js';
 import { collector, runConfigStoreCompliance, svc } from './compliance.js';
 
-runConfigStoreCompliance('sqlite', (options) => {
-  const dir = mkdtempSync(join(tmpdir(), 'automesh-store-'));
-  const store = new SqliteConfigStore({
-    file: join(dir, 'store.db'),
-    ...options,
+// Each SQLite engine the store can run on passes the whole suite where this Node has it: Node 20
+// has only better-sqlite3, Node 24 node:sqlite (and better-sqlite3 when it was built for it).
+const available = availableSqliteDrivers();
+for (const driver of ['node:sqlite', 'better-sqlite3'] as const) {
+  if (!available.includes(driver)) {
+    describe(`ConfigStore compliance: sqlite (${driver})`, () => {
+      it('runs the suite', { skip: `${driver} cannot be opened in Node ${process.versions.node}` }, () => {});
+      if (driver === 'node:sqlite') {
+        it('refuses to open with an engine this Node lacks, saying which Node it needs', () => {
+          const dir = mkdtempSync(join(tmpdir(), 'automesh-store-'));
+          try {
+            assert.throws(
+              () => new SqliteConfigStore({ file: join(dir, 'store.db'), driver }),
+              (err: Error) =>
+                err.message.includes(`node:sqlite is not available in Node ${process.versions.node}`) &&
+                err.message.includes('22.13'),
+            );
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        });
+      }
+    });
+    continue;
+  }
+  runConfigStoreCompliance(`sqlite (${driver})`, (options) => {
+    const dir = mkdtempSync(join(tmpdir(), 'automesh-store-'));
+    const store = new SqliteConfigStore({ file: join(dir, 'store.db'), driver, ...options });
+    assert.equal(store.driver, driver);
+    return Promise.resolve({
+      store,
+      dispose: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
   });
-  return Promise.resolve({
-    store,
-    dispose: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  });
-});
+}
 
 describe('SqliteConfigStore on disk', () => {
   const withDir = async (fn: (dir: string) => Promise<void>) => {

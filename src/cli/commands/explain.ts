@@ -187,7 +187,8 @@ function resolveRoute(
 }
 
 function toJson(from: string, to: string, route: RouteExplanation): string {
-  return `${JSON.stringify({ from, to, endpoints: route.endpoints }, null, 2)}\n`;
+  const body = { from, to, destinationRule: route.destinationRule, endpoints: route.endpoints };
+  return `${JSON.stringify(body, null, 2)}\n`;
 }
 
 function toText(route: RouteExplanation, settings: MeshSettings): string {
@@ -199,6 +200,7 @@ function toText(route: RouteExplanation, settings: MeshSettings): string {
     `from:      ${client.name}.${client.namespace} (${client.hasSidecar ? `sidecar, ${id}` : 'no sidecar'})`,
     `to:        ${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${servicePort.port}${servicePort.name === undefined ? '' : ` (${servicePort.name})`}${target}`,
     `auto mTLS: ${settings.autoMtls ? 'on' : 'off'}`,
+    `rule:      ${ruleLine(route)}`,
   ];
   if (route.endpoints.length === 0)
     lines.push('', 'no ready endpoints: the client sidecar answers 503 "no healthy upstream"');
@@ -216,4 +218,19 @@ function toText(route: RouteExplanation, settings: MeshSettings): string {
     lines.push(`  expect:       ${e.outcome}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Which DestinationRule(s) the client's sidecar uses, and where the lookup found them. */
+function ruleLine(route: RouteExplanation): string {
+  const chosen = route.destinationRule;
+  if (!route.client.hasSidecar) return 'none: the client has no sidecar to apply one';
+  if (chosen === null)
+    return `none: no DestinationRule for this host is visible from namespace ${route.client.namespace}`;
+  const where = `host ${chosen.host}, found in ${chosen.foundIn}`;
+  if (chosen.rules.length === 1) return `DestinationRule ${chosen.rules[0] ?? ''} (${where})`;
+  const policy =
+    chosen.trafficPolicyFrom === ''
+      ? 'none has a trafficPolicy'
+      : `trafficPolicy from ${chosen.trafficPolicyFrom}`;
+  return `DestinationRules ${chosen.rules.join(' + ')}, merged (${where}; ${policy})`;
 }

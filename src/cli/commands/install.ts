@@ -49,6 +49,7 @@ export function valuesConfigMap(settings: MeshSettings, profile: string): Config
       profile,
       'values.global.mtls.auto': String(settings.autoMtls),
       'values.global.mtls.enabled': String(settings.mtlsEnabled),
+      'values.automesh.requireMtls': String(settings.requireMtls),
       'values.global.trustDomain': settings.trustDomain,
     },
   };

@@ -1,11 +1,11 @@
 // `automesh logs POD|deploy/NAME [-c CONTAINER] [-n NS] [-f] [--tail N]`: a container's output,
 // kept by the runtime in the state directory.
 import { createReadStream, existsSync, statSync, watchFile, unwatchFile, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadClient, stateDir } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import { reportError } from '../output/report-error.js';
 import { pickContainer, resolvePod } from '../resolve-pod.js';
+import { podDirectory } from '../../runtime/pod-directory.js';
 
 const FLAGS = [
   COMMON_FLAGS.namespace,
@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
     const namespace = flagString(flags, 'namespace') ?? 'default';
     const pod = await resolvePod(await loadClient(), target, namespace);
     const container = pickContainer(pod, flagString(flags, 'container'));
-    const path = join(stateDir(), 'pods', namespace, pod.metadata.name, `${container.name}.log`);
+    const path = podDirectory(stateDir(), namespace, pod.metadata.name).logFile(container.name);
     const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
     process.stdout.write(lastLines(text, tail));
     return flagBool(flags, 'follow') ? follow(path, Buffer.byteLength(text)) : 0;

@@ -5,11 +5,12 @@ import { mkdirSync, openSync, closeSync, writeFileSync, rmSync, readFileSync } f
 import { createLogger } from '../../log/index.js';
 import { adminConfigPath } from '../../controlplane/index.js';
 import { stateDir } from '../context.js';
-import { flagBool, formatFlagHelp, parseFlags, COMMON_FLAGS } from '../flags.js';
+import { flagBool, flagString, formatFlagHelp, parseFlags, COMMON_FLAGS } from '../flags.js';
 import { reportError } from '../output/report-error.js';
 import { cliArgv } from '../self.js';
 import { isAlive, logFile, pidFile, runningPid } from '../up/daemon-files.js';
 import { startLocalMesh } from '../up/start-mesh.js';
+import { resolveUpSettings, type UpSettings } from '../up/up-config.js';
 
 const FLAGS = [
   {
@@ -18,9 +19,20 @@ const FLAGS = [
     type: 'bool',
     usage: 'run in the background; logs go to $AUTOMESH_HOME/automesh.log',
   },
+  {
+    name: 'store',
+    type: 'string',
+    usage: 'where resources live: sqlite (default, in $AUTOMESH_HOME) or etcd://HOST:PORT[,HOST:PORT...]',
+  },
+  {
+    name: 'etcd-prefix',
+    type: 'string',
+    usage: 'with an etcd store: keep keys under this prefix (default /automesh)',
+  },
+  { name: 'config', type: 'string', usage: 'YAML file with store: and etcdPrefix: (flags win over it)' },
   COMMON_FLAGS.help,
 ] as const;
-const USAGE = 'automesh up [-d]';
+const USAGE = 'automesh up [-d] [--store sqlite|etcd://HOST:PORT[,HOST:PORT...]] [--config FILE]';
 const READY_LINE = 'automesh is up';
 const DETACH_START_TIMEOUT_MS = 60_000;
 
@@ -35,14 +47,16 @@ function addressBlock(env: NodeJS.ProcessEnv): number | undefined {
   return block;
 }
 
-async function foreground(dir: string): Promise<number> {
+async function foreground(dir: string, settings: UpSettings): Promise<number> {
   const logger = createLogger({ component: 'automesh' });
   const block = addressBlock(process.env);
+  const { store } = settings;
   const mesh = await startLocalMesh({
     stateDir: dir,
     cliArgv: cliArgv(),
     logger,
     ...(block === undefined ? {} : { addressBlock: block }),
+    ...(store.kind === 'etcd' ? { etcd: { url: store.url, prefix: store.prefix } } : {}),
   });
   writeFileSync(pidFile(dir), `${process.pid}\n`);
   process.stdout.write(
@@ -61,9 +75,9 @@ async function foreground(dir: string): Promise<number> {
 }
 
 /** Starts `automesh up` in the background and waits until it says it is up (or dies). */
-async function detach(dir: string): Promise<number> {
+async function detach(dir: string, args: readonly string[]): Promise<number> {
   const log = openSync(logFile(dir), 'a', 0o600);
-  const child = spawn(process.execPath, [...cliArgv(), 'up'], {
+  const child = spawn(process.execPath, [...cliArgv(), 'up', ...args], {
     detached: true,
     stdio: ['ignore', log, log],
     env: process.env,
@@ -94,6 +108,10 @@ async function detach(dir: string): Promise<number> {
   return 1;
 }
 
+function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}
+
 export async function run(args: string[]): Promise<number> {
   try {
     const flags = parseFlags(args, FLAGS);
@@ -109,7 +127,14 @@ export async function run(args: string[]): Promise<number> {
     if (running !== undefined) {
       throw new Error(`automesh is already running on ${dir} (pid ${running}); stop it with 'automesh down'`);
     }
-    return await (flagBool(flags, 'detach') ? detach(dir) : foreground(dir));
+    const settings = resolveUpSettings({
+      ...optional('configFile', flagString(flags, 'config')),
+      ...optional('store', flagString(flags, 'store')),
+      ...optional('etcdPrefix', flagString(flags, 'etcd-prefix')),
+    });
+    // The background process gets the same settings, resolved again from the same flags.
+    const foregroundArgs = args.filter((a) => a !== '-d' && a !== '--detach');
+    return await (flagBool(flags, 'detach') ? detach(dir, foregroundArgs) : foreground(dir, settings));
   } catch (error) {
     return reportError(error);
   }

@@ -11,7 +11,7 @@ import {
   type ControlPlane,
 } from '../../controlplane/index.js';
 import {
-  containerLogPath,
+  podDirectory,
   execEnvironment,
   startRuntime,
   type LocalRuntime,
@@ -34,6 +34,8 @@ export interface StartMeshOptions {
   svidTtlSeconds?: number;
   /** Second octet of pod IPs (127.B.x.y); meshes on one machine need different blocks. */
   addressBlock?: number;
+  /** Resources in etcd instead of the state directory's SQLite file. */
+  etcd?: { url: string; prefix: string };
 }
 
 /** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
@@ -87,9 +89,11 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     logger: options.logger.child('controlplane'),
     podExec: { environment: (pod, container) => execEnvironment(pod, container) },
     podLogs: {
-      logFile: (namespace, pod, container) => containerLogPath(options.stateDir, namespace, pod, container),
+      logFile: (namespace, pod, container) =>
+        podDirectory(options.stateDir, namespace, pod).logFile(container),
     },
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
+    ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
   });
   let runtime: LocalRuntime;
   try {

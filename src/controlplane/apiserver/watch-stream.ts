@@ -31,6 +31,18 @@ function parseResourceVersion(value: string | null): number | undefined {
   return Number(value);
 }
 
+function expiredStatus(message: string): object {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'Expired',
+    code: 410,
+  };
+}
+
 function parseTimeoutMs(value: string | null): number | undefined {
   if (value === null) return undefined;
   if (!/^\d+$/.test(value))
@@ -84,6 +96,13 @@ export async function handleWatch(
       kinds: [route.kind.kind],
       ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
       fromRevision: from,
+      // The history went away under an open watch (etcd compacted it while the store reconnected):
+      // say so as Kubernetes does, an ERROR event with a 410 Status, then end; the client lists again.
+      onError: (err) => {
+        if (ended) return;
+        res.write(`${JSON.stringify({ type: 'ERROR', object: expiredStatus(err.message) })}\n`);
+        end();
+      },
     },
     (event) => write(event.type, event.object),
   );

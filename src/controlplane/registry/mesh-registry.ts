@@ -53,13 +53,30 @@ export class MeshRegistry implements MeshStateSource {
     for (let attempt = 1; ; attempt++) {
       const from = await this.listAll();
       try {
-        this.unwatch = this.store.watch({ fromRevision: from }, (event) => this.onEvent(event));
+        this.unwatch = this.store.watch({ fromRevision: from, onError: (err) => this.relist(err) }, (event) =>
+          this.onEvent(event),
+        );
         return;
       } catch (err) {
         if (!isStoreError(err, 'AUTOMESH_ERR_STORE_COMPACTED') || attempt >= MAX_RELISTS) throw err;
         this.logger.warn('watch history compacted during start; listing again', { attempt });
       }
     }
+  }
+
+  /** The watch ended (its history was compacted under it): list again and follow from there. */
+  private relist(err: unknown): void {
+    if (this.stopped) return;
+    this.logger.warn('store watch ended; listing again', { err: String(err) });
+    this.unwatch = undefined;
+    this.start().then(
+      () => {
+        if (this.stopped) this.stop();
+        this.cached = undefined;
+        for (const listener of this.changeListeners) listener();
+      },
+      (failure: unknown) => this.logger.error('relisting the store failed', { err: String(failure) }),
+    );
   }
 
   stop(): void {

@@ -1,11 +1,13 @@
 // Mesh values (install `--set`) as stored: the ConfigMap `<root namespace>/automesh`, data keys
-// `values.global.mtls.auto` and `values.global.mtls.enabled` holding "true" or "false".
+// `values.global.mtls.auto`, `values.global.mtls.enabled` and `values.automesh.requireMtls`
+// holding "true" or "false".
 
 import type { ConfigMap, MeshSettings } from '../../api/index.js';
 
 export const MESH_VALUES_CONFIGMAP_NAME = 'automesh';
 export const AUTO_MTLS_KEY = 'values.global.mtls.auto';
 export const MTLS_ENABLED_KEY = 'values.global.mtls.enabled';
+export const REQUIRE_MTLS_KEY = 'values.automesh.requireMtls';
 
 function flag(value: string | undefined, fallback: boolean): boolean {
   if (value === 'true') return true;
@@ -20,5 +22,6 @@ export function meshSettingsFromValues(configMap: ConfigMap | undefined, base: M
     ...base,
     autoMtls: flag(data[AUTO_MTLS_KEY], base.autoMtls),
     mtlsEnabled: flag(data[MTLS_ENABLED_KEY], base.mtlsEnabled),
+    requireMtls: flag(data[REQUIRE_MTLS_KEY], base.requireMtls),
   };
 }

@@ -9,6 +9,7 @@ import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { headerValue, writeRequestHead } from '../http/head-writer.js';
 import type { RequestHead } from '../http/request-head.js';
 import { HttpSession } from '../session/http-session.js';
+import { UPSTREAM_RESET_PREFIX } from '../session/local-response.js';
 import type { HttpSessionConfig } from '../session/http-session.js';
 import type { Route, SessionHooks } from '../session/route.js';
 import { plainDialer } from '../upstream/dialers.js';
@@ -137,6 +138,9 @@ export class OutboundListener {
       }
       const dialer = plainDialer(hostPort.host, hostPort.port, 'passthrough');
       return { kind: 'forward', head: outHead, endpoints: new SingleEndpoint(dialer), attempts: 1, tunnel };
+    }
+    if (target.refusal !== undefined) {
+      return { kind: 'local', status: 503, body: `${UPSTREAM_RESET_PREFIX}mTLS required, ${target.refusal}` };
     }
     const endpoints = target.sequence();
     if (endpoints === undefined) return { kind: 'local', status: 503, body: 'no healthy upstream' };

@@ -13,6 +13,11 @@ export interface OutboundTarget {
   port: OutboundPort;
   /** The endpoints to try for one request, starting at the round-robin cursor. */
   sequence(): EndpointSequence | undefined;
+  /**
+   * Why nothing may be sent when every endpoint is refused (the client requires mTLS and each
+   * would get plaintext); undefined when some endpoint can be used or there are none.
+   */
+  readonly refusal: string | undefined;
 }
 
 class PortTarget implements OutboundTarget {
@@ -22,6 +27,7 @@ class PortTarget implements OutboundTarget {
     readonly hostname: string,
     readonly port: OutboundPort,
     readonly dialers: UpstreamDialer[],
+    readonly refusal: string | undefined,
   ) {}
 
   sequence(): EndpointSequence | undefined {
@@ -67,11 +73,25 @@ export class OutboundTable {
   constructor(snapshot: ProxySnapshot, mesh: MeshTls, hostPort: (port: number) => number = (p) => p) {
     for (const service of snapshot.outbound) {
       for (const port of service.ports) {
-        const dialers = port.endpoints.map((ep) =>
-          endpointDialer(ep.address, hostPort(ep.port), ep.tls, mesh, snapshot.mesh.trustDomain),
-        );
+        // Refused endpoints (require-mTLS client, plaintext endpoint) are left out of the rotation,
+        // so a service with some meshed endpoints keeps serving from those; with none left the
+        // client gets the refusal's reason rather than plaintext.
+        const dialers: UpstreamDialer[] = [];
+        let refusal: string | undefined;
+        for (const ep of port.endpoints) {
+          if (ep.tls.mode === 'REFUSE') refusal ??= ep.tls.reason;
+          else
+            dialers.push(
+              endpointDialer(ep.address, hostPort(ep.port), ep.tls, mesh, snapshot.mesh.trustDomain),
+            );
+        }
         for (const d of dialers) this.keys.add(d.key);
-        const target = new PortTarget(service.hostname, port, dialers);
+        const target = new PortTarget(
+          service.hostname,
+          port,
+          dialers,
+          dialers.length === 0 ? refusal : undefined,
+        );
         for (const alias of new Set([service.hostname, ...service.aliases])) {
           const key = `${alias.toLowerCase()}:${port.port}`;
           if (!this.targets.has(key)) this.targets.set(key, target);

@@ -35,11 +35,14 @@ export function tlsKey(tls: UpstreamTls): string {
   return JSON.stringify(tls, (k, v: unknown) => (k === 'reason' ? undefined : v));
 }
 
+/** A decision under which something is sent (REFUSE endpoints get no dialer: see OutboundTable). */
+export type SendingTls = Exclude<UpstreamTls, { mode: 'REFUSE' }>;
+
 /** A dialer for one endpoint and its TLS decision. */
 export function endpointDialer(
   host: string,
   port: number,
-  tls: UpstreamTls,
+  tls: SendingTls,
   mesh: MeshTls,
   trustDomain: string,
 ): UpstreamDialer {

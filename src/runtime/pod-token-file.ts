@@ -1,0 +1,54 @@
+// The pod credential the sidecar presents to the CA, kept in the pod's `token` file. A sidecar
+// re-reads the file whenever it needs the token (its first certificate, or a new one after its
+// certificate ran out), so the file must hold a valid token for as long as the pod runs, not only
+// at the sidecar's start: it is written before every sidecar start and replaced periodically.
+
+import { renameSync, writeFileSync } from 'node:fs';
+import type { PodBinding } from '../identity/index.js';
+import type { Logger } from '../log/index.js';
+
+export type MintPodToken = (binding: PodBinding) => string;
+
+/** Half the control plane's pod token lifetime (1 h). */
+export const DEFAULT_POD_TOKEN_REFRESH_MS = 30 * 60_000;
+
+export class PodTokenFile {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly binding: PodBinding,
+    private readonly mint: MintPodToken | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Writes a fresh token atomically (owner-only); nothing when no minter is configured. */
+  write(): void {
+    if (this.mint === undefined) return;
+    const token = this.mint(this.binding);
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, token, { mode: 0o600 });
+    renameSync(tmp, this.path);
+  }
+
+  /** Replaces the token every `everyMs` until stop(); a failed refresh is logged and retried next time. */
+  refreshEvery(everyMs: number): void {
+    if (this.mint === undefined || this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      try {
+        this.write();
+      } catch (err) {
+        this.logger.warn('pod token refresh failed', {
+          pod: this.binding.pod,
+          error: (err as Error).message,
+        });
+      }
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
