@@ -33,9 +33,13 @@ function* walk(dir) {
  */
 const LIGHT_ENTRIES = new Set([
   'api/kinds.js',
+  // kubectl's columns and AGE, which `get` prints with (the API server's Tables use them too).
+  'api/table-columns.js',
+  'api/age.js',
   'controlplane/client/index.js',
   'runtime/container-env.js',
-  'runtime/inject-sidecar.js',
+  // Sidecar injection's names and the injection itself: `exec` resolves the sidecar container.
+  'api/inject-sidecar.js',
   'runtime/pod-directory.js',
 ]);
 

@@ -11,6 +11,8 @@ export {
   kindForApiVersion,
   kindForResource,
   groupsOf,
+  kindsAt,
+  servedGroups,
   parseApiVersion,
   resourcePath,
 } from './kinds.js';
@@ -26,3 +28,15 @@ export {
   DEFAULT_SERVICE_ACCOUNT,
   DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
 } from './defaults.js';
+export {
+  injectSidecar,
+  hasSidecar,
+  sidecarContainer,
+  SIDECAR_CONTAINER_NAME,
+  SIDECAR_IMAGE,
+  TLS_MODE_LABEL,
+  SIDECAR_STATUS_ANNOTATION,
+  INJECT_ANNOTATION,
+  SIDECAR_OUTBOUND_PORT,
+  SIDECAR_ADMIN_PORT,
+} from './inject-sidecar.js';

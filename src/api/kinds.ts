@@ -16,6 +16,11 @@ export interface KindInfo {
   shortNames: readonly string[];
   /** False for cluster-scoped kinds (Namespace, MeshPolicy). */
   namespaced: boolean;
+  /**
+   * Discovery categories as the real servers list them: `kubectl get all` takes the `all` ones,
+   * `kubectl get istio-io` the Istio kinds.
+   */
+  categories: readonly string[];
 }
 
 /** One (group, version) pair of an apiVersion: `apps/v1` → {group: 'apps', version: 'v1'}. */
@@ -29,7 +34,7 @@ function info(
   apiVersions: readonly string[],
   plural: string,
   shortNames: readonly string[],
-  namespaced = true,
+  options: { namespaced?: boolean; categories?: readonly string[] } = {},
 ): KindInfo {
   const preferred = apiVersions[0] ?? 'v1';
   return Object.freeze({
@@ -39,29 +44,43 @@ function info(
     plural,
     singular: kind.toLowerCase(),
     shortNames: Object.freeze([...shortNames]),
-    namespaced,
+    namespaced: options.namespaced ?? true,
+    categories: Object.freeze([...(options.categories ?? [])]),
   });
 }
 
+/** Istio's CRDs list `istio-io` and their group's own category (`security-istio-io`). */
+const istio = (group: string): readonly string[] => ['istio-io', `${group}-istio-io`];
+
 /** Every supported kind, in the order people usually list them. */
 export const KINDS: readonly KindInfo[] = Object.freeze([
-  info('Namespace', ['v1'], 'namespaces', ['ns'], false),
+  info('Namespace', ['v1'], 'namespaces', ['ns'], { namespaced: false }),
   info('ServiceAccount', ['v1'], 'serviceaccounts', ['sa']),
-  info('Service', ['v1'], 'services', ['svc']),
-  info('Pod', ['v1'], 'pods', ['po']),
+  info('Service', ['v1'], 'services', ['svc'], { categories: ['all'] }),
+  info('Pod', ['v1'], 'pods', ['po'], { categories: ['all'] }),
   info('Endpoints', ['v1'], 'endpoints', ['ep']),
   info('ConfigMap', ['v1'], 'configmaps', ['cm']),
-  info('Deployment', ['apps/v1', 'extensions/v1beta1'], 'deployments', ['deploy']),
-  info('PeerAuthentication', ['security.istio.io/v1beta1', 'security.istio.io/v1'], 'peerauthentications', [
-    'pa',
-  ]),
-  info('Policy', ['authentication.istio.io/v1alpha1'], 'policies', []),
-  info('MeshPolicy', ['authentication.istio.io/v1alpha1'], 'meshpolicies', [], false),
+  info('Deployment', ['apps/v1', 'extensions/v1beta1'], 'deployments', ['deploy'], { categories: ['all'] }),
+  info(
+    'PeerAuthentication',
+    ['security.istio.io/v1beta1', 'security.istio.io/v1'],
+    'peerauthentications',
+    ['pa'],
+    { categories: istio('security') },
+  ),
+  info('Policy', ['authentication.istio.io/v1alpha1'], 'policies', [], {
+    categories: istio('authentication'),
+  }),
+  info('MeshPolicy', ['authentication.istio.io/v1alpha1'], 'meshpolicies', [], {
+    namespaced: false,
+    categories: istio('authentication'),
+  }),
   info(
     'DestinationRule',
     ['networking.istio.io/v1alpha3', 'networking.istio.io/v1beta1', 'networking.istio.io/v1'],
     'destinationrules',
     ['dr'],
+    { categories: istio('networking') },
   ),
 ]);
 
@@ -73,6 +92,29 @@ export function parseApiVersion(apiVersion: string): GroupVersion {
   const slash = apiVersion.lastIndexOf('/');
   if (slash < 0) return { group: '', version: apiVersion };
   return { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+/**
+ * Every served group with its versions, in the order of KINDS (core first, then `apps` before
+ * `extensions`): the order kubectl's discovery takes as priority when two groups serve one name.
+ */
+export function servedGroups(): { group: string; versions: string[] }[] {
+  const groups = new Map<string, string[]>();
+  for (const kind of KINDS) {
+    for (const apiVersion of kind.apiVersions) {
+      const { group, version } = parseApiVersion(apiVersion);
+      const versions = groups.get(group) ?? [];
+      if (!versions.includes(version)) versions.push(version);
+      groups.set(group, versions);
+    }
+  }
+  return [...groups].map(([group, versions]) => ({ group, versions }));
+}
+
+/** The kinds served at one group version (`apps`, `v1`). */
+export function kindsAt(group: string, version: string): KindInfo[] {
+  const apiVersion = group === '' ? version : `${group}/${version}`;
+  return KINDS.filter((k) => k.apiVersions.includes(apiVersion));
 }
 
 /** The groups a kind is served under (Deployment: `apps` and `extensions`). */

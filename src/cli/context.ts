@@ -5,13 +5,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Resource } from '../api/index.js';
 import { kindInfo, type KindInfo } from '../api/kinds.js';
-import {
-  ApiClient,
-  ApiClientError,
-  loadClientConfig,
-  type ClientConfig,
-} from '../controlplane/client/index.js';
-import type { AnyObject } from './output/columns.js';
+import { ApiClient, ApiClientError } from '../controlplane/client/index.js';
+import type { AnyObject } from '../api/table-columns.js';
 import { qualifiedPlural } from './output/resource-type.js';
 
 /** The state directory: `$AUTOMESH_HOME`, or `~/.automesh`. */
@@ -66,10 +61,7 @@ function reworded(error: unknown, kind: KindInfo, name: string): unknown {
 
 /** Adapts ApiClient to MeshApi. */
 export class ClientMeshApi implements MeshApi {
-  constructor(
-    private readonly client: ApiClient,
-    private readonly config: ClientConfig,
-  ) {}
+  constructor(private readonly client: ApiClient) {}
 
   async get(kind: KindInfo, name: string, namespace?: string): Promise<AnyObject> {
     try {
@@ -111,13 +103,13 @@ export class ClientMeshApi implements MeshApi {
 
   /** `GET /debug/sync` on the API server, mounted there by the control plane's composition. */
   async waitForSync(timeoutMs: number): Promise<SyncResult | undefined> {
-    const url = `${this.config.server.replace(/\/+$/, '')}/debug/sync?timeoutMs=${timeoutMs}`;
-    const response = await fetch(url, { headers: { authorization: `Bearer ${this.config.token}` } });
-    if (response.status === 404) return undefined;
-    const body = (await response.json()) as SyncResult & { message?: string };
-    if (!response.ok)
-      throw new Error(`the control plane could not report proxy sync: ${body.message ?? response.status}`);
-    return body;
+    try {
+      return await this.client.getPath<SyncResult>(`/debug/sync?timeoutMs=${timeoutMs}`);
+    } catch (error) {
+      if (error instanceof ApiClientError && error.notFound) return undefined;
+      if (!(error instanceof ApiClientError) || error.code !== 'AUTOMESH_ERR_CLIENT_STATUS') throw error;
+      throw new Error(`the control plane could not report proxy sync: ${error.message}`, { cause: error });
+    }
   }
 }
 
@@ -127,8 +119,7 @@ function scope(namespace: string | undefined): { namespace?: string } {
 
 /** Connects to the API server of the state directory (`automesh up` records it there). */
 export async function loadClient(dir: string = stateDir()): Promise<MeshApi> {
-  const config = await loadClientConfig(dir);
-  return new ClientMeshApi(new ApiClient(config), config);
+  return new ClientMeshApi(await ApiClient.fromStateDir(dir));
 }
 
 /** The clock for AGE and timeouts; one place so tests could replace it. */

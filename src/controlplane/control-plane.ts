@@ -12,7 +12,12 @@ import { createLogger } from '../log/index.js';
 import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
-import { startApiServer, ensureAdminCredential } from './apiserver/index.js';
+import {
+  startApiServer,
+  ensureAdminCredential,
+  type PodExecutor,
+  type PodLogSource,
+} from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
@@ -33,6 +38,10 @@ export interface ControlPlaneOptions {
   pluggedInCaDir?: string;
   /** SVID lifetime handed out by the CA, and the longest it grants whatever a CSR asks. */
   svidTtlSeconds?: number;
+  /** Where pods' container output is (the runtime's files), for `kubectl logs`. */
+  podLogs?: PodLogSource;
+  /** How commands run in pods' containers (the runtime's environment), for `kubectl exec`. */
+  podExec?: PodExecutor;
   logger?: Logger;
   /** Keep resources in etcd (`etcd://HOST:PORT[,...]`, under `prefix`) instead of SQLite in stateDir. */
   etcd?: { url: string; prefix: string };
@@ -128,10 +137,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       startApiServer({
         store,
         adminToken: credential.token,
+        tls: serving,
         host,
         port,
         builtinNamespaces: ['default', 'istio-system'],
         extraHandlers: [proxyStatusHandler(discovery)],
+        ...(options.podLogs === undefined ? {} : { podLogs: options.podLogs }),
+        ...(options.podExec === undefined ? {} : { podExec: options.podExec }),
         onInternalError: (err) => logger.error('API server error', { err }),
       });
     // An explicit port must be honoured or fail; otherwise the previous run's port if free.
@@ -140,7 +152,11 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         ? await onPreferredPort(previous.api, startApi, logger)
         : await startApi(options.apiPort);
     closers.push(() => api.close());
-    await ensureAdminCredential(options.stateDir, { server: api.url });
+    // kubectl and the CLI verify the API server's certificate against the mesh roots.
+    await ensureAdminCredential(options.stateDir, {
+      server: api.url,
+      certificateAuthorityPem: serving.trustBundlePem.join(''),
+    });
 
     const endpoints: ControlPlaneEndpoints = {
       apiServer: api.url,

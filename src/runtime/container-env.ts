@@ -3,7 +3,7 @@
 // through the sidecar (pods with one) or the runtime's plain service proxy (pods without).
 
 import type { Container, Pod } from '../api/index.js';
-import { SIDECAR_OUTBOUND_PORT, hasSidecar } from './inject-sidecar.js';
+import { SIDECAR_OUTBOUND_PORT, hasSidecar } from '../api/inject-sidecar.js';
 
 /** Host variables a local program needs to run at all; nothing else leaks from the runtime. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM', 'USER'];

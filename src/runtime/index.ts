@@ -24,7 +24,7 @@ export {
   TLS_MODE_LABEL,
   SIDECAR_STATUS_ANNOTATION,
   INJECT_ANNOTATION,
-} from './inject-sidecar.js';
+} from '../api/inject-sidecar.js';
 export { containerEnvironment, execEnvironment, appHostOf } from './container-env.js';
 export { podTemplateHash } from './pod-naming.js';
 export { imageProgram, imageName } from './image-program.js';

@@ -12,7 +12,7 @@ import type { Logger } from '../log/index.js';
 import { AddressAllocator } from './address-allocator.js';
 import { EndpointsWriter } from './endpoints-writer.js';
 import { runningAsRoot } from './host-port.js';
-import { hasSidecar } from './inject-sidecar.js';
+import { hasSidecar } from '../api/inject-sidecar.js';
 import { killLeftoverPod, readLeftovers } from './leftover-processes.js';
 import type { LeftoverPod } from './leftover-processes.js';
 import { podDirectory } from './pod-directory.js';

@@ -18,7 +18,7 @@ import type { PodDirectory } from './pod-directory.js';
 import { podStatus } from './pod-status.js';
 import { DEFAULT_POD_TOKEN_REFRESH_MS, PodTokenFile } from './pod-token-file.js';
 import type { MintPodToken } from './pod-token-file.js';
-import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from './inject-sidecar.js';
+import { SIDECAR_ADMIN_PORT, SIDECAR_CONTAINER_NAME, SIDECAR_OUTBOUND_PORT } from '../api/inject-sidecar.js';
 import type { AdoptedProcess } from './adopted-process.js';
 import { judgeLeftovers, waitGone } from './leftover-adoption.js';
 import { forgetPid, killProcess } from './leftover-processes.js';

@@ -15,6 +15,7 @@ import {
 } from '../../src/controlplane/index.js';
 import { MemoryConfigStore } from '../../src/store/index.js';
 import { cliCommand, REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
+import { apiTestTls } from '../support/api-tls.js';
 
 const HTTPBIN = `apiVersion: v1
 kind: ServiceAccount
@@ -109,9 +110,11 @@ describe('automesh get/apply/create/delete/wait/install against a real API serve
     store = new MemoryConfigStore();
     home = await mkdtemp(join(tmpdir(), 'automesh-cli-'));
     const { token } = await ensureAdminCredential(home);
+    const { tls, caPem } = await apiTestTls();
     server = await startApiServer({
       store,
       adminToken: token,
+      tls,
       // Stands in for discovery's /debug/sync, which `apply --wait` asks.
       extraHandlers: [
         (req, res) => {
@@ -124,7 +127,10 @@ describe('automesh get/apply/create/delete/wait/install against a real API serve
         },
       ],
     });
-    const credential = await ensureAdminCredential(home, { server: server.url });
+    const credential = await ensureAdminCredential(home, {
+      server: server.url,
+      certificateAuthorityPem: caPem,
+    });
     client = new ApiClient(credential);
   });
 

@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration, formatAge } from '../../src/cli/output/age.js';
+import { humanDuration, formatAge } from '../../src/api/age.js';
 import { formatTable } from '../../src/cli/output/table.js';
 import { parseOutputFormat } from '../../src/cli/output/output-format.js';
 import { printGroups, printResources, type PrintOptions } from '../../src/cli/output/print-resources.js';
 import type { ResourceType } from '../../src/cli/output/resource-type.js';
-import type { AnyObject } from '../../src/cli/output/columns.js';
+import type { AnyObject } from '../../src/api/table-columns.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
 const ago = (seconds: number): string => new Date(NOW - seconds * 1000).toISOString();

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../src/controlplane/index.js';
 import { MemoryConfigStore } from '../../src/store/index.js';
 import { runCli } from '../support/cli.js';
+import { apiTestTls } from '../support/api-tls.js';
 
 async function withStateDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'automesh-cred-'));
@@ -40,6 +41,26 @@ describe('admin credential', () => {
       });
     }));
 
+  it('keeps the CA that signs the server in the kubeconfig, as kubectl reads it, and refuses a bad one', () =>
+    withStateDir(async (stateDir) => {
+      const { caPem } = await apiTestTls();
+      const written = await ensureAdminCredential(stateDir, {
+        server: 'https://127.0.0.1:9',
+        certificateAuthorityPem: caPem,
+      });
+      const text = readFileSync(written.file, 'utf8');
+      assert.match(text, new RegExp(`certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`));
+      assert.equal((await loadClientConfig(stateDir)).certificateAuthorityPem, caPem);
+      writeFileSync(
+        written.file,
+        text.replace(/certificate-authority-data: \S+/, 'certificate-authority-data: bm9wZQ=='),
+      );
+      await assert.rejects(loadClientConfig(stateDir), {
+        code: 'AUTOMESH_ERR_CONFIG_INVALID',
+        message: /certificate-authority-data is not base64 of PEM certificates/,
+      });
+    }));
+
   it('tells the user to run automesh up when there is no credential or no server yet', () =>
     withStateDir(async (stateDir) => {
       await assert.rejects(loadClientConfig(stateDir), {
@@ -54,12 +75,17 @@ describe('admin credential', () => {
     withStateDir(async (stateDir) => {
       const store = new MemoryConfigStore();
       const { token } = await ensureAdminCredential(stateDir);
-      const server = await startApiServer({ store, adminToken: token });
+      const { tls, caPem } = await apiTestTls();
+      const server = await startApiServer({ store, adminToken: token, tls });
       try {
-        await ensureAdminCredential(stateDir, { server: server.url });
+        await ensureAdminCredential(stateDir, { server: server.url, certificateAuthorityPem: caPem });
         const client = await ApiClient.fromStateDir(stateDir);
         assert.equal((await client.list('Namespace')).items[0]?.metadata.name, 'default');
-        const stranger = new ApiClient({ server: server.url, token: 'x'.repeat(43) });
+        const stranger = new ApiClient({
+          server: server.url,
+          token: 'x'.repeat(43),
+          certificateAuthorityPem: caPem,
+        });
         await assert.rejects(stranger.list('Namespace'), (err: unknown) => {
           assert.ok(err instanceof ApiClientError);
           assert.equal(err.httpStatus, 401);
@@ -88,6 +114,7 @@ describe('automesh config view', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /^clusters:\n- cluster:\n {4}server: http:\/\/127\.0\.0\.1:6443$/m);
       assert.match(result.stdout, /token: REDACTED/);
+      assert.doesNotMatch(result.stdout, /certificate-authority-data: (?!DATA\+OMITTED)/);
       assert.ok(!result.stdout.includes(token), 'the token leaked');
       assert.ok(readFileSync(join(stateDir, 'admin.kubeconfig'), 'utf8').includes(token));
     }));

@@ -12,7 +12,7 @@ import { TOKEN, service } from './apiserver-support.js';
 const SERVER = childScriptArgv(new URL('./fixtures/apiserver-process.ts', import.meta.url));
 const WRITES_BEFORE_KILL = 60;
 
-function startServer(file: string): Promise<{ child: ChildProcess; url: string }> {
+function startServer(file: string): Promise<{ child: ChildProcess; url: string; caPem: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...SERVER, file], {
       env: { ...process.env, AUTOMESH_TEST_TOKEN: TOKEN },
@@ -24,10 +24,10 @@ function startServer(file: string): Promise<{ child: ChildProcess; url: string }
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const match = /listening (\S+)\n/.exec(out);
+      const match = /listening (\S+) (\S+)\n/.exec(out);
       if (match) {
         clearTimeout(timer);
-        resolve({ child, url: match[1]! });
+        resolve({ child, url: match[1]!, caPem: Buffer.from(match[2]!, 'base64').toString() });
       }
     });
     child.on('error', reject);
@@ -41,10 +41,10 @@ function startServer(file: string): Promise<{ child: ChildProcess; url: string }
 it('keeps every write the API server acknowledged when the control plane is killed with SIGKILL', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'automesh-api-durable-'));
   const file = join(dir, 'store.db');
-  const { child, url } = await startServer(file);
+  const { child, url, caPem } = await startServer(file);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    const client = new ApiClient({ server: url, token: TOKEN });
+    const client = new ApiClient({ server: url, token: TOKEN, certificateAuthorityPem: caPem });
     const acked = new Map<string, string>();
     for (let i = 0; i < WRITES_BEFORE_KILL; i++) {
       const stored = await client.create(service('default', `s${i}`));

@@ -7,6 +7,8 @@ import {
 } from '../../src/controlplane/index.js';
 import type { Namespace, PeerAuthentication, Service } from '../../src/api/index.js';
 import { MemoryConfigStore, type ConfigStore } from '../../src/store/index.js';
+import { httpRequest } from '../../src/controlplane/client/http-request.js';
+import { apiTestTls } from '../support/api-tls.js';
 
 export const TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -25,6 +27,8 @@ export interface RawBody {
 
 export interface Harness {
   server: ApiServer;
+  /** The root the server's certificate chains to. */
+  caPem: string;
   store: ConfigStore;
   client: ApiClient;
   /** Raw request with the admin token unless `token` says otherwise. */
@@ -42,19 +46,22 @@ export async function startHarness(
 ): Promise<Harness> {
   const { eventHistory, ...rest } = options;
   const store = new MemoryConfigStore(eventHistory === undefined ? {} : { eventHistory });
-  const server = await startApiServer({ store, adminToken: TOKEN, ...rest });
-  const client = new ApiClient({ server: server.url, token: TOKEN });
+  const { tls, caPem } = await apiTestTls();
+  const server = await startApiServer({ store, adminToken: TOKEN, tls, ...rest });
+  const client = new ApiClient({ server: server.url, token: TOKEN, certificateAuthorityPem: caPem });
   return {
     server,
+    caPem,
     store,
     client,
     async raw(method, path, body, token = TOKEN) {
-      const response = await fetch(server.url + path, {
+      const response = await httpRequest(server.url + path, {
         method,
         headers: {
           ...(token === null ? {} : { authorization: `Bearer ${token}` }),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
+        ca: caPem,
         ...(body === undefined ? {} : { body }),
       });
       const text = await response.text();

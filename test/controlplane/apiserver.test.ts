@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { request } from 'node:https';
 import { ApiClientError, type ClientWatchEvent } from '../../src/controlplane/index.js';
 import type { Service } from '../../src/api/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   startHarness,
   type Harness,
 } from './apiserver-support.js';
+import { httpRequest } from '../../src/controlplane/client/http-request.js';
 
 const rejectsWith = async (
   promise: Promise<unknown>,
@@ -248,7 +249,17 @@ describe('API server', () => {
     });
 
     it('answers 405 to an unsupported method', async () => {
-      assert.equal((await h.raw('PATCH', '/api/v1/namespaces/default', '{}')).status, 405);
+      assert.equal((await h.raw('OPTIONS', '/api/v1/namespaces/default')).status, 405);
+      assert.equal((await h.raw('PATCH', '/api/v1/namespaces')).status, 405);
+    });
+
+    it('answers 415 to a PATCH that is no patch type it knows, naming the three it takes', async () => {
+      const answer = await h.raw('PATCH', '/api/v1/namespaces/default', '{}');
+      assert.equal(answer.status, 415);
+      assert.match(
+        answer.json.message,
+        /application\/merge-patch\+json, application\/json-patch\+json or application\/strategic-merge-patch\+json/,
+      );
     });
   });
 
@@ -407,8 +418,10 @@ describe('API server', () => {
       });
       try {
         assert.equal((await own.raw('GET', '/debug/hello', undefined, null)).status, 401);
-        const res = await fetch(`${own.server.url}/debug/hello`, {
+        const res = await httpRequest(`${own.server.url}/debug/hello`, {
+          method: 'GET',
           headers: { authorization: `Bearer ${TOKEN}` },
+          ca: own.caPem,
         });
         assert.equal(await res.text(), 'hi');
         assert.equal((await own.raw('GET', '/debug/other')).status, 404);
@@ -429,6 +442,7 @@ describe('API server', () => {
         const status = await new Promise<number>((resolve, reject) => {
           const req = request(`${small.server.url}/api/v1/namespaces/default/services`, {
             method: 'POST',
+            ca: small.caPem,
             headers: {
               authorization: `Bearer test-admin-token-0123456789abcdef`,
               'content-type': 'application/json',

@@ -4,6 +4,7 @@
 // carry on. Limits are shortened for the test.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { CaServer } from '../../src/controlplane/ca/index.js';
@@ -17,6 +18,8 @@ import { tempDir } from '../identity/support.js';
 import type { DiscoveryHarness } from '../support/discovery-harness.js';
 import { sleep, startDiscoveryHarness, waitFor } from '../support/discovery-harness.js';
 import { namespace, pod } from '../support/mesh-fixtures.js';
+import { httpRequest } from '../../src/controlplane/client/http-request.js';
+import { apiTestTls } from '../support/api-tls.js';
 
 const SHORT = { handshakeTimeoutMs: 300, idleTimeoutMs: 600, maxConnections: 16 };
 /** Timers fire late on a loaded machine: how far past its limit a close may come. */
@@ -157,22 +160,26 @@ describe('control-plane listener limits', () => {
 
   it('API server: closes silent and idle keep-alive connections, keeps a watch, refuses past the cap', async () => {
     const store = new MemoryConfigStore();
+    const { tls, caPem } = await apiTestTls();
     const api = await startApiServer({
       store,
       adminToken: 'admin-token-0123456789',
+      tls,
       limits: { ...SHORT, maxConnections: 6 },
     });
     const held: Held[] = [];
     try {
-      const watch = await fetch(`${api.url}/api/v1/namespaces/default/services?watch=true`, {
+      const watch = await httpRequest(`${api.url}/api/v1/namespaces/default/services?watch=true`, {
+        method: 'GET',
         headers: { authorization: 'Bearer admin-token-0123456789' },
+        ca: caPem,
       });
       assert.equal(watch.status, 200);
       const stalled = Array.from({ length: 3 }, () => silent(api.port));
       held.push(...stalled);
       for (const ms of await openFor(stalled))
         assert.ok(ms <= SHORT.handshakeTimeoutMs + SLACK_MS, `silent connection open ${ms} ms`);
-      const keepAlive = hold(tcpConnect({ host: '127.0.0.1', port: api.port }));
+      const keepAlive = hold(tlsConnect({ host: '127.0.0.1', port: api.port, ca: caPem }));
       held.push(keepAlive);
       keepAlive.socket.write(
         'GET /api/v1/namespaces HTTP/1.1\r\nhost: x\r\nauthorization: Bearer admin-token-0123456789\r\n\r\n',
@@ -189,15 +196,9 @@ describe('control-plane listener limits', () => {
         metadata: { name: 'web', namespace: 'default' },
         spec: { ports: [{ port: 80 }] },
       });
-      const reader = watch.body?.getReader();
-      assert.ok(reader);
-      const chunk = await reader.read();
-      assert.match(
-        Buffer.from(chunk.value ?? new Uint8Array()).toString(),
-        /"ADDED"/,
-        'the watch outlived the idle limit',
-      );
-      await reader.cancel();
+      const [chunk] = (await once(watch.body, 'data')) as [Buffer];
+      assert.match(chunk.toString(), /"ADDED"/, 'the watch outlived the idle limit');
+      watch.body.destroy();
     } finally {
       for (const h of held) h.socket.destroy();
       await api.close();

@@ -5,7 +5,7 @@
 // test/controlplane/apiserver.test.ts.)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { request } from 'node:https';
 import { TOKEN, namespace, service, startHarness, type Harness } from '../controlplane/apiserver-support.js';
 
 interface Answer {
@@ -26,6 +26,7 @@ function send(
   return new Promise((resolve, reject) => {
     const req = request(h.server.url + path, {
       method,
+      ca: h.caPem,
       headers: {
         ...(token === null ? {} : { authorization: `Bearer ${token}` }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),

@@ -9,6 +9,8 @@ import type { Logger } from '../../src/log/index.js';
 import { EtcdConfigStore, isStoreError } from '../../src/store/index.js';
 import { ns, svc } from './compliance.js';
 import { withEtcd } from './etcd-store-harness.js';
+import { httpRequest } from '../../src/controlplane/client/http-request.js';
+import { apiTestTls } from '../support/api-tls.js';
 
 const TOKEN = 'etcd-test-admin-token-0123456789';
 
@@ -162,25 +164,28 @@ withEtcd(1, (etcd) => {
 
   it('answers a watch from a compacted revision with 410 Expired through the API server', async () => {
     // `knows` compacted the history itself; `other` (same prefix) learns it only from etcd.
+    const { tls, caPem } = await apiTestTls();
     const knows = await etcd.open({ eventHistory: 5 });
     const other = await etcd.open({ prefix: knows.prefix });
     const servers = [
-      await startApiServer({ store: knows, adminToken: TOKEN }),
-      await startApiServer({ store: other, adminToken: TOKEN }),
+      await startApiServer({ store: knows, adminToken: TOKEN, tls }),
+      await startApiServer({ store: other, adminToken: TOKEN, tls }),
     ];
     try {
       await knows.create(ns('w'));
       for (let i = 0; i < 20; i++) await knows.create(svc('w', `s${i}`));
       const path = '/api/v1/namespaces/w/services?watch=true&resourceVersion=1';
       const get = (url: string) =>
-        fetch(url + path, {
+        httpRequest(url + path, {
+          method: 'GET',
           headers: { authorization: `Bearer ${TOKEN}` },
           signal: AbortSignal.timeout(10_000),
+          ca: caPem,
         });
 
       const known = await get((servers[0] as { url: string }).url);
       assert.equal(known.status, 410);
-      assert.equal(((await known.json()) as { reason: string }).reason, 'Expired');
+      assert.equal((JSON.parse(await known.text()) as { reason: string }).reason, 'Expired');
 
       // The other replica has already answered 200 when etcd says "compacted": an ERROR event, then the end.
       const learned = await get((servers[1] as { url: string }).url);

@@ -16,6 +16,7 @@ export const ADDRESS_BLOCKS = {
   walkthrough: 241,
   strictOpenConnections: 244,
   upEtcd: 246,
+  kubectl: 248,
 } as const;
 
 /** randomAddressBlock (test/runtime/support.ts) draws even blocks from this range. */

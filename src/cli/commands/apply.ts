@@ -1,14 +1,13 @@
 // `automesh apply -f FILE|- [-f ...] [-n NS] [--wait] [--dry-run]`: decodes every document, refuses
-// the whole set if any is invalid (printing every problem), injects the sidecar into workloads of
-// namespaces labelled `istio-injection=enabled`, and applies the set as one atomic batch.
+// the whole set if any is invalid (printing every problem), and applies the set as one atomic batch
+// (the API server injects the sidecar into workloads of namespaces labelled for injection).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeManifests, formatProblem, kindInfo, parseApiVersion, type Resource } from '../../api/index.js';
-import { injectSidecar } from '../../runtime/index.js';
 import { loadClient, type MeshApi } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import { objectRef } from '../output/resource-type.js';
-import { reportError, serverReason } from '../output/report-error.js';
+import { reportError } from '../output/report-error.js';
 import { DEFAULT_NAMESPACE } from './get.js';
 
 const FLAGS = [
@@ -28,7 +27,6 @@ const FLAGS = [
 const USAGE = 'automesh apply -f FILE|- [-f FILE...] [-n NS] [--wait] [--dry-run]';
 const DEFAULT_WAIT_MS = 30_000;
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
-const INJECTION_LABEL = 'istio-injection';
 
 /** Reads `-f` arguments: files, `/dev/fd/N` from process substitution, `-` for stdin, directories. */
 export function readSources(paths: readonly string[]): { source: string; text: string }[] {
@@ -100,39 +98,6 @@ export function refOf(resource: {
   return objectRef({ kind, group, plural: '', namespaced: true }, resource.metadata?.name ?? '');
 }
 
-async function injectionEnabled(client: MeshApi, namespace: string, batch: Resource[]): Promise<boolean> {
-  const inBatch = batch.find((r) => r.kind === 'Namespace' && r.metadata.name === namespace);
-  if (inBatch !== undefined) return inBatch.metadata.labels?.[INJECTION_LABEL] === 'enabled';
-  const nsKind = kindInfo('Namespace');
-  if (nsKind === undefined) return false;
-  try {
-    const ns = await client.get(nsKind, namespace);
-    return (
-      (ns.metadata as { labels?: Record<string, string> } | undefined)?.labels?.[INJECTION_LABEL] ===
-      'enabled'
-    );
-  } catch (error) {
-    if (serverReason(error) === 'NotFound') return false;
-    throw error;
-  }
-}
-
-/** Injects the sidecar into Deployments and Pods of namespaces labelled for injection. */
-export async function autoInject(client: MeshApi, resources: Resource[]): Promise<Resource[]> {
-  const enabled = new Map<string, boolean>();
-  const out: Resource[] = [];
-  for (const resource of resources) {
-    const namespace = resource.metadata.namespace;
-    if ((resource.kind !== 'Deployment' && resource.kind !== 'Pod') || namespace === undefined) {
-      out.push(resource);
-      continue;
-    }
-    if (!enabled.has(namespace)) enabled.set(namespace, await injectionEnabled(client, namespace, resources));
-    out.push(enabled.get(namespace) === true ? injectSidecar(resource) : resource);
-  }
-  return out;
-}
-
 /** Parses a Go duration as kubectl's `--timeout` takes it: `30s`, `2m`, `1m30s`, `500ms`, `1h`. */
 export function parseDuration(text: string): number {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -163,8 +128,7 @@ export async function run(args: string[]): Promise<number> {
       flagString(flags, 'namespace'),
     );
     const client = await loadClient();
-    const resources = await autoInject(client, decoded);
-    const outcomes = await client.apply(resources, { dryRun: dryRun !== 'none' });
+    const outcomes = await client.apply(decoded, { dryRun: dryRun !== 'none' });
     const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
     for (const { object, action } of outcomes) process.stdout.write(`${refOf(object)} ${action}${suffix}\n`);
     if (flagBool(flags, 'wait') && dryRun === 'none')

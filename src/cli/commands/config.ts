@@ -25,11 +25,26 @@ const FLAGS: FlagSpec[] = [
 
 const USAGE = 'automesh config view [--raw] [-o yaml|json|jsonpath=TEMPLATE]';
 
+/** kubectl shows the CA as DATA+OMITTED unless --raw. */
+function clusterView(config: ClientConfig, raw: boolean): Record<string, string> {
+  const authority = config.certificateAuthorityPem;
+  return {
+    ...(authority === undefined
+      ? {}
+      : {
+          'certificate-authority-data': raw
+            ? Buffer.from(authority, 'utf8').toString('base64')
+            : 'DATA+OMITTED',
+        }),
+    server: config.server,
+  };
+}
+
 /** The kubeconfig as kubectl shows it (keys in kubectl's order), secret redacted unless raw. */
 export function configView(config: ClientConfig, raw: boolean): Record<string, unknown> {
   return {
     apiVersion: 'v1',
-    clusters: [{ cluster: { server: config.server }, name: 'automesh' }],
+    clusters: [{ cluster: clusterView(config, raw), name: 'automesh' }],
     contexts: [{ context: { cluster: 'automesh', user: 'admin' }, name: 'automesh' }],
     'current-context': 'automesh',
     kind: 'Config',

@@ -4,7 +4,7 @@ import type { Namespace, Resource } from '../../api/index.js';
 import { loadClient } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import { reportError } from '../output/report-error.js';
-import { autoInject, decodeSources, ManifestError, placeInNamespace, refOf } from './apply.js';
+import { decodeSources, ManifestError, placeInNamespace, refOf } from './apply.js';
 
 const FLAGS = [COMMON_FLAGS.filename, COMMON_FLAGS.namespace, COMMON_FLAGS.help];
 const USAGE = 'automesh create namespace NAME | automesh create -f FILE|-';
@@ -36,7 +36,6 @@ export async function run(args: string[]): Promise<number> {
     let resources = files.length > 0 ? decodeSources(files) : fromArguments(flags.positionals);
     resources = placeInNamespace(resources, flagString(flags, 'namespace'));
     const client = await loadClient();
-    resources = await autoInject(client, resources);
     let failed = false;
     for (const resource of resources) {
       try {

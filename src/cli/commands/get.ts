@@ -3,7 +3,7 @@
 import { findKind, type KindInfo } from '../../api/kinds.js';
 import { loadClient, nowMs, type MeshApi } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
-import type { AnyObject } from '../output/columns.js';
+import type { AnyObject } from '../../api/table-columns.js';
 import { parseOutputFormat } from '../output/output-format.js';
 import { printGroups, type ResourceGroup } from '../output/print-resources.js';
 import { reportError } from '../output/report-error.js';

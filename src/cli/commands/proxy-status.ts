@@ -6,10 +6,10 @@
 // (its admin port), since that is when a certificate runs out unrenewed.
 
 import type { ProxyCertificate, ProxyStatus, ProxyStatusList } from '../../controlplane/index.js';
-import { PROXY_STATUS_PATH, loadClientConfig } from '../../controlplane/index.js';
+import { ApiClient, ApiClientError, PROXY_STATUS_PATH } from '../../controlplane/index.js';
 import { stateDir, nowMs } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
-import { humanDuration } from '../output/age.js';
+import { humanDuration } from '../../api/age.js';
 import { formatTable } from '../output/table.js';
 import { reportError } from '../output/report-error.js';
 import { fetchFailure } from '../fetch-failure.js';
@@ -119,19 +119,16 @@ class ControlPlaneUnreachable extends Error {
 }
 
 async function fetchStatus(): Promise<ProxyStatusList> {
-  const config = await loadClientConfig(stateDir());
-  if (config.server === '')
-    throw new Error('no API server is recorded: is the control plane up? (automesh up)');
-  const url = `${config.server.replace(/\/+$/, '')}${PROXY_STATUS_PATH}`;
-  const response = await fetch(url, {
-    headers: { authorization: `Bearer ${config.token}` },
-    signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-  }).catch((err: unknown) => {
-    throw new ControlPlaneUnreachable(config.server, err);
-  });
-  if (response.status === 404) throw new Error('this control plane does not report proxy status');
-  if (!response.ok) throw new Error(`the API server answered ${response.status} for ${PROXY_STATUS_PATH}`);
-  return (await response.json()) as ProxyStatusList;
+  const client = await ApiClient.fromStateDir(stateDir());
+  try {
+    return await client.getPath<ProxyStatusList>(PROXY_STATUS_PATH, { timeoutMs: FETCH_TIMEOUT_MS });
+  } catch (err) {
+    if (!(err instanceof ApiClientError)) throw err;
+    if (err.code === 'AUTOMESH_ERR_CLIENT_UNREACHABLE')
+      throw new ControlPlaneUnreachable(client.server, err.cause);
+    if (err.notFound) throw new Error('this control plane does not report proxy status', { cause: err });
+    throw err;
+  }
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createLogger } from '../../log/index.js';
+import { adminConfigPath } from '../../controlplane/index.js';
 import { stateDir } from '../context.js';
 import { flagBool, flagString, formatFlagHelp, parseFlags, COMMON_FLAGS } from '../flags.js';
 import { reportError } from '../output/report-error.js';
@@ -59,7 +60,8 @@ async function foreground(dir: string, settings: UpSettings): Promise<number> {
   });
   writeFileSync(pidFile(dir), `${process.pid}\n`);
   process.stdout.write(
-    `${READY_LINE}: API server ${mesh.controlPlane.apiServer}, state in ${dir}. Press Ctrl-C to stop.\n`,
+    `${READY_LINE}: API server ${mesh.controlPlane.apiServer}, state in ${dir}. Press Ctrl-C to stop.\n` +
+      `kubectl: export KUBECONFIG=${adminConfigPath(dir)}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

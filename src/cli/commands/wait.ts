@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { KindInfo } from '../../api/index.js';
 import { loadClient, nowMs, type MeshApi } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
-import type { AnyObject } from '../output/columns.js';
+import type { AnyObject } from '../../api/table-columns.js';
 import { reportError, serverReason } from '../output/report-error.js';
 import { qualifiedKind } from '../output/resource-type.js';
 import { parseDuration } from './apply.js';

@@ -1,6 +1,6 @@
 // Renders what `automesh get` found in the chosen output format. Pure: returns the text for
 // stdout and stderr, the command writes it.
-import { columnsFor, type AnyObject, type Column } from './columns.js';
+import { columnsFor, type AnyObject, type Column } from '../../api/table-columns.js';
 import { evalJsonPath } from './jsonpath.js';
 import type { OutputFormat } from './output-format.js';
 import { objectRef, type ResourceType } from './resource-type.js';

@@ -11,6 +11,8 @@ import {
   type ControlPlane,
 } from '../../controlplane/index.js';
 import {
+  podDirectory,
+  execEnvironment,
   startRuntime,
   type LocalRuntime,
   type SidecarContext,
@@ -85,6 +87,11 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
   const controlPlane = await startControlPlane({
     stateDir: options.stateDir,
     logger: options.logger.child('controlplane'),
+    podExec: { environment: (pod, container) => execEnvironment(pod, container) },
+    podLogs: {
+      logFile: (namespace, pod, container) =>
+        podDirectory(options.stateDir, namespace, pod).logFile(container),
+    },
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
   });

@@ -1,5 +1,6 @@
-// The admin credential `automesh up` writes: a random bearer token (kept across restarts) and the
-// API server's address, in `<state dir>/admin.kubeconfig`, mode 0600 in a 0700 directory.
+// The admin credential `automesh up` writes: a random bearer token (kept across restarts), the
+// API server's https address and the CA that signs its certificate, in
+// `<state dir>/admin.kubeconfig`, mode 0600 in a 0700 directory: a kubeconfig kubectl uses as is.
 // Written to a temporary file and renamed, so a reader never sees half a file.
 
 import { randomBytes } from 'node:crypto';
@@ -25,21 +26,28 @@ async function readExisting(file: string): Promise<ClientConfig | undefined> {
 }
 
 /**
- * Returns the admin credential, creating the token on first use. `server`, when given, is
- * recorded (call again once the API server listens); the token never changes once written.
+ * Returns the admin credential, creating the token on first use. `server` and the CA that signs
+ * its certificate, when given, are recorded (call again once the API server listens); the token
+ * never changes once written.
  */
 export async function ensureAdminCredential(
   stateDir: string,
-  options: { server?: string } = {},
+  options: { server?: string; certificateAuthorityPem?: string } = {},
 ): Promise<AdminCredential> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = adminConfigPath(stateDir);
   const existing = await readExisting(file);
+  const authority = options.certificateAuthorityPem ?? existing?.certificateAuthorityPem;
   const config: ClientConfig = {
     server: options.server ?? existing?.server ?? '',
     token: existing?.token ?? randomBytes(32).toString('base64url'),
+    ...(authority === undefined ? {} : { certificateAuthorityPem: authority }),
   };
-  if (existing === undefined || existing.server !== config.server) {
+  if (
+    existing === undefined ||
+    existing.server !== config.server ||
+    existing.certificateAuthorityPem !== config.certificateAuthorityPem
+  ) {
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, renderKubeconfig(config), { mode: 0o600 });
     await rename(temporary, file);

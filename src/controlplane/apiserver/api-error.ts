@@ -7,6 +7,7 @@ import type { StatusCause, StatusReason } from './status.js';
 export type ApiErrorCode =
   | 'AUTOMESH_ERR_API_UNAUTHORIZED'
   | 'AUTOMESH_ERR_API_NOT_FOUND'
+  | 'AUTOMESH_ERR_API_ALREADY_EXISTS'
   | 'AUTOMESH_ERR_API_BAD_REQUEST'
   | 'AUTOMESH_ERR_API_MALFORMED_JSON'
   | 'AUTOMESH_ERR_API_INVALID'
@@ -17,6 +18,7 @@ export type ApiErrorCode =
 const HTTP: Record<ApiErrorCode, { status: number; reason: StatusReason }> = {
   AUTOMESH_ERR_API_UNAUTHORIZED: { status: 401, reason: 'Unauthorized' },
   AUTOMESH_ERR_API_NOT_FOUND: { status: 404, reason: 'NotFound' },
+  AUTOMESH_ERR_API_ALREADY_EXISTS: { status: 409, reason: 'AlreadyExists' },
   AUTOMESH_ERR_API_BAD_REQUEST: { status: 400, reason: 'BadRequest' },
   AUTOMESH_ERR_API_MALFORMED_JSON: { status: 400, reason: 'BadRequest' },
   AUTOMESH_ERR_API_INVALID: { status: 422, reason: 'Invalid' },
@@ -35,8 +37,9 @@ export class ApiError extends Error {
     code: ApiErrorCode,
     message: string,
     details?: { name?: string; kind?: string; causes?: StatusCause[] },
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ApiError';
     this.code = code;
     this.httpStatus = HTTP[code].status;

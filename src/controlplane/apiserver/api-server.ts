@@ -1,33 +1,27 @@
-// The API server: Kubernetes-shaped REST over a ConfigStore, on loopback, admin bearer token on
-// every request. Composition only: routing, auth, the handlers and the one error mapper.
+// The API server: Kubernetes-shaped REST over a ConfigStore, over HTTPS on loopback, admin bearer
+// token on every request. Composition only: the listener, auth, the router and the one error mapper.
+// HTTPS because kubectl sends no bearer token to an http:// server; its certificate comes from the
+// mesh CA, which the admin kubeconfig names as `certificate-authority-data`.
 
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ApiError } from './api-error.js';
 import type { ConfigStore } from '../../store/index.js';
 import type { ListenerLimits } from '../listener-limits.js';
 import { API_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
-import { ApiError } from './api-error.js';
-import { handleApply } from './apply-handler.js';
 import { bearerChecker } from './bearer-auth.js';
 import { mapError } from './error-mapper.js';
 import { sendJson } from './http-io.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
-import {
-  handleCreate,
-  handleDelete,
-  handleGet,
-  handleUpdate,
-  type HandlerContext,
-} from './resource-handlers.js';
+import { routeRequest } from './request-router.js';
+import { handlePodExec, type PodExecutor } from './pod-exec-handler.js';
+import type { PodLogSource } from './pod-log-handler.js';
 import { parseRoute } from './route.js';
+import type { HandlerContext } from './resource-handlers.js';
 import { defaultDecode, type DecodeFn } from './validate-write.js';
-import { handleWatch, type WatchRegistry } from './watch-stream.js';
+import type { WatchRegistry } from './watch-stream.js';
 
 /**
  * A handler mounted beside the resource paths, behind the same credential check (for example the
@@ -35,9 +29,16 @@ import { handleWatch, type WatchRegistry } from './watch-stream.js';
  */
 export type ExtraHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+/** The serving key and certificate chain (leaf first), e.g. from identity's issueServingCertificate. */
+export interface ApiServerTls {
+  privateKeyPem: string;
+  certChainPem: readonly string[];
+}
+
 export interface ApiServerOptions {
   store: ConfigStore;
   adminToken: string;
+  tls: ApiServerTls;
   /** Defaults to 127.0.0.1: the API is local unless deliberately exposed. */
   host?: string;
   /** 0 (the default) picks a free port. */
@@ -51,12 +52,18 @@ export interface ApiServerOptions {
   extraHandlers?: readonly ExtraHandler[];
   /** Called with errors the server could not map to a client mistake (5xx). Never gets tokens. */
   onInternalError?: (err: unknown) => void;
+  /** Where pods' container output is, for `kubectl logs`; absent: 404. */
+  podLogs?: PodLogSource;
+  /** How commands run in pods' containers, for `kubectl exec`; absent: 404. */
+  podExec?: PodExecutor;
+  /** The clock for Table AGE cells; Date.now by default. */
+  nowMs?: () => number;
   /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
   limits?: Partial<ListenerLimits>;
 }
 
 export interface ApiServer {
-  /** `http://127.0.0.1:PORT` */
+  /** `https://127.0.0.1:PORT` */
   readonly url: string;
   readonly host: string;
   readonly port: number;
@@ -89,32 +96,6 @@ async function ensureNamespaces(store: ConfigStore, names: readonly string[]): P
   }
 }
 
-async function route(
-  ctx: HandlerContext,
-  watches: WatchRegistry,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const target = parseRoute(url.pathname);
-  const method = req.method ?? 'GET';
-  if (target.type === 'apply') {
-    if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
-    return handleApply(ctx, req, res);
-  }
-  const watch = url.searchParams.get('watch');
-  if (method === 'GET' && (watch === 'true' || watch === '1'))
-    return handleWatch(ctx, target, url, res, watches);
-  if (method === 'GET') return handleGet(ctx, target, url, res);
-  if (method === 'POST') return handleCreate(ctx, target, req, res);
-  if (method === 'PUT') return handleUpdate(ctx, target, req, res);
-  if (method === 'DELETE') return handleDelete(ctx, target, url, res);
-  throw new ApiError(
-    'AUTOMESH_ERR_API_METHOD',
-    `method ${method} is not supported; use GET, POST, PUT or DELETE`,
-  );
-}
-
 /** Longest a request may take to arrive in full (headers and body); responses (watches) are not bounded. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -123,8 +104,9 @@ const REQUEST_TIMEOUT_MS = 60_000;
  * connection that sends nothing counts too), keep-alive connections closed after the idle limit.
  * The timeouts are checked on an interval, at most a second apart so that short test limits hold.
  */
-function httpServerOptions(limits: ListenerLimits): ServerOptions {
+function httpServerOptions(limits: ListenerLimits): ServerOptions & { handshakeTimeout: number } {
   return {
+    handshakeTimeout: limits.handshakeTimeoutMs,
     headersTimeout: limits.handshakeTimeoutMs,
     requestTimeout: Math.max(REQUEST_TIMEOUT_MS, limits.handshakeTimeoutMs),
     keepAliveTimeout: limits.idleTimeoutMs,
@@ -138,6 +120,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     store: options.store,
     decode: options.decode ?? defaultDecode,
     bodyLimitBytes: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    nowMs: options.nowMs ?? Date.now,
+    podLogs: options.podLogs,
+    podExec: options.podExec,
   };
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));
@@ -157,7 +142,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     sendJson(res, mapped.status.code, mapped.status);
   };
   const limits = listenerLimits(API_LISTENER_LIMITS, options.limits);
-  const server: Server = createServer(httpServerOptions(limits), (req, res) => {
+  const tlsOptions = { key: options.tls.privateKeyPem, cert: options.tls.certChainPem.join('') };
+  const server: Server = createServer({ ...httpServerOptions(limits), ...tlsOptions }, (req, res) => {
     try {
       checkAuth(req);
       if (extraHandlers.some((handle) => handle(req, res))) return;
@@ -165,7 +151,32 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       fail(res, err);
       return;
     }
-    route(ctx, watches, req, res).catch((err: unknown) => fail(res, err));
+    routeRequest(ctx, watches, req, res).catch((err: unknown) => fail(res, err));
+  });
+  // WebSocket upgrades (kubectl exec) skip the request handler: the same credential check, and a
+  // refusal answered as a plain HTTP response on the socket, from the same error mapper.
+  const refuseUpgrade = (socket: Duplex, err: unknown): void => {
+    const mapped = mapError(err);
+    if (mapped.internal) onInternalError(err);
+    const body = JSON.stringify(mapped.status);
+    socket.end(
+      `HTTP/1.1 ${mapped.status.code} ${mapped.status.reason}\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  };
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    try {
+      checkAuth(req);
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const target = parseRoute(url.pathname);
+      if (target.type !== 'pod-exec')
+        throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', 'only exec takes an upgrade');
+      handlePodExec(ctx, target, url, req, socket, watches).catch((err: unknown) =>
+        refuseUpgrade(socket, err),
+      );
+    } catch (err) {
+      refuseUpgrade(socket, err);
+    }
   });
   server.maxConnections = limits.maxConnections;
   const host = options.host ?? '127.0.0.1';
@@ -178,7 +189,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     host,
     port,
     close: () =>

@@ -9,6 +9,7 @@ import { applyOutcome, type BatchOutcome, type ConfigStore } from '../../store/i
 import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
 import type { HandlerContext } from './resource-handlers.js';
+import { injectForNamespaces } from './namespace-injection.js';
 import { requireNamespaces } from './namespace-guard.js';
 import { readJsonBody } from './read-json-body.js';
 import { AUTOMESH_GROUP_VERSION } from './route.js';
@@ -107,8 +108,9 @@ export async function handleApply(
   res: ServerResponse,
 ): Promise<void> {
   const request = parseRequest(await readJsonBody(req, ctx.bodyLimitBytes));
-  const resources = decodeAll(request.items, ctx.decode, request.namespace);
-  await requireNamespaces(ctx.store, resources);
+  const decoded = decodeAll(request.items, ctx.decode, request.namespace);
+  await requireNamespaces(ctx.store, decoded);
+  const resources = await injectForNamespaces(ctx.store, decoded);
   let items: ApplyResultItem[];
   if (request.dryRun) items = await preview(ctx.store, resources);
   else {

@@ -4,6 +4,7 @@ export {
   DEFAULT_BUILTIN_NAMESPACES,
   type ApiServer,
   type ApiServerOptions,
+  type ApiServerTls,
   type ExtraHandler,
 } from './api-server.js';
 export { ensureAdminCredential, type AdminCredential } from './admin-credential.js';
@@ -14,3 +15,5 @@ export { objectRef, type ApplyRequest, type ApplyResult, type ApplyResultItem } 
 export { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
 export { WATCH_MAX_BUFFERED_BYTES } from './watch-stream.js';
 export type { DecodeFn } from './validate-write.js';
+export type { PodLogSource } from './pod-log-handler.js';
+export type { PodExecutor } from './pod-exec-handler.js';

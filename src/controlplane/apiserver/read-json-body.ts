@@ -15,17 +15,7 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
       `unsupported content type "${type}": send application/json`,
     );
   }
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limitBytes) throw tooLarge(limitBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limitBytes) throw tooLarge(limitBytes);
-    chunks.push(buf);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readRawBody(req, limitBytes)).toString('utf8');
   if (text.trim() === '')
     throw new ApiError('AUTOMESH_ERR_API_MALFORMED_JSON', 'the request body is empty: send a JSON object');
   try {
@@ -36,6 +26,21 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number): Pr
       `the request body is not valid JSON: ${(err as Error).message}`,
     );
   }
+}
+
+/** The body's bytes, 413 past the limit (declared or sent). */
+export async function readRawBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limitBytes) throw tooLarge(limitBytes);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(limitBytes: number): ApiError {

@@ -2,28 +2,48 @@
 // collection by label selector). Watch is in watch-stream.ts, batch apply in apply-handler.ts.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Resource } from '../../api/index.js';
-import type { ConfigStore } from '../../store/index.js';
+import { parseApiVersion, type Resource } from '../../api/index.js';
+import { isStoreError, type ConfigStore } from '../../store/index.js';
 import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
-import { requireNamespaces } from './namespace-guard.js';
-import { readJsonBody } from './read-json-body.js';
+import { parseFieldSelector, matchesFields } from './field-selector.js';
+import { readBody } from './read-body.js';
+import { acceptsTable, parseIncludeObject, toTable } from './table.js';
 import type { Route } from './route.js';
-import { decodeOne, placeInNamespace, requireKind, type DecodeFn } from './validate-write.js';
+import type { PodExecutor } from './pod-exec-handler.js';
+import type { PodLogSource } from './pod-log-handler.js';
+import type { DecodeFn } from './validate-write.js';
+import { admitWrite } from './write-admission.js';
 
 export interface HandlerContext {
   store: ConfigStore;
   decode: DecodeFn;
   bodyLimitBytes: number;
+  /** The clock for Table AGE cells. */
+  nowMs: () => number;
+  /** Where pods' container output is; absent: no logs served. */
+  podLogs: PodLogSource | undefined;
+  /** How commands run in pods' containers; absent: no exec. */
+  podExec: PodExecutor | undefined;
 }
 
 export type ResourceRoute = Extract<Route, { type: 'resource' }>;
 
-function notFound(route: ResourceRoute): ApiError {
-  return new ApiError('AUTOMESH_ERR_API_NOT_FOUND', `${route.kind.plural} "${route.name ?? ''}" not found`, {
-    ...(route.name === undefined ? {} : { name: route.name }),
-    kind: route.kind.plural,
-  });
+/** kube-apiserver's name for what a path addresses: `pods`, `peerauthentications.security.istio.io`. */
+export function groupResource(route: ResourceRoute): string {
+  const { group } = parseApiVersion(route.apiVersion);
+  return group === '' ? route.kind.plural : `${route.kind.plural}.${group}`;
+}
+
+export function notFound(route: ResourceRoute): ApiError {
+  return new ApiError(
+    'AUTOMESH_ERR_API_NOT_FOUND',
+    `${groupResource(route)} "${route.name ?? ''}" not found`,
+    {
+      ...(route.name === undefined ? {} : { name: route.name }),
+      kind: route.kind.plural,
+    },
+  );
 }
 
 function listObject(route: ResourceRoute, items: Resource[], revision: number): unknown {
@@ -35,24 +55,43 @@ function listObject(route: ResourceRoute, items: Resource[], revision: number): 
   };
 }
 
-export async function handleGet(
+/** The objects of a collection that match the request's label and field selectors. */
+async function select(
   ctx: HandlerContext,
   route: ResourceRoute,
   url: URL,
-  res: ServerResponse,
-): Promise<void> {
-  if (route.name !== undefined) {
-    const found = await ctx.store.get(route.kind.kind, route.namespace, route.name);
-    if (found === undefined) throw notFound(route);
-    sendJson(res, 200, found);
-    return;
-  }
+): Promise<{ items: Resource[]; revision: number }> {
+  const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
   const labelSelector = url.searchParams.get('labelSelector') ?? undefined;
   const listed = await ctx.store.list(route.kind.kind, {
     ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
     ...(labelSelector === undefined ? {} : { labelSelector }),
   });
-  sendJson(res, 200, listObject(route, listed.items, listed.revision));
+  return { items: listed.items.filter((item) => matchesFields(item, fields)), revision: listed.revision };
+}
+
+export async function handleGet(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  req: IncomingMessage,
+  url: URL,
+  res: ServerResponse,
+): Promise<void> {
+  const table = acceptsTable(req.headers.accept);
+  const tableOf = (items: Resource[], resourceVersion?: string) =>
+    toTable(route.kind.kind, items, {
+      nowMs: ctx.nowMs(),
+      includeObject: parseIncludeObject(url.searchParams.get('includeObject')),
+      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+    });
+  if (route.name !== undefined) {
+    const found = await ctx.store.get(route.kind.kind, route.namespace, route.name);
+    if (found === undefined) throw notFound(route);
+    sendJson(res, 200, table ? tableOf([found], found.metadata.resourceVersion) : found);
+    return;
+  }
+  const { items, revision } = await select(ctx, route, url);
+  sendJson(res, 200, table ? tableOf(items, String(revision)) : listObject(route, items, revision));
 }
 
 async function decodeBody(
@@ -60,9 +99,9 @@ async function decodeBody(
   route: ResourceRoute,
   req: IncomingMessage,
 ): Promise<Resource> {
-  const resource = decodeOne(await readJsonBody(req, ctx.bodyLimitBytes), ctx.decode);
-  requireKind(resource, route.kind);
-  return placeInNamespace(resource, route.kind, route.namespace);
+  const [resource] = await admitWrite(ctx, route, [await readBody(req, ctx.bodyLimitBytes)]);
+  if (resource === undefined) throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', 'the request has no object');
+  return resource;
 }
 
 export async function handleCreate(
@@ -80,8 +119,19 @@ export async function handleCreate(
     );
   }
   const resource = await decodeBody(ctx, route, req);
-  await requireNamespaces(ctx.store, [resource]);
-  sendJson(res, 201, await ctx.store.create(resource));
+  try {
+    sendJson(res, 201, await ctx.store.create(resource));
+  } catch (err) {
+    // The store does not know the REST names; kubectl prints this message as is.
+    if (!isStoreError(err, 'AUTOMESH_ERR_STORE_EXISTS')) throw err;
+    const { name } = resource.metadata;
+    throw new ApiError(
+      'AUTOMESH_ERR_API_ALREADY_EXISTS',
+      `${groupResource(route)} "${name}" already exists`,
+      { name, kind: route.kind.plural },
+      { cause: err },
+    );
+  }
 }
 
 export async function handleUpdate(
@@ -115,11 +165,7 @@ export async function handleDelete(
     return;
   }
   // Collection delete (kubectl delete KIND -l SELECTOR / --all): one all-or-nothing batch.
-  const labelSelector = url.searchParams.get('labelSelector') ?? '';
-  const listed = await ctx.store.list(route.kind.kind, {
-    ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
-    labelSelector,
-  });
+  const listed = await select(ctx, route, url);
   const results = await ctx.store.applyBatch(
     listed.items.map(
       (r) =>

@@ -3,9 +3,14 @@
 //   /api/v1/namespaces/{ns}/{plural}[/{name}]          namespaced kind
 //   /apis/{group}/{version}/...                        the same under a named group
 //   /apis/automesh.io/v1/apply                         batch apply
+//   /api, /apis, /version                              discovery documents
+//   /api/v1, /apis/{group}/{version}                   a served group version's resource list
+//   /openapi/v3, /openapi/v3/api/v1, /openapi/v3/apis/{group}/{version}   OpenAPI v3 documents
+//   /api/v1/namespaces/{ns}/pods/{name}/log            a container's output
+//   /api/v1/namespaces/{ns}/pods/{name}/exec           a command in a container (WebSocket)
 // Pure: no I/O, so it is tested directly and shared by every handler.
 
-import { KINDS, kindForResource, type KindInfo } from '../../api/index.js';
+import { KINDS, kindForResource, kindsAt, type KindInfo } from '../../api/index.js';
 import { ApiError } from './api-error.js';
 
 /** The group/version of automesh's own endpoints (batch apply). */
@@ -13,6 +18,12 @@ export const AUTOMESH_GROUP_VERSION = 'automesh.io/v1';
 
 export type Route =
   | { type: 'apply' }
+  | { type: 'discovery'; document: 'api' | 'apis' | 'version' }
+  | { type: 'resource-list'; group: string; version: string }
+  | { type: 'openapi-index' }
+  | { type: 'openapi'; group: string; version: string }
+  | { type: 'pod-log'; namespace: string; name: string }
+  | { type: 'pod-exec'; namespace: string; name: string }
   | {
       type: 'resource';
       kind: KindInfo;
@@ -45,11 +56,26 @@ function notFound(path: string): ApiError {
   );
 }
 
+function openApiRoute(parts: string[], pathname: string): Route {
+  if (parts.length === 0) return { type: 'openapi-index' };
+  const [group, version] =
+    parts[0] === 'api' && parts.length === 2
+      ? ['', parts[1] as string]
+      : parts[0] === 'apis' && parts.length === 3
+        ? [parts[1] as string, parts[2] as string]
+        : ['', ''];
+  if (version === '' || kindsAt(group, version).length === 0) throw notFound(pathname);
+  return { type: 'openapi', group, version };
+}
+
 export function parseRoute(pathname: string): Route {
   const parts = pathname
     .split('/')
     .filter((p) => p !== '')
     .map(decode);
+  if (parts.length === 1 && (parts[0] === 'api' || parts[0] === 'apis' || parts[0] === 'version'))
+    return { type: 'discovery', document: parts[0] };
+  if (parts[0] === 'openapi' && parts[1] === 'v3') return openApiRoute(parts.slice(2), pathname);
   let group: string;
   let version: string;
   let rest: string[];
@@ -59,10 +85,22 @@ export function parseRoute(pathname: string): Route {
     [group, version, rest] = [parts[1] as string, parts[2] as string, parts.slice(3)];
   } else throw notFound(pathname);
 
+  if (rest.length === 0) {
+    if (kindsAt(group, version).length === 0) throw notFound(pathname);
+    return { type: 'resource-list', group, version };
+  }
   const apiVersion = group === '' ? version : `${group}/${version}`;
   if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && rest[0] === 'apply')
     return { type: 'apply' };
 
+  // Pod subresources: logs and exec.
+  const subresource = rest[4];
+  if (apiVersion === 'v1' && rest[0] === 'namespaces' && rest[2] === 'pods' && rest.length === 5) {
+    if (subresource === 'log' || subresource === 'exec') {
+      const type = subresource === 'log' ? 'pod-log' : 'pod-exec';
+      return { type, namespace: rest[1] as string, name: rest[3] as string };
+    }
+  }
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const kind = kindForResource(group, version, rest[2] as string);
     if (!kind || !kind.namespaced || rest.length > 4) throw notFound(pathname);

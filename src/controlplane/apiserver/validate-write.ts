@@ -15,13 +15,17 @@ export type DecodeFn = (
 export const defaultDecode: DecodeFn = decodeObject;
 
 export function invalidError(problems: readonly Problem[], subject: string, batch: boolean): ApiError {
+  // One object: causes say what kubectl prints after `The Kind "name" is invalid: <field>: `.
   const causes: StatusCause[] = problems.map((p) => ({
     reason: 'FieldValueInvalid',
     field: batch ? `items[${p.document - 1}]${p.path === '' ? '' : `.${p.path}`}` : p.path,
-    message: formatProblem(p),
+    message: batch ? formatProblem(p) : p.message,
   }));
+  const first = problems[0];
+  const named = !batch && first?.kind !== undefined && first.name !== undefined;
   const lines = problems.map((p) => `  ${formatProblem(p)}`).join('\n');
   return new ApiError('AUTOMESH_ERR_API_INVALID', `${subject} is invalid; nothing was stored:\n${lines}`, {
+    ...(named ? { kind: first.kind, name: first.name } : {}),
     causes,
   });
 }

@@ -4,7 +4,7 @@
 // The stream ends on timeoutSeconds, client close, server close, or when the client reads too
 // slowly (the client then resumes from the last resourceVersion it saw).
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Resource } from '../../api/index.js';
 import {
   matchesLabelSelector,
@@ -13,7 +13,9 @@ import {
   type WatchEventType,
 } from '../../store/index.js';
 import { ApiError } from './api-error.js';
+import { matchesFields, parseFieldSelector } from './field-selector.js';
 import type { HandlerContext, ResourceRoute } from './resource-handlers.js';
+import { acceptsTable, parseIncludeObject, toTable } from './table.js';
 
 /** A watcher whose unread output passes this is dropped instead of buffering without bound. */
 export const WATCH_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -51,16 +53,24 @@ function parseTimeoutMs(value: string | null): number | undefined {
 export async function handleWatch(
   ctx: HandlerContext,
   route: ResourceRoute,
+  req: IncomingMessage,
   url: URL,
   res: ServerResponse,
   registry: WatchRegistry,
 ): Promise<void> {
   const selector = parseLabelSelector(url.searchParams.get('labelSelector') ?? '');
   if (!selector.ok) throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', selector.message);
+  const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
+  // kubectl get -w asks for Tables: each event then carries a one-row Table.
+  const table = acceptsTable(req.headers.accept);
+  const includeObject = parseIncludeObject(url.searchParams.get('includeObject'));
+  const encode = (object: Resource): unknown =>
+    table ? toTable(route.kind.kind, [object], { nowMs: ctx.nowMs(), includeObject }) : object;
   const fromRevision = parseResourceVersion(url.searchParams.get('resourceVersion'));
   const timeoutMs = parseTimeoutMs(url.searchParams.get('timeoutSeconds'));
   const wanted = (object: Resource): boolean =>
     (route.name === undefined || object.metadata.name === route.name) &&
+    matchesFields(object, fields) &&
     matchesLabelSelector(object.metadata.labels, selector.requirements);
 
   let initial: WatchEvent[] = [];
@@ -77,7 +87,7 @@ export async function handleWatch(
   let ended = false;
   const write = (type: WatchEventType, object: Resource): void => {
     if (ended || !wanted(object)) return;
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    res.write(`${JSON.stringify({ type, object: encode(object) })}\n`);
     if (res.writableLength > WATCH_MAX_BUFFERED_BYTES) end();
   };
   // store.watch throws (COMPACTED) before any byte is sent, so the error mapper still answers 410.

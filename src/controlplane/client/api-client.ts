@@ -73,10 +73,12 @@ function query(params: Record<string, string | undefined>): string {
 export class ApiClient {
   readonly server: string;
   private readonly token: string;
+  private readonly ca: string | undefined;
 
   constructor(config: ClientConfig) {
     this.server = config.server.replace(/\/+$/, '');
     this.token = config.token;
+    this.ca = config.certificateAuthorityPem;
   }
 
   /** A client from `<state dir>/admin.kubeconfig` ($AUTOMESH_HOME or ~/.automesh by default). */
@@ -161,6 +163,15 @@ export class ApiClient {
     return this.request<ApplyResponse>('POST', '/apis/automesh.io/v1/apply', { items, ...options });
   }
 
+  /**
+   * GET of a path the kinds do not describe (the control plane's `/debug/...` handlers), with the
+   * same credential, CA and errors as every other call; a 404 is an ApiClientError with `notFound`.
+   */
+  async getPath<T>(path: string, options: { timeoutMs?: number } = {}): Promise<T> {
+    const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+    return this.request<T>('GET', path, undefined, signal);
+  }
+
   /** Streams changes of one kind until stopped, timed out or ended by the server. */
   watch<T extends Resource = Resource>(
     kind: ResourceKind | KindInfo,
@@ -204,9 +215,12 @@ export class ApiClient {
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         ...(signal === undefined ? {} : { signal }),
+        ...(this.ca === undefined ? {} : { ca: this.ca }),
       });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      // Stopped by the caller: not a failure to report. A timeout is: the server did not answer.
+      if (signal?.aborted && (signal.reason as { name?: string } | undefined)?.name !== 'TimeoutError')
+        throw err;
       throw new ApiClientError(
         'AUTOMESH_ERR_CLIENT_UNREACHABLE',
         `cannot reach the API server at ${this.server}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}; is the mesh up? (run 'automesh up')`,
@@ -215,8 +229,8 @@ export class ApiClient {
     }
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, body);
+  private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    const response = await this.send(method, path, body, signal);
     const text = await response.text();
     let parsed: unknown;
     try {

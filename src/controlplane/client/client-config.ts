@@ -12,9 +12,15 @@ const CLUSTER_NAME = 'automesh';
 const USER_NAME = 'admin';
 
 export interface ClientConfig {
-  /** `http://127.0.0.1:PORT`; '' when the credential exists but no server has been recorded yet. */
+  /** `https://127.0.0.1:PORT`; '' when the credential exists but no server has been recorded yet. */
   server: string;
   token: string;
+  /**
+   * PEM roots that sign the API server's certificate (the mesh CA), kept in the kubeconfig as
+   * `certificate-authority-data` so kubectl trusts the server as the CLI does. Absent: the
+   * system's roots.
+   */
+  certificateAuthorityPem?: string;
 }
 
 export class ClientConfigError extends Error {
@@ -36,13 +42,26 @@ export function adminConfigPath(stateDir: string): string {
   return join(stateDir, ADMIN_CONFIG_FILE);
 }
 
+function clusterEntry(config: ClientConfig): Record<string, string> {
+  return {
+    server: config.server,
+    ...(config.certificateAuthorityPem === undefined
+      ? {}
+      : {
+          'certificate-authority-data': Buffer.from(config.certificateAuthorityPem, 'utf8').toString(
+            'base64',
+          ),
+        }),
+  };
+}
+
 /** The kubeconfig text for a config (kubectl's layout: clusters, users, contexts). */
 export function renderKubeconfig(config: ClientConfig): string {
   return stringify(
     {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: CLUSTER_NAME, cluster: { server: config.server } }],
+      clusters: [{ name: CLUSTER_NAME, cluster: clusterEntry(config) }],
       users: [{ name: USER_NAME, user: { token: config.token } }],
       contexts: [{ name: CLUSTER_NAME, context: { cluster: CLUSTER_NAME, user: USER_NAME } }],
       'current-context': CLUSTER_NAME,
@@ -52,7 +71,7 @@ export function renderKubeconfig(config: ClientConfig): string {
 }
 
 interface KubeconfigShape {
-  clusters?: { cluster?: { server?: unknown } }[];
+  clusters?: { cluster?: { server?: unknown; 'certificate-authority-data'?: unknown } }[];
   users?: { user?: { token?: unknown } }[];
 }
 
@@ -75,7 +94,17 @@ export function parseKubeconfig(text: string, file: string): ClientConfig {
       `${file} has no clusters[0].cluster.server or users[0].user.token`,
     );
   }
-  return { server, token };
+  const authorityData = doc.clusters?.[0]?.cluster?.['certificate-authority-data'];
+  if (authorityData === undefined) return { server, token };
+  const certificateAuthorityPem =
+    typeof authorityData === 'string' ? Buffer.from(authorityData, 'base64').toString('utf8') : '';
+  if (!certificateAuthorityPem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ClientConfigError(
+      'AUTOMESH_ERR_CONFIG_INVALID',
+      `${file}: clusters[0].cluster.certificate-authority-data is not base64 of PEM certificates`,
+    );
+  }
+  return { server, token, certificateAuthorityPem };
 }
 
 /** Reads the admin credential; a missing file or server is an error that says what to run. */

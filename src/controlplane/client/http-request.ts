@@ -16,6 +16,8 @@ export interface HttpRequestInit {
   headers: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** PEM roots to trust for an https:// URL instead of the system's. */
+  ca?: string;
 }
 
 export function httpRequest(url: string, init: HttpRequestInit): Promise<HttpResponse> {
@@ -33,6 +35,7 @@ export function httpRequest(url: string, init: HttpRequestInit): Promise<HttpRes
         // One request per connection: nothing keeps a short-lived CLI process alive afterwards.
         agent: false,
         ...(init.signal === undefined ? {} : { signal: init.signal }),
+        ...(init.ca === undefined ? {} : { ca: init.ca }),
       },
       (res) => {
         const status = res.statusCode ?? 0;

@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../../../src/api/index.js';
 import {
+  ApiClient,
   CONTROL_PLANE_FILE,
   MESH_ROOT_FILE,
   PROXY_STATUS_PATH,
@@ -85,11 +86,9 @@ export function sidecarStarter(stateDir: string, caAddress?: () => string) {
 }
 
 export async function proxyStatus(stateDir: string): Promise<ProxyStatusList | undefined> {
-  const config = await loadClientConfig(stateDir);
-  const response = await fetch(`${config.server}${PROXY_STATUS_PATH}`, {
-    headers: { authorization: `Bearer ${config.token}` },
-  }).catch(() => undefined);
-  return response?.ok === true ? ((await response.json()) as ProxyStatusList) : undefined;
+  const client = new ApiClient(await loadClientConfig(stateDir));
+  // Undefined while the control plane is away (the caller polls until it answers).
+  return client.getPath<ProxyStatusList>(PROXY_STATUS_PATH).catch(() => undefined);
 }
 
 /**

@@ -2,9 +2,11 @@
 // `istio-proxy` container, the `security.istio.io/tlsMode: istio` label and the
 // `sidecar.istio.io/status` annotation to the pod template of a Deployment (or to a Pod). The
 // output stays valid Kubernetes; in the local runtime the `istio-proxy` container is not run as an
-// image: the runtime starts automesh's own sidecar process for it.
+// image: the runtime starts automesh's own sidecar process for it. The API server injects on every
+// write to a namespace labelled `istio-injection=enabled` (whoever writes: the CLI, kubectl), the
+// runtime decides from `hasSidecar` which pods get a sidecar process, `kube-inject` prints it.
 
-import type { Container, Labels, PodSpec } from '../api/index.js';
+import type { Container, Labels, PodSpec } from './resources.js';
 
 export const SIDECAR_CONTAINER_NAME = 'istio-proxy';
 export const SIDECAR_IMAGE = 'automesh/proxy:0.1.0';

@@ -1,5 +1,6 @@
 // AGE the way the seed page's kubectl prints it (apimachinery duration.ShortHumanDuration):
-// one unit, truncated: `39s`, `2m`, `2h`, `5d`, `1y`, so `automesh get` reads like the page.
+// one unit, truncated: `39s`, `2m`, `2h`, `5d`, `1y`, so `automesh get` and the API
+// server's Tables read like the page.
 
 const SECOND_MS = 1000;
 const MINUTE_S = 60;

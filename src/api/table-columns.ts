@@ -1,4 +1,6 @@
-// Table columns per kind, as `kubectl get` prints them (and `-o wide` extends them).
+// Table columns per kind, as `kubectl get` prints them (and `-o wide` extends them): the one
+// definition used by the API server's Table answers (what the real kubectl prints) and by
+// `automesh get`. Pure: the clock is an argument.
 import type {
   Deployment,
   DestinationRule,
@@ -7,7 +9,7 @@ import type {
   PeerAuthentication,
   Pod,
   Service,
-} from '../../api/index.js';
+} from './resources.js';
 import { formatAge } from './age.js';
 
 export interface Column {

@@ -1,0 +1,57 @@
+// Sends an authenticated request to the handler for its path and method: discovery, the resource
+// paths (list, get, watch, create, update, delete) and automesh's batch apply. Handlers throw; the API
+// server's error mapper answers.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './api-error.js';
+import { handleApply } from './apply-handler.js';
+import { handleDiscovery } from './discovery-handler.js';
+import {
+  handleCreate,
+  handleDelete,
+  handleGet,
+  handleUpdate,
+  type HandlerContext,
+} from './resource-handlers.js';
+import { handlePatch } from './patch-handler.js';
+import { handlePodLog } from './pod-log-handler.js';
+import { parseRoute } from './route.js';
+import { handleWatch, type WatchRegistry } from './watch-stream.js';
+
+export async function routeRequest(
+  ctx: HandlerContext,
+  watches: WatchRegistry,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const target = parseRoute(url.pathname);
+  const method = req.method ?? 'GET';
+  if (target.type === 'pod-exec') {
+    throw new ApiError(
+      'AUTOMESH_ERR_API_BAD_REQUEST',
+      'exec needs a WebSocket upgrade (v5.channel.k8s.io); kubectl 1.30 and newer use one',
+    );
+  }
+  if (target.type === 'pod-log') {
+    if (method !== 'GET') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'pod logs take GET');
+    return handlePodLog(ctx, target, url, res, watches);
+  }
+  if (target.type !== 'apply' && target.type !== 'resource') return handleDiscovery(target, method, res);
+  if (target.type === 'apply') {
+    if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
+    return handleApply(ctx, req, res);
+  }
+  const watch = url.searchParams.get('watch');
+  if (method === 'GET' && (watch === 'true' || watch === '1'))
+    return handleWatch(ctx, target, req, url, res, watches);
+  if (method === 'GET') return handleGet(ctx, target, req, url, res);
+  if (method === 'POST') return handleCreate(ctx, target, req, res);
+  if (method === 'PUT') return handleUpdate(ctx, target, req, res);
+  if (method === 'PATCH') return handlePatch(ctx, target, req, res);
+  if (method === 'DELETE') return handleDelete(ctx, target, url, res);
+  throw new ApiError(
+    'AUTOMESH_ERR_API_METHOD',
+    `method ${method} is not supported; use GET, POST, PUT, PATCH or DELETE`,
+  );
+}
