@@ -71,8 +71,9 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     load: () => import('./commands/config.js'),
   },
   x: {
-    summary: 'Experimental: x explain -f FILE --from W.NS --to HOST:PORT (TLS per endpoint, offline)',
-    load: () => import('./commands/explain.js'),
+    summary:
+      'Experimental: x explain (TLS per endpoint, offline), x strict-readiness (who would STRICT break)',
+    load: () => import('./commands/x.js'),
   },
 };
 

@@ -27,3 +27,13 @@ export { parseMeshValues, PROFILES } from './mesh-values.js';
 export { serviceFqdn, spiffeIdFor, istioSni, targetPortOn, portProtocol } from './names.js';
 export type { EndpointExplanation, RouteExplanation, RuleExplanation } from './explain-route.js';
 export { explainRoute, expectedOutcome, serviceForHost, workloadsNamed } from './explain-route.js';
+export { strictReadiness } from './strict-readiness.js';
+export type {
+  NameAddress,
+  ObservedPeerRecord,
+  ObservedPort,
+  PeerArrival,
+  PortReadiness,
+  Verdict,
+} from './strict-readiness.js';
+export { REQUIRE_MTLS_LABEL } from './require-mtls.js';

@@ -24,6 +24,7 @@ describe('peer observations', () => {
     assert.deepEqual(peers.view(), [
       {
         port: 80,
+        observedSince: 1_000,
         peers: [
           // Seen last at the same moment: ordered by arrival, then peer.
           {
@@ -45,6 +46,7 @@ describe('peer observations', () => {
       },
       {
         port: 8080,
+        observedSince: 3_000,
         peers: [
           {
             arrival: 'refused',
@@ -57,6 +59,21 @@ describe('peer observations', () => {
         ],
       },
     ]);
+  });
+
+  it('watches a port anew when its mode changes, keeping what it saw', () => {
+    let now = 0;
+    const peers = new PeerObservations(60_000, () => now);
+    peers.watch(80);
+    peers.admitted(80, PLAINTEXT, '127.0.0.3');
+    now = 30_000;
+    peers.watch(80);
+    assert.deepEqual(
+      peers.view().map((p) => [p.port, p.observedSince, p.peers.length]),
+      [[80, 30_000, 1]],
+    );
+    peers.forget(80);
+    assert.deepEqual(peers.view(), []);
   });
 
   it('forgets peers not seen within the window', () => {

@@ -17,6 +17,7 @@ export const ADDRESS_BLOCKS = {
   strictOpenConnections: 244,
   upEtcd: 246,
   kubectl: 248,
+  strictReadiness: 250,
 } as const;
 
 /** randomAddressBlock (test/runtime/support.ts) draws even blocks from this range. */

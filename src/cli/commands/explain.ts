@@ -1,7 +1,7 @@
 // `automesh x explain`: reads a mesh described in YAML and prints, for every endpoint of the
 // destination, the server's mode, the TLS the client sidecar will use and why. Offline: it talks
 // to no control plane, so people can see what a policy change would do before applying it.
-// Registered as `x` (experimental commands); `explain` is its only subcommand so far.
+// A subcommand of `x` (experimental commands, see x.ts).
 import { readFileSync } from 'node:fs';
 import { decodeManifests, formatProblem } from '../../api/index.js';
 import type { MeshSettings, Resource } from '../../api/index.js';
@@ -17,17 +17,6 @@ import {
 import type { RouteExplanation } from '../../policy/index.js';
 import { FlagError, flagBool, flagString, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
-
-const X_USAGE = `Experimental commands.
-
-Usage:
-  automesh x <command> [flags]
-
-Commands:
-  explain   Explain the TLS between a workload and a service, endpoint by endpoint, from YAML files
-
-Run 'automesh x <command> --help' for a command's flags.
-`;
 
 const EXPLAIN_FLAGS: FlagSpec[] = [
   {
@@ -65,22 +54,8 @@ class ExplainError extends Error {
   readonly code = 'AUTOMESH_ERR_CLI_EXPLAIN';
 }
 
-export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    process.stdout.write(X_USAGE);
-    return sub === undefined ? 1 : 0;
-  }
-  if (sub !== 'explain') {
-    process.stderr.write(
-      `error: unknown command "${sub}" for "automesh x"\nRun 'automesh x --help' for usage.\n`,
-    );
-    return 1;
-  }
-  return Promise.resolve(explain(rest));
-}
-
-function explain(args: string[]): number {
+/** `automesh x explain ARGS`. */
+export function explain(args: string[]): number {
   try {
     const flags = parseFlags(args, EXPLAIN_FLAGS);
     if (flagBool(flags, 'help')) {

@@ -67,9 +67,10 @@ function peersView(state: AdminState): Record<string, unknown> {
   const modes = new Map((state.snapshot()?.inbound ?? []).map((l) => [l.port, l.mode]));
   return {
     windowSeconds: state.peers.windowMs / 1000,
-    ports: state.peers.view().map(({ port, peers }) => ({
+    ports: state.peers.view().map(({ port, observedSince, peers }) => ({
       port,
       mode: modes.get(port) ?? 'unknown',
+      observedSince: new Date(observedSince).toISOString(),
       peers: peers.map((p) => ({
         ...p,
         firstSeen: new Date(p.firstSeen).toISOString(),

@@ -78,6 +78,7 @@ export class InboundListener {
       maxAgeMs: env.maxConnectionAgeMs,
       onRetire: (reason) => env.metrics.connectionRetired('inbound', reason),
     });
+    env.peers.watch(config.port);
     this.server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     this.server.maxConnections = env.maxConnections;
     this.tlsServer = createTlsServer(
@@ -129,12 +130,15 @@ export class InboundListener {
   update(config: InboundListenerConfig): void {
     const modeChanged = config.mode !== this.config.mode;
     this.config = config;
-    if (modeChanged) this.admitted.enforce(config.mode);
+    if (!modeChanged) return;
+    this.admitted.enforce(config.mode);
+    this.env.peers.watch(config.port);
   }
 
   /** Stops accepting. `drain`: open connections finish on their own; otherwise they are destroyed. */
   close(drain: boolean): Promise<void> {
     this.unsubscribeRotation();
+    this.env.peers.forget(this.config.port);
     if (!drain) for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }

@@ -28,13 +28,35 @@ export const MAX_PEERS_PER_PORT = 256;
 /** The mesh's default observation window (behaviour.md): 10 minutes. */
 export const DEFAULT_OBSERVATION_WINDOW_MS = 10 * 60_000;
 
+interface WatchedPort {
+  /** Since when the port has been watched under its current mode. */
+  since: number;
+  peers: Map<string, ObservedPeer>;
+}
+
 export class PeerObservations {
-  private readonly ports = new Map<number, Map<string, ObservedPeer>>();
+  private readonly ports = new Map<number, WatchedPort>();
 
   constructor(
     readonly windowMs = DEFAULT_OBSERVATION_WINDOW_MS,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * The port is watched from now on under a new mode (its listener started, or its mode changed):
+   * what was seen before says nothing about the new mode, so readiness waits a whole window again.
+   */
+  watch(port: number): void {
+    this.ports.set(port, {
+      since: this.now(),
+      peers: this.ports.get(port)?.peers ?? new Map<string, ObservedPeer>(),
+    });
+  }
+
+  /** The listener is gone: nothing more will be seen on the port. */
+  forget(port: number): void {
+    this.ports.delete(port);
+  }
 
   /** An admitted connection: `peer` is the SPIFFE ID for mTLS, the source address otherwise. */
   admitted(port: number, admission: Admission, address: string): void {
@@ -47,26 +69,27 @@ export class PeerObservations {
   }
 
   /** Peers seen within the window, per port (sorted), most recently seen first (ties: by arrival, then peer). */
-  view(): { port: number; peers: ObservedPeer[] }[] {
+  view(): { port: number; observedSince: number; peers: ObservedPeer[] }[] {
     const cutoff = this.now() - this.windowMs;
     return [...this.ports.keys()]
       .sort((a, b) => a - b)
       .map((port) => {
-        const peers = this.ports.get(port)!;
+        const { since, peers } = this.ports.get(port)!;
         for (const [key, p] of peers) if (p.lastSeen < cutoff) peers.delete(key);
         const sorted = [...peers.entries()].sort(
           ([ka, a], [kb, b]) => b.lastSeen - a.lastSeen || (ka < kb ? -1 : ka > kb ? 1 : 0),
         );
-        return { port, peers: sorted.map(([, p]) => ({ ...p })) };
+        return { port, observedSince: since, peers: sorted.map(([, p]) => ({ ...p })) };
       });
   }
 
   private record(port: number, arrival: Arrival, peer: string, reason?: string): void {
-    let peers = this.ports.get(port);
-    if (peers === undefined) {
-      peers = new Map();
-      this.ports.set(port, peers);
+    let watched = this.ports.get(port);
+    if (watched === undefined) {
+      watched = { since: this.now(), peers: new Map() };
+      this.ports.set(port, watched);
     }
+    const peers = watched.peers;
     const now = this.now();
     const key = `${arrival}|${peer}`;
     const seen = peers.get(key);
