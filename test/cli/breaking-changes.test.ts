@@ -74,6 +74,28 @@ describe('breaking-change check for install', () => {
     );
   });
 
+  it('reports the plaintext pairs a mesh-wide require-mTLS would refuse', () => {
+    const resources = [...SEED, deployment('legacy', 'httpbin', false), service('legacy')];
+    const before = { ...DEFAULT_MESH_SETTINGS };
+    const after = { ...DEFAULT_MESH_SETTINGS, requireMtls: true };
+    const current = [...resources, ...installResources(before, 'demo')];
+    const next = afterInstall(current, installResources(after, 'demo'), 'istio-system');
+    const broken = breakingChanges(
+      meshStateFromResources(current, before),
+      meshStateFromResources(next, after),
+    );
+    // Every client with a sidecar, to the one service whose endpoint has none.
+    assert.deepEqual(broken.map((b) => [b.client.replace(/-.*/, ''), b.service]).sort(), [
+      ['full/httpbin', 'httpbin.legacy:8000'],
+      ['full/sleep', 'httpbin.legacy:8000'],
+      ['partial/httpbin', 'httpbin.legacy:8000'],
+    ]);
+    assert.match(
+      broken[0]!.reason,
+      /^refused by the client sidecar: automesh.io\/require-mtls is true \(mesh value\)/,
+    );
+  });
+
   it('reports nothing when the values keep traffic working', () => {
     assert.deepEqual(change({ auto: true, enabled: false }, { auto: true, enabled: false }), []);
   });

@@ -38,6 +38,7 @@ function outcome(
   const port = targetPortOn(servicePort, endpoint);
   if (port === undefined) return undefined;
   const tls = clientTlsIn(index, { client, service, servicePort, endpoint });
+  if (tls.mode === 'REFUSE') return { works: false, reason: `refused by the client sidecar: ${tls.reason}` };
   if (tls.mode !== 'DISABLE' && tls.mode !== 'ISTIO_MUTUAL') return { works: true, reason: '' };
   if (!endpoint.hasSidecar) {
     return tls.mode === 'DISABLE'
