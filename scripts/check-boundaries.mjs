@@ -33,6 +33,7 @@ function* walk(dir) {
  */
 const LIGHT_ENTRIES = new Set([
   'api/kinds.js',
+  'api/log-tail.js',
   // kubectl's columns and AGE, which `get` prints with (the API server's Tables use them too).
   'api/table-columns.js',
   'api/age.js',

@@ -6,6 +6,7 @@ import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '
 import { reportError } from '../output/report-error.js';
 import { pickContainer, resolvePod } from '../resolve-pod.js';
 import { podDirectory } from '../../runtime/pod-directory.js';
+import { lastLines } from '../../api/log-tail.js';
 
 const FLAGS = [
   COMMON_FLAGS.namespace,
@@ -16,14 +17,6 @@ const FLAGS = [
 ] as const;
 const USAGE = 'automesh logs POD|deploy/NAME [-c CONTAINER] [-n NAMESPACE] [-f] [--tail N]';
 const FOLLOW_POLL_MS = 250;
-
-function lastLines(text: string, count: number | undefined): string {
-  if (count === undefined) return text;
-  const lines = text.split('\n');
-  const trailingNewline = lines.at(-1) === '';
-  if (trailingNewline) lines.pop();
-  return lines.slice(Math.max(0, lines.length - count)).join('\n') + (trailingNewline ? '\n' : '');
-}
 
 /** Prints what is appended to `path` until Ctrl-C. */
 function follow(path: string, from: number): Promise<number> {

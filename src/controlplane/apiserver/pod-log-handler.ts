@@ -11,6 +11,7 @@ import { containerOf } from './pod-container.js';
 import type { HandlerContext } from './resource-handlers.js';
 import type { Route } from './route.js';
 import type { WatchRegistry } from './watch-stream.js';
+import { lastLines } from '../../api/log-tail.js';
 
 /** Where a container's output is; the runtime's layout, given by the composition root. */
 export interface PodLogSource {
@@ -21,15 +22,6 @@ export type PodLogRoute = Extract<Route, { type: 'pod-log' }>;
 
 /** How often a followed log is checked for new output. */
 const FOLLOW_POLL_MS = 250;
-
-function lastLines(text: string, count: number | undefined): string {
-  if (count === undefined) return text;
-  const lines = text.split('\n');
-  const trailingNewline = lines.at(-1) === '';
-  if (trailingNewline) lines.pop();
-  const kept = lines.slice(Math.max(0, lines.length - count));
-  return kept.join('\n') + (trailingNewline && kept.length > 0 ? '\n' : '');
-}
 
 function tailLinesOf(value: string | null): number | undefined {
   if (value === null) return undefined;
