@@ -119,10 +119,11 @@ export class SnapshotBuilder {
   }
 
   private outbound(client: WorkloadInstance): Outbound {
-    const key = `${client.namespace}|${client.hasSidecar}|${this.requiresMtls(client)}`;
+    const requiresMtls = this.requiresMtls(client);
+    const key = `${client.namespace}|${client.hasSidecar}|${requiresMtls}`;
     let outbound = this.outboundMemo.get(key);
     if (outbound === undefined) {
-      const entries = this.index.services.map((s) => this.outboundEntry(client, s));
+      const entries = this.index.services.map((s) => this.outboundEntry(client, s, requiresMtls));
       const hash = createHash('sha256');
       for (const entry of entries) hash.update(entry.hash);
       outbound = { services: entries.map((e) => e.service), hash: hash.digest('hex') };
@@ -133,14 +134,14 @@ export class SnapshotBuilder {
 
   /**
    * One service as a client sees it. It depends on the client only through the DestinationRule
-   * it picks, whether it shares the service's namespace (short-name alias) and whether it has a
-   * sidecar, so entries are shared by every namespace where those agree, and hashed once.
+   * it picks, whether it shares the service's namespace (short-name alias), whether it has a
+   * sidecar and whether it requires mTLS, so entries are shared by every namespace where those
+   * agree, and hashed once.
    */
-  private outboundEntry(client: WorkloadInstance, service: Service): OutboundEntry {
+  private outboundEntry(client: WorkloadInstance, service: Service, requiresMtls: boolean): OutboundEntry {
     const sameNamespace = serviceNamespace(service) === client.namespace;
     // Fast path, most (namespace, service) pairs: the client's namespace has no rules and the
     // rules that could apply are exported to everyone, so the entry is the same for all of them.
-    const requiresMtls = this.requiresMtls(client);
     const neutral = !sameNamespace && this.index.clientNeutralRules(client.namespace, service);
     const neutralMemo = !client.hasSidecar
       ? this.neutralWithout

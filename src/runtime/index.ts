@@ -1,4 +1,4 @@
-// Public surface of the runtime module: the local runtime (pods as processes), sidecar injection,
+// Public surface of the runtime module: the local runtime (pods as processes),
 // the privileged-port mapping and the pieces the CLI needs (container environment, httpbin).
 export { startRuntime } from './local-runtime.js';
 export { podDirectory, PodDirectory, SIDECAR_RECORD_FILE } from './pod-directory.js';
@@ -13,18 +13,6 @@ export type { ProcessHandle, BackoffOptions } from './supervised-process.js';
 export { hostPort, runningAsRoot, PRIVILEGED_PORT_OFFSET } from './host-port.js';
 export { AddressAllocator, DEFAULT_ADDRESS_BLOCK } from './address-allocator.js';
 export type { PodAddresses } from './address-allocator.js';
-export {
-  injectSidecar,
-  hasSidecar,
-  sidecarContainer,
-  SIDECAR_CONTAINER_NAME,
-  SIDECAR_IMAGE,
-  SIDECAR_OUTBOUND_PORT,
-  SIDECAR_ADMIN_PORT,
-  TLS_MODE_LABEL,
-  SIDECAR_STATUS_ANNOTATION,
-  INJECT_ANNOTATION,
-} from '../api/inject-sidecar.js';
 export { containerEnvironment, execEnvironment, appHostOf } from './container-env.js';
 export { podTemplateHash } from './pod-naming.js';
 export { imageProgram, imageName } from './image-program.js';

@@ -3,7 +3,7 @@
 // workloads.
 import { spawn } from 'node:child_process';
 import type { Deployment, Pod, Service } from '../../src/api/index.js';
-import { injectSidecar } from '../../src/runtime/index.js';
+import { injectSidecar } from '../../src/api/index.js';
 import type { RuntimeBackend, RuntimeOptions, SidecarContext } from '../../src/runtime/index.js';
 
 export const NS = 'adopt';

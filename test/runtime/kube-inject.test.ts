@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeManifests } from '../../src/api/index.js';
 import type { Deployment, Pod } from '../../src/api/index.js';
-import { injectSidecar, hasSidecar, SIDECAR_CONTAINER_NAME } from '../../src/runtime/index.js';
+import { injectSidecar, hasSidecar, SIDECAR_CONTAINER_NAME } from '../../src/api/index.js';
 import { runCli, REPO_ROOT } from '../support/cli.js';
 import { injectManifest } from '../../src/cli/commands/kube-inject.js';
 

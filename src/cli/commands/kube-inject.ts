@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Document, parseAllDocuments } from 'yaml';
-import { injectSidecar } from '../../runtime/index.js';
+import { injectSidecar } from '../../api/index.js';
 
 const USAGE = `Usage: automesh kube-inject -f FILE|-
 

@@ -13,6 +13,7 @@ import {
   type WatchEventType,
 } from '../../store/index.js';
 import { ApiError } from './api-error.js';
+import { failureStatus } from './status.js';
 import { matchesFields, parseFieldSelector } from './field-selector.js';
 import type { HandlerContext, ResourceRoute } from './resource-handlers.js';
 import { acceptsTable, parseIncludeObject, toTable } from './table.js';
@@ -29,18 +30,6 @@ function parseResourceVersion(value: string | null): number | undefined {
   if (!/^\d+$/.test(value))
     throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', `invalid resourceVersion "${value}"`);
   return Number(value);
-}
-
-function expiredStatus(message: string): object {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason: 'Expired',
-    code: 410,
-  };
 }
 
 function parseTimeoutMs(value: string | null): number | undefined {
@@ -100,7 +89,9 @@ export async function handleWatch(
       // say so as Kubernetes does, an ERROR event with a 410 Status, then end; the client lists again.
       onError: (err) => {
         if (ended) return;
-        res.write(`${JSON.stringify({ type: 'ERROR', object: expiredStatus(err.message) })}\n`);
+        res.write(
+          `${JSON.stringify({ type: 'ERROR', object: failureStatus(410, 'Expired', err.message) })}\n`,
+        );
         end();
       },
     },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import type { Pod, Resource } from '../../../src/api/index.js';
 import { decodeManifests } from '../../../src/api/index.js';
-import { injectSidecar } from '../../../src/runtime/index.js';
+import { injectSidecar } from '../../../src/api/index.js';
 import type { RuntimeBackend } from '../../../src/runtime/index.js';
 import { startLocalMesh, type LocalMesh } from '../../../src/cli/up/start-mesh.js';
 import { cliArgv } from '../../../src/cli/self.js';
