@@ -14,7 +14,7 @@ export interface KindInfo {
   plural: string;
   singular: string;
   shortNames: readonly string[];
-  /** False for cluster-scoped kinds (Namespace, MeshPolicy). */
+  /** False for cluster-scoped kinds (Namespace, Node, MeshPolicy). */
   namespaced: boolean;
   /**
    * Discovery categories as the real servers list them: `kubectl get all` takes the `all` ones,
@@ -55,6 +55,7 @@ const istio = (group: string): readonly string[] => ['istio-io', `${group}-istio
 /** Every supported kind, in the order people usually list them. */
 export const KINDS: readonly KindInfo[] = Object.freeze([
   info('Namespace', ['v1'], 'namespaces', ['ns'], { namespaced: false }),
+  info('Node', ['v1'], 'nodes', ['no'], { namespaced: false }),
   info('ServiceAccount', ['v1'], 'serviceaccounts', ['sa']),
   info('Service', ['v1'], 'services', ['svc'], { categories: ['all'] }),
   info('Pod', ['v1'], 'pods', ['po'], { categories: ['all'] }),

@@ -101,6 +101,10 @@ export interface PodSpec {
   initContainers?: Container[];
   volumes?: Record<string, unknown>[];
   terminationGracePeriodSeconds?: number;
+  /** The node that runs the pod: set by the scheduler, or written by the user to pin it. */
+  nodeName?: string;
+  /** Labels a node must carry for the scheduler to place the pod there. */
+  nodeSelector?: Labels;
 }
 
 export interface PodTemplate {
@@ -153,6 +157,8 @@ export interface Pod {
 
 export interface EndpointAddress {
   ip: string;
+  /** The node the endpoint's pod runs on. */
+  nodeName?: string;
   targetRef?: { kind: 'Pod'; name: string; namespace: string; uid?: string };
 }
 
@@ -165,6 +171,52 @@ export interface Endpoints {
     notReadyAddresses?: EndpointAddress[];
     ports?: { name?: string; port: number; protocol?: string }[];
   }[];
+}
+
+export type NodeConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface NodeCondition {
+  type: string;
+  status: NodeConditionStatus;
+  reason?: string;
+  message?: string;
+  /** When the node agent last wrote this condition: its heartbeat. */
+  lastHeartbeatTime?: string;
+  lastTransitionTime?: string;
+}
+
+export interface NodeAddress {
+  type: 'InternalIP' | 'ExternalIP' | 'Hostname' | 'InternalDNS' | 'ExternalDNS';
+  address: string;
+}
+
+/** A machine that runs pods (cluster-scoped). Its node agent registers it and heartbeats. */
+export interface Node {
+  apiVersion: 'v1';
+  kind: 'Node';
+  metadata: ObjectMeta;
+  spec?: {
+    /** The range the node's pod addresses come from (`127.B.0.0/16`). */
+    podCIDR?: string;
+    podCIDRs?: string[];
+    unschedulable?: boolean;
+    providerID?: string;
+    taints?: Record<string, unknown>[];
+  };
+  status?: {
+    addresses?: NodeAddress[];
+    conditions?: NodeCondition[];
+    nodeInfo?: {
+      kubeletVersion?: string;
+      operatingSystem?: string;
+      architecture?: string;
+      osImage?: string;
+      kernelVersion?: string;
+      containerRuntimeVersion?: string;
+    };
+    capacity?: Record<string, string>;
+    allocatable?: Record<string, string>;
+  };
 }
 
 /** The control plane keeps mesh values (install `--set`) in one of these. */
@@ -284,6 +336,7 @@ export interface DestinationRule {
 
 export type Resource =
   | Namespace
+  | Node
   | ServiceAccount
   | Service
   | Pod

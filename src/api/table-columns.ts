@@ -6,6 +6,7 @@ import type {
   DestinationRule,
   Endpoints,
   Namespace,
+  Node,
   PeerAuthentication,
   Pod,
   Service,
@@ -161,6 +162,50 @@ const NAMESPACE_COLUMNS: Column[] = [
   AGE,
 ];
 
+const asNode = (o: AnyObject): Node => o as unknown as Node;
+const UNKNOWN = '<unknown>';
+const ROLE_LABEL_PREFIX = 'node-role.kubernetes.io/';
+
+/** STATUS as kubectl prints a node: Ready / NotReady (any other Ready status), `,SchedulingDisabled`. */
+export function nodeStatus(node: Node): string {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const status = ready === undefined ? ['Unknown'] : [ready.status === 'True' ? 'Ready' : 'NotReady'];
+  if (node.spec?.unschedulable === true) status.push('SchedulingDisabled');
+  return status.join(',');
+}
+
+/** ROLES from `node-role.kubernetes.io/<role>` and `kubernetes.io/role=<role>` labels, as kubectl. */
+function nodeRoles(node: Node): string {
+  const roles = new Set<string>();
+  for (const [key, value] of Object.entries(node.metadata?.labels ?? {})) {
+    if (key.startsWith(ROLE_LABEL_PREFIX) && key.length > ROLE_LABEL_PREFIX.length) {
+      roles.add(key.slice(ROLE_LABEL_PREFIX.length));
+    } else if (key === 'kubernetes.io/role' && value !== '') roles.add(value);
+  }
+  return roles.size === 0 ? NONE : [...roles].sort().join(',');
+}
+
+function nodeAddress(node: Node, type: string): string {
+  return node.status?.addresses?.find((a) => a.type === type)?.address ?? NONE;
+}
+
+const NODE_COLUMNS: Column[] = [
+  NAME,
+  { header: 'STATUS', cell: (o) => nodeStatus(asNode(o)) },
+  { header: 'ROLES', cell: (o) => nodeRoles(asNode(o)) },
+  AGE,
+  { header: 'VERSION', cell: (o) => asNode(o).status?.nodeInfo?.kubeletVersion ?? '' },
+  { header: 'INTERNAL-IP', wide: true, cell: (o) => nodeAddress(asNode(o), 'InternalIP') },
+  { header: 'EXTERNAL-IP', wide: true, cell: (o) => nodeAddress(asNode(o), 'ExternalIP') },
+  { header: 'OS-IMAGE', wide: true, cell: (o) => asNode(o).status?.nodeInfo?.osImage || UNKNOWN },
+  { header: 'KERNEL-VERSION', wide: true, cell: (o) => asNode(o).status?.nodeInfo?.kernelVersion || UNKNOWN },
+  {
+    header: 'CONTAINER-RUNTIME',
+    wide: true,
+    cell: (o) => asNode(o).status?.nodeInfo?.containerRuntimeVersion || UNKNOWN,
+  },
+];
+
 const MAX_ENDPOINTS_SHOWN = 3;
 
 /** `10.0.0.1:80,10.0.0.2:80 + 2 more...` as kubectl prints ready endpoint addresses. */
@@ -221,6 +266,7 @@ const COLUMNS_BY_KIND: Record<string, Column[]> = {
   Service: SERVICE_COLUMNS,
   Deployment: DEPLOYMENT_COLUMNS,
   Namespace: NAMESPACE_COLUMNS,
+  Node: NODE_COLUMNS,
   Endpoints: ENDPOINTS_COLUMNS,
   ServiceAccount: SERVICE_ACCOUNT_COLUMNS,
   DestinationRule: DESTINATION_RULE_COLUMNS,

@@ -7,7 +7,7 @@ import { KINDS, SUPPORTED_KINDS, kindInfo } from './kinds.js';
 import { describeValue } from './problem.js';
 import type { Issue, PathSegment } from './problem.js';
 import type { Resource } from './resources.js';
-import { configMap, endpoints, namespace, service, serviceAccount } from './schemas/core.js';
+import { configMap, endpoints, namespace, node, service, serviceAccount } from './schemas/core.js';
 import { authenticationPolicy, destinationRule, peerAuthentication } from './schemas/istio.js';
 import { deployment, pod } from './schemas/workloads.js';
 import { isMap } from './rules/raw.js';
@@ -31,6 +31,7 @@ interface KindCheck {
 /** Keyed by `apiVersion kind`. */
 const CHECKS = new Map<string, KindCheck>([
   ['v1 Namespace', { schema: namespace }],
+  ['v1 Node', { schema: node }],
   ['v1 ServiceAccount', { schema: serviceAccount }],
   ['v1 Service', { schema: service, rules: serviceIssues }],
   ['v1 Pod', { schema: pod, rules: podIssues }],

@@ -83,8 +83,8 @@ describe('kinds registry', () => {
     );
   });
 
-  it('marks Namespace and MeshPolicy cluster-scoped and everything else namespaced', () => {
+  it('marks Namespace, Node and MeshPolicy cluster-scoped and everything else namespaced', () => {
     const clusterScoped = KINDS.filter((k) => !k.namespaced).map((k) => k.kind);
-    assert.deepEqual(clusterScoped, ['Namespace', 'MeshPolicy']);
+    assert.deepEqual(clusterScoped, ['Namespace', 'Node', 'MeshPolicy']);
   });
 });

@@ -139,7 +139,7 @@ type Case = [string, string, (o: Obj) => void, string, string];
 // prettier-ignore
 const CASES: Case[] = [
   // ---- identity of the object
-  ['an unknown kind lists the supported kinds', 'Namespace', (o) => (o.kind = 'Widget'), 'kind', 'unknown kind "Widget"; supported kinds are Namespace, ServiceAccount, Service, Pod'],
+  ['an unknown kind lists the supported kinds', 'Namespace', (o) => (o.kind = 'Widget'), 'kind', 'unknown kind "Widget"; supported kinds are Namespace, Node, ServiceAccount, Service, Pod'],
   ['a missing kind', 'Namespace', (o) => delete o.kind, 'kind', 'required; supported kinds are'],
   ['a lower-case kind', 'Pod', (o) => (o.kind = 'pod'), 'kind', 'did you mean "Pod"?'],
   ['a missing apiVersion', 'Policy', (o) => delete o.apiVersion, 'apiVersion', 'required; Policy is served at authentication.istio.io/v1alpha1'],

@@ -1,5 +1,5 @@
 // Schemas for the core (`v1`) kinds other than Pod: Namespace, ServiceAccount, Service,
-// Endpoints, ConfigMap.
+// Endpoints, ConfigMap, Node.
 
 import { z } from 'zod';
 import {
@@ -122,4 +122,59 @@ export const configMap = z.strictObject({
   data: stringMap.optional(),
   binaryData: stringMap.optional(),
   immutable: z.boolean().optional(),
+});
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Why `text` is not an IPv4 CIDR (`127.30.0.0/16`), or undefined. */
+function cidrError(text: string): string | undefined {
+  const m = IPV4_CIDR.exec(text);
+  const octetsOk = m !== null && m.slice(1, 5).every((o) => Number(o) <= 255);
+  if (!octetsOk || Number(m?.[5]) > 32) {
+    return `invalid CIDR ${JSON.stringify(text)}: expected an IPv4 range such as 127.30.0.0/16`;
+  }
+  return undefined;
+}
+
+const cidr = checkedString(cidrError);
+
+const nodeCondition = z.looseObject({
+  type: z.string().min(1, { error: 'required: a condition needs a type' }),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  lastHeartbeatTime: z.string().optional(),
+  lastTransitionTime: z.string().optional(),
+});
+
+const nodeAddress = z.strictObject({
+  type: z.enum(['InternalIP', 'ExternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS']),
+  address: z.string().min(1, { error: 'required: a node address needs an address' }),
+});
+
+/** Written by node agents (status) and people (labels, spec.unschedulable); status kept open. */
+export const node = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Node'),
+  metadata: objectMeta('subdomain'),
+  spec: z
+    .strictObject({
+      podCIDR: cidr.optional(),
+      podCIDRs: z.array(cidr).optional(),
+      unschedulable: z.boolean().optional(),
+      providerID: z.string().optional(),
+      taints: opaqueList.optional(),
+      configSource: opaqueMap.optional(),
+      externalID: z.string().optional(),
+    })
+    .optional(),
+  status: z
+    .looseObject({
+      addresses: z.array(nodeAddress).optional(),
+      conditions: z.array(nodeCondition).optional(),
+      nodeInfo: opaqueMap.optional(),
+      capacity: stringMap.optional(),
+      allocatable: stringMap.optional(),
+    })
+    .optional(),
 });

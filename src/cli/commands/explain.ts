@@ -3,7 +3,7 @@
 // to no control plane, so people can see what a policy change would do before applying it.
 // A subcommand of `x` (experimental commands, see x.ts).
 import { readFileSync } from 'node:fs';
-import { decodeManifests, formatProblem } from '../../api/index.js';
+import { decodeManifests, formatProblem, kindInfo } from '../../api/index.js';
 import type { MeshSettings, Resource } from '../../api/index.js';
 import {
   explainRoute,
@@ -114,10 +114,10 @@ function readText(file: string): string {
   }
 }
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'MeshPolicy']);
-
 function inNamespace(resource: Resource, namespace: string): Resource {
-  if (CLUSTER_SCOPED.has(resource.kind) || resource.metadata.namespace !== undefined) return resource;
+  // Whether a kind is cluster-scoped is the kinds registry's to say.
+  if (kindInfo(resource.kind)?.namespaced !== true || resource.metadata.namespace !== undefined)
+    return resource;
   return { ...resource, metadata: { ...resource.metadata, namespace } };
 }
 
