@@ -40,3 +40,8 @@ export {
   SIDECAR_OUTBOUND_PORT,
   SIDECAR_ADMIN_PORT,
 } from './inject-sidecar.js';
+export { labelsMatch, hasSelector, serviceSelects } from './labels.js';
+export type { EndpointPod } from './service-endpoints.js';
+export { endpointPodOf, endpointsFor, podIsReady, selectedPods, targetPortOf } from './service-endpoints.js';
+export { stableJson } from './stable-json.js';
+export { nodeReadyCondition, nodeIsReady, NODE_HOSTNAME_LABEL } from './node-readiness.js';

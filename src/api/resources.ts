@@ -123,12 +123,19 @@ export interface Deployment {
     template: PodTemplate;
     strategy?: Record<string, unknown>;
   };
-  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+  status?: {
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+  };
 }
 
 export interface PodCondition {
   type: 'Ready' | 'ContainersReady' | 'Initialized' | 'PodScheduled';
   status: 'True' | 'False';
+  reason?: string;
+  message?: string;
   lastTransitionTime?: string;
 }
 

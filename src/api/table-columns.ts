@@ -12,6 +12,7 @@ import type {
   Service,
 } from './resources.js';
 import { formatAge } from './age.js';
+import { nodeReadyCondition } from './node-readiness.js';
 
 export interface Column {
   header: string;
@@ -138,8 +139,7 @@ const DEPLOYMENT_COLUMNS: Column[] = [
   },
   {
     header: 'UP-TO-DATE',
-    cell: (o) =>
-      String((asDeploy(o).status as { updatedReplicas?: number } | undefined)?.updatedReplicas ?? 0),
+    cell: (o) => String(asDeploy(o).status?.updatedReplicas ?? 0),
   },
   { header: 'AVAILABLE', cell: (o) => String(asDeploy(o).status?.availableReplicas ?? 0) },
   AGE,
@@ -168,7 +168,7 @@ const ROLE_LABEL_PREFIX = 'node-role.kubernetes.io/';
 
 /** STATUS as kubectl prints a node: Ready / NotReady (any other Ready status), `,SchedulingDisabled`. */
 export function nodeStatus(node: Node): string {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = nodeReadyCondition(node);
   const status = ready === undefined ? ['Unknown'] : [ready.status === 'True' ? 'Ready' : 'NotReady'];
   if (node.spec?.unschedulable === true) status.push('SchedulingDisabled');
   return status.join(',');

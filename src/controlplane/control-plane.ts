@@ -19,6 +19,8 @@ import {
   type PodLogSource,
 } from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
+import { ControllerManager, SOLE_REPLICA } from './controllers/index.js';
+import type { Leadership } from './controllers/index.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -45,6 +47,19 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** Keep resources in etcd (`etcd://HOST:PORT[,...]`, under `prefix`) instead of SQLite in stateDir. */
   etcd?: { url: string; prefix: string };
+  /**
+   * The controllers (Deployment, scheduler, node lifecycle, Endpoints) and their bounds; `false`
+   * runs none in this process. Default: on, with the bounds in controllers/controller-manager.ts.
+   */
+  controllers?: false | ControllerSettings;
+  /** Whether this replica runs the controllers now; a replica alone always does (SOLE_REPLICA). */
+  leadership?: Leadership;
+}
+
+export interface ControllerSettings {
+  nodeMonitorGraceMs?: number;
+  nodeMonitorPeriodMs?: number;
+  podEvictionTimeoutMs?: number;
 }
 
 /** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */
@@ -58,6 +73,8 @@ export interface ControlPlaneEndpoints {
 
 export interface ControlPlane extends ControlPlaneEndpoints {
   store: ConfigStore;
+  /** The controllers of this replica (running while it leads); undefined with `controllers: false`. */
+  controllers: ControllerManager | undefined;
   /** A credential bound to one pod, for its sidecar's first certificate request. */
   mintPodToken(binding: PodBinding): string;
   close(): Promise<void>;
@@ -85,6 +102,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const registry = new MeshRegistry({ store, settings: { trustDomain }, logger: logger.child('registry') });
     await registry.start();
     closers.push(() => registry.stop());
+
+    const controllers =
+      options.controllers === false
+        ? undefined
+        : new ControllerManager({
+            backend: store,
+            logger: logger.child('controllers'),
+            ...options.controllers,
+          });
+    // Work that must happen once across replicas: an election plugs in here (options.leadership).
+    if (controllers !== undefined) closers.push((options.leadership ?? SOLE_REPLICA).follow(controllers));
 
     const signer = await loadCaSigner({
       stateDir: options.stateDir,
@@ -173,6 +201,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     return {
       ...endpoints,
       store,
+      controllers,
       mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
       close,
     };

@@ -14,4 +14,6 @@ export {
   type ControlPlane,
   type ControlPlaneEndpoints,
   type ControlPlaneOptions,
+  type ControllerSettings,
 } from './control-plane.js';
+export * from './controllers/index.js';

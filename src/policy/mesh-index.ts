@@ -11,7 +11,7 @@ import type {
   Service,
 } from '../api/index.js';
 import type { DestinationRuleSelection } from './destination-rule-for.js';
-import { hasSelector, labelsMatch } from './labels.js';
+import { hasSelector, labelsMatch, serviceSelects } from './labels.js';
 import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, serviceNamespace } from './names.js';
@@ -142,12 +142,7 @@ export class MeshIndex {
     let found = this.workloadServicesMemo.get(key);
     if (found === undefined) {
       const services = this.servicesByNs.get(workload.namespace) ?? [];
-      found = services.filter((s) => {
-        const selector = s.spec.selector;
-        return (
-          selector !== undefined && Object.keys(selector).length > 0 && labelsMatch(selector, workload.labels)
-        );
-      });
+      found = services.filter((s) => serviceSelects(s.spec.selector, workload.labels));
       this.workloadServicesMemo.set(key, found);
     }
     return found;

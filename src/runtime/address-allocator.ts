@@ -32,6 +32,11 @@ export class AddressAllocator {
     this.load();
   }
 
+  /** The pod address range, as a Node's spec.podCIDR. */
+  get cidr(): string {
+    return `127.${this.block}.0.0/16`;
+  }
+
   /** The addresses of `key` (`<namespace>/<pod>`), assigning the lowest free ones if new. */
   allocate(key: string): PodAddresses {
     let index = this.byKey.get(key);

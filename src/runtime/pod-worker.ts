@@ -38,6 +38,8 @@ export interface PodWorkerOptions {
   pod: Pod;
   podIP: string;
   appHost: string;
+  /** The node's address, reported as status.hostIP. */
+  hostIP: string;
   injected: boolean;
   dir: PodDirectory;
   isRoot: boolean;
@@ -77,8 +79,9 @@ export class PodWorker {
   private probing = false;
   private stopped = false;
   /** No status is reported while starting: an adopted pod must not look NotReady for a moment. */
-  private starting = false;
+  private startingNow = false;
   private lastReported = '';
+  private probedOnce = false;
   constructor(private readonly options: PodWorkerOptions) {
     const { pod, dir } = options;
     const binding = {
@@ -88,6 +91,11 @@ export class PodWorker {
       podUid: pod.metadata.uid ?? '',
     };
     this.token = new PodTokenFile(dir.tokenFile, binding, options.mintPodToken, options.logger);
+  }
+
+  /** True until the first status is known (processes started or adopted, adopted ones probed). */
+  get starting(): boolean {
+    return this.startingNow || !this.probedOnce;
   }
 
   get dir(): PodDirectory {
@@ -104,11 +112,11 @@ export class PodWorker {
   }
 
   async start(): Promise<void> {
-    this.starting = true;
+    this.startingNow = true;
     try {
       await this.startSlots();
     } finally {
-      this.starting = false;
+      this.startingNow = false;
     }
     if (this.options.injected && !this.stopped) {
       this.token.refreshEvery(this.options.podTokenRefreshMs ?? DEFAULT_POD_TOKEN_REFRESH_MS);
@@ -258,7 +266,7 @@ export class PodWorker {
   private onProcessChange(): void {
     for (const slot of this.slots) if (slot.process?.running !== true) slot.ready = false;
     this.report();
-    if (!this.stopped && !this.starting) this.scheduleProbe(PROBE_FAST_MS);
+    if (!this.stopped && !this.startingNow) this.scheduleProbe(PROBE_FAST_MS);
   }
 
   private launchContainer(
@@ -316,6 +324,7 @@ export class PodWorker {
     try {
       const results = await Promise.all(this.slots.map((s) => this.probeSlot(s)));
       this.slots.forEach((s, i) => (s.ready = results[i] === true && s.process?.running === true));
+      this.probedOnce = true;
       this.report();
     } finally {
       this.probing = false;
@@ -349,11 +358,11 @@ export class PodWorker {
       process: s.process,
       ready: s.ready,
     }));
-    return podStatus(containers, this.options.podIP, '127.0.0.1');
+    return podStatus(containers, this.options.podIP, this.options.hostIP);
   }
 
   private report(): void {
-    if (this.stopped || this.starting) return;
+    if (this.stopped || this.startingNow) return;
     const status = this.status();
     const key = JSON.stringify(status);
     if (key === this.lastReported) return;

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Container } from '../api/index.js';
-import { stableJson } from './pod-naming.js';
+import { stableJson } from '../api/index.js';
 
 export const POD_UID_ENV = 'AUTOMESH_POD_UID';
 export const CONTAINER_NAME_ENV = 'AUTOMESH_CONTAINER';

@@ -1,45 +1,18 @@
-// The runtime's view of services and the pods behind them: it computes Endpoints objects (what
-// Kubernetes' endpoints controller would write) and resolves service names for the plain service
-// proxy, round robin over ready endpoints.
+// The node agent's view of services and the pods behind them (on every node): it resolves service
+// names for the plain service proxy, round robin over ready endpoints, picking pods and ports as
+// the Endpoints controller does (api's service-endpoints).
 
-import type {
-  ContainerPort,
-  EndpointAddress,
-  Endpoints,
-  Labels,
-  Service,
-  ServicePort,
-} from '../api/index.js';
+import { selectedPods, targetPortOf } from '../api/index.js';
+import type { EndpointPod, Service } from '../api/index.js';
 
-/** What the table knows of a running pod. */
-export interface PodView {
-  namespace: string;
-  name: string;
-  uid?: string;
-  labels: Labels;
-  ip: string;
-  ready: boolean;
-  ports: ContainerPort[];
-}
+/** What the table knows of a pod (the api's endpoint view of it). */
+export type PodView = EndpointPod;
 
 export type Resolution =
   | { ok: true; ip: string; port: number; service?: string }
   | { ok: false; status: 502 | 503; message: string };
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
-
-function selects(selector: Labels | undefined, labels: Labels): boolean {
-  if (selector === undefined || Object.keys(selector).length === 0) return false;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** The container port a service port sends to on one pod; undefined when a named port is missing. */
-export function targetPortOf(servicePort: ServicePort, pod: PodView): number | undefined {
-  const target = servicePort.targetPort ?? servicePort.port;
-  if (typeof target === 'number') return target;
-  if (/^\d+$/.test(target)) return Number(target);
-  return pod.ports.find((p) => p.name === target)?.containerPort;
-}
 
 /** `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.cluster.local` → {name, namespace}. */
 export function parseServiceHost(
@@ -76,52 +49,7 @@ export class ServiceTable {
   }
 
   selectedPods(service: Service): PodView[] {
-    const ns = service.metadata.namespace ?? 'default';
-    return [...this.pods.values()]
-      .filter((p) => p.namespace === ns && selects(service.spec.selector, p.labels))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
-
-  /** The Endpoints object for a service, as Kubernetes' endpoints controller builds it. */
-  endpointsFor(service: Service): Endpoints {
-    const pods = this.selectedPods(service);
-    const address = (p: PodView): EndpointAddress => ({
-      ip: p.ip,
-      targetRef: {
-        kind: 'Pod',
-        name: p.name,
-        namespace: p.namespace,
-        ...(p.uid !== undefined ? { uid: p.uid } : {}),
-      },
-    });
-    const ready = pods.filter((p) => p.ready).map(address);
-    const notReady = pods.filter((p) => !p.ready).map(address);
-    const ports = service.spec.ports.flatMap((sp) => {
-      const port = pods.map((p) => targetPortOf(sp, p)).find((n) => n !== undefined);
-      return port === undefined
-        ? []
-        : [{ ...(sp.name !== undefined ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' }];
-    });
-    const subsets =
-      pods.length === 0 || ports.length === 0
-        ? []
-        : [
-            {
-              ...(ready.length > 0 ? { addresses: ready } : {}),
-              ...(notReady.length > 0 ? { notReadyAddresses: notReady } : {}),
-              ports,
-            },
-          ];
-    return {
-      apiVersion: 'v1',
-      kind: 'Endpoints',
-      metadata: {
-        name: service.metadata.name,
-        namespace: service.metadata.namespace ?? 'default',
-        ...(service.metadata.labels !== undefined ? { labels: service.metadata.labels } : {}),
-      },
-      subsets,
-    };
+    return selectedPods(service, this.pods.values());
   }
 
   /** Picks the next ready endpoint of the service `host` names, seen from a pod in `fromNamespace`. */

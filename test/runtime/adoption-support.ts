@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import type { Deployment, Pod, Service } from '../../src/api/index.js';
 import { injectSidecar } from '../../src/api/index.js';
-import type { RuntimeBackend, RuntimeOptions, SidecarContext } from '../../src/runtime/index.js';
+import type { RuntimeBackend, SidecarContext } from '../../src/runtime/index.js';
+import type { LocalNodeOptions } from './local-node.js';
 
 export const NS = 'adopt';
 export const SIDECAR_LAUNCHER = 'fake-sidecar v1';
@@ -27,7 +28,7 @@ export function adoptionOptions(
   stateDir: string,
   addressBlock: number,
   who: string,
-): RuntimeOptions {
+): LocalNodeOptions {
   return {
     backend,
     stateDir,

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, Pod } from '../../src/api/index.js';
 import { SqliteConfigStore } from '../../src/store/index.js';
-import { startRuntime } from '../../src/runtime/index.js';
-import type { LocalRuntime } from '../../src/runtime/index.js';
+import { startLocalNode } from './local-node.js';
+import type { NodeAgent } from '../../src/runtime/index.js';
 import { childScriptArgv } from '../support/child-script.js';
 import { NS, adoptionOptions, deployment, service } from './adoption-support.js';
 import { curl, podProcesses, randomAddressBlock, running, waitFor } from './support.js';
@@ -67,7 +67,7 @@ describe('a runtime started after another was killed', () => {
   const prefix = `127.${block}.`;
   const stateDir = mkdtempSync(join(tmpdir(), 'automesh-adopt-'));
   let store: SqliteConfigStore;
-  let runtime: LocalRuntime | undefined;
+  let runtime: NodeAgent | undefined;
   let initial: Pod[] = [];
   const pids = new Map<string, number | undefined>();
   let impostor: ChildProcess | undefined;
@@ -121,7 +121,7 @@ describe('a runtime started after another was killed', () => {
         blips.push(`${pod.metadata.name} ${JSON.stringify(pod.status?.conditions)}`);
       }
     });
-    runtime = await startRuntime(adoptionOptions(store, stateDir, block, 'b'));
+    runtime = await startLocalNode(adoptionOptions(store, stateDir, block, 'b'));
     await runtime.settle();
   });
 

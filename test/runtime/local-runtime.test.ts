@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, Endpoints, Pod, Service } from '../../src/api/index.js';
 import { injectSidecar } from '../../src/api/index.js';
-import { killLeftoverProcesses, startRuntime } from '../../src/runtime/index.js';
-import type { LocalRuntime, RuntimeOptions, SidecarContext } from '../../src/runtime/index.js';
+import { killLeftoverProcesses } from '../../src/runtime/index.js';
+import type { NodeAgent, SidecarContext } from '../../src/runtime/index.js';
+import { startLocalNode } from './local-node.js';
+import type { LocalNodeOptions } from './local-node.js';
 import { FakeBackend } from './fake-backend.js';
 import { alive, curl, podProcesses, randomAddressBlock, waitFor } from './support.js';
 
@@ -105,8 +107,8 @@ describe('local runtime', () => {
   const backend = new FakeBackend();
   const sidecarCalls: SidecarContext[] = [];
   let tokensMinted = 0;
-  let runtime: LocalRuntime;
-  const options: RuntimeOptions = {
+  let runtime: NodeAgent;
+  const options: LocalNodeOptions = {
     backend,
     stateDir,
     addressBlock: block,
@@ -128,7 +130,7 @@ describe('local runtime', () => {
     await backend.create(deployment('httpbin', 'legacy', 2, HTTPBIN));
     await backend.create(service('httpbin', 'legacy', 8000, 80));
     await backend.create(deployment('sleep', 'legacy', 1, SLEEP));
-    runtime = await startRuntime(options);
+    runtime = await startLocalNode(options);
   });
 
   after(async () => {
@@ -300,7 +302,7 @@ describe('local runtime', () => {
     const describe = (pids: number[]): string[] => pids.map((pid) => `${pid}: ${readProc(pid)}`);
     assert.deepEqual(describe(running.filter(alive)), []);
     assert.deepEqual(describe(podProcesses(prefix)), []);
-    runtime = await startRuntime(options);
+    runtime = await startLocalNode(options);
     await waitFor('httpbin back', () => pods('legacy', 'httpbin').filter(isReady).length === 2);
     assert.deepEqual(
       pods('legacy', 'httpbin')

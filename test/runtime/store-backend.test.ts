@@ -8,7 +8,7 @@ import { decodeManifests } from '../../src/api/index.js';
 import type { Endpoints, Pod } from '../../src/api/index.js';
 import { MemoryConfigStore } from '../../src/store/index.js';
 import type { ConfigStore } from '../../src/store/index.js';
-import { startRuntime } from '../../src/runtime/index.js';
+import { startLocalNode } from './local-node.js';
 import type { RuntimeBackend } from '../../src/runtime/index.js';
 import { REPO_ROOT } from '../support/cli.js';
 import { curl, podProcesses, randomAddressBlock, waitFor } from './support.js';
@@ -30,7 +30,7 @@ describe('runtime on the real store', () => {
       for (const r of decoded.resources)
         await store.create({ ...r, metadata: { ...r.metadata, namespace: 'legacy' } });
     }
-    const runtime = await startRuntime({ backend: asBackend(store), stateDir, addressBlock: block });
+    const runtime = await startLocalNode({ backend: asBackend(store), stateDir, addressBlock: block });
     try {
       const pods = await waitFor('both pods Ready in the store', async () => {
         const list = (await store.list('Pod', { namespace: 'legacy' })).items as Pod[];

@@ -11,8 +11,8 @@ import {
   hostPort,
   imageProgram,
   parseServiceHost,
-  podTemplateHash,
 } from '../../src/runtime/index.js';
+import { podTemplateHash } from '../../src/controlplane/index.js';
 import { SupervisedProcess } from '../../src/runtime/supervised-process.js';
 import { waitFor } from './support.js';
 

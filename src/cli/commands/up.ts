@@ -1,4 +1,4 @@
-// `automesh up [-d]`: the control plane and the local runtime, in the foreground (Ctrl-C stops
+// `automesh up [-d]`: the control plane (with its controllers) and this machine's node agent, in the foreground (Ctrl-C stops
 // everything and leaves no process behind) or in the background with a log file (`-d`).
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
@@ -29,7 +29,23 @@ const FLAGS = [
     type: 'string',
     usage: 'with an etcd store: keep keys under this prefix (default /automesh)',
   },
-  { name: 'config', type: 'string', usage: 'YAML file with store: and etcdPrefix: (flags win over it)' },
+  { name: 'node-name', type: 'string', usage: "this machine's Node name (default: the host name)" },
+  {
+    name: 'node-monitor-grace-period',
+    type: 'string',
+    usage: 'seconds without a heartbeat before a node is NotReady (default 10)',
+  },
+  {
+    name: 'pod-eviction-timeout',
+    type: 'string',
+    usage: 'seconds a node stays NotReady before its pods are made again on another node (default 30)',
+  },
+  {
+    name: 'config',
+    type: 'string',
+    usage:
+      'YAML file with store:, etcdPrefix:, nodeName:, nodeMonitorGracePeriodSeconds:, podEvictionTimeoutSeconds: (flags win over it)',
+  },
   COMMON_FLAGS.help,
 ] as const;
 const USAGE = 'automesh up [-d] [--store sqlite|etcd://HOST:PORT[,HOST:PORT...]] [--config FILE]';
@@ -55,6 +71,8 @@ async function foreground(dir: string, settings: UpSettings): Promise<number> {
     stateDir: dir,
     cliArgv: cliArgv(),
     logger,
+    ...(settings.nodeName === undefined ? {} : { nodeName: settings.nodeName }),
+    ...(settings.controllers === undefined ? {} : { controllers: settings.controllers }),
     ...(block === undefined ? {} : { addressBlock: block }),
     ...(store.kind === 'etcd' ? { etcd: { url: store.url, prefix: store.prefix } } : {}),
   });
@@ -116,7 +134,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const flags = parseFlags(args, FLAGS);
     if (flagBool(flags, 'help')) {
-      process.stdout.write(formatFlagHelp(USAGE, 'Start the control plane and the local runtime.', FLAGS));
+      process.stdout.write(formatFlagHelp(USAGE, "Start the control plane and this machine's node.", FLAGS));
       return 0;
     }
     if (flags.positionals.length > 0)
@@ -131,6 +149,9 @@ export async function run(args: string[]): Promise<number> {
       ...optional('configFile', flagString(flags, 'config')),
       ...optional('store', flagString(flags, 'store')),
       ...optional('etcdPrefix', flagString(flags, 'etcd-prefix')),
+      ...optional('nodeName', flagString(flags, 'node-name')),
+      ...optional('nodeMonitorGracePeriod', flagString(flags, 'node-monitor-grace-period')),
+      ...optional('podEvictionTimeout', flagString(flags, 'pod-eviction-timeout')),
     });
     // The background process gets the same settings, resolved again from the same flags.
     const foregroundArgs = args.filter((a) => a !== '-d' && a !== '--detach');

@@ -1,7 +1,9 @@
-// Starts the whole local mesh in this process: the control plane, then the runtime that runs
-// pods (app processes plus one sidecar process per injected pod) against the control plane's store.
+// Starts the whole local mesh in this process: the control plane (with the controllers), then one
+// node agent for this machine that runs the pods bound to it (app processes plus one sidecar
+// process per injected pod) against the control plane's store.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../api/index.js';
 import {
@@ -9,20 +11,22 @@ import {
   MESH_ROOT_FILE,
   POD_TOKEN_TTL_SECONDS,
   type ControlPlane,
+  type ControllerSettings,
 } from '../../controlplane/index.js';
 import {
   podDirectory,
   execEnvironment,
-  startRuntime,
-  type LocalRuntime,
+  startNodeAgent,
+  type NodeAgent,
   type SidecarContext,
   type ProcessHandle,
 } from '../../runtime/index.js';
 import type { Logger } from '../../log/index.js';
+import { defaultNodeName } from './up-config.js';
 
 export interface LocalMesh {
   controlPlane: ControlPlane;
-  runtime: LocalRuntime;
+  runtime: NodeAgent;
   stop(): Promise<void>;
 }
 
@@ -36,7 +40,14 @@ export interface StartMeshOptions {
   addressBlock?: number;
   /** Resources in etcd instead of the state directory's SQLite file. */
   etcd?: { url: string; prefix: string };
+  /** This machine's Node name (default: the host name, see defaultNodeName). */
+  nodeName?: string;
+  /** Node lifecycle bounds (heartbeat grace, eviction timeout); defaults in the controllers. */
+  controllers?: ControllerSettings;
 }
+
+/** The role label kubectl shows under ROLES for the node that also runs the control plane. */
+const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
 /** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
 function sidecarArgs(options: StartMeshOptions, cp: ControlPlane): string[] {
@@ -94,19 +105,22 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     },
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
+    ...(options.controllers === undefined ? {} : { controllers: options.controllers }),
   });
-  let runtime: LocalRuntime;
+  let runtime: NodeAgent;
   try {
-    runtime = await startRuntime({
+    runtime = await startNodeAgent({
       backend: controlPlane.store,
       stateDir: options.stateDir,
+      nodeName: options.nodeName ?? defaultNodeName(hostname()),
+      labels: { [CONTROL_PLANE_ROLE_LABEL]: '' },
       startSidecar: sidecarStarter(options, controlPlane),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       // A fresh token well before the last one runs out, as kubelet does for projected tokens.
       podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
       // A sidecar left by a killed `up` is adopted only if it would be started the same way now.
       sidecarLauncher: [process.execPath, ...sidecarArgs(options, controlPlane)].join(' '),
-      logger: options.logger.child('runtime'),
+      logger: options.logger.child('node'),
       ...(options.addressBlock === undefined ? {} : { addressBlock: options.addressBlock }),
     });
   } catch (err) {

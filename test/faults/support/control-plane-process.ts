@@ -14,8 +14,8 @@ import {
   type ProxyStatusList,
 } from '../../../src/controlplane/index.js';
 import { cliArgv } from '../../../src/cli/self.js';
-import type { ProcessHandle, SidecarContext, LocalRuntime } from '../../../src/runtime/index.js';
-import { startRuntime } from '../../../src/runtime/index.js';
+import type { ProcessHandle, SidecarContext, NodeAgent } from '../../../src/runtime/index.js';
+import { startNodeAgent } from '../../../src/runtime/index.js';
 import { loadPodTokenKey } from '../../../src/controlplane/index.js';
 import { PodTokenIssuer } from '../../../src/identity/index.js';
 import { childScriptArgv } from '../../support/child-script.js';
@@ -92,19 +92,21 @@ export async function proxyStatus(stateDir: string): Promise<ProxyStatusList | u
 }
 
 /**
- * The runtime in the test process, against a control plane running as a child process on the
- * same state directory: pods and sidecars outlive a SIGKILL of the control plane.
+ * The node agent in the test process, against a control plane (with the controllers) running as a
+ * child process on the same state directory: pods and sidecars outlive a SIGKILL of the control plane.
  */
 export async function startRuntimeAgainst(
   stateDir: string,
   addressBlock: number,
   options: { caAddress?: () => string; podTokenTtlSeconds?: number; podTokenRefreshMs?: number } = {},
-): Promise<{ backend: ApiBackend; runtime: LocalRuntime }> {
+): Promise<{ backend: ApiBackend; runtime: NodeAgent }> {
   const issuer = new PodTokenIssuer(await loadPodTokenKey(stateDir));
   const backend = await apiBackend(stateDir);
-  const runtime = await startRuntime({
+  // The control plane's process runs the controllers; this is the machine's node agent.
+  const runtime = await startNodeAgent({
     backend,
     stateDir,
+    nodeName: 'local',
     startSidecar: sidecarStarter(stateDir, options.caAddress),
     mintPodToken: (binding) => issuer.mint(binding, options.podTokenTtlSeconds ?? 3600),
     ...(options.podTokenRefreshMs === undefined ? {} : { podTokenRefreshMs: options.podTokenRefreshMs }),

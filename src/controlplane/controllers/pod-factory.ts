@@ -1,6 +1,6 @@
 // The Pod object a Deployment's template becomes, as the ReplicaSet controller would create it.
 
-import type { Deployment, Pod } from '../api/index.js';
+import type { Deployment, Pod } from '../../api/index.js';
 import { podName, randomPodSuffix } from './pod-naming.js';
 
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';

@@ -3,7 +3,8 @@
 // vowels, no look-alike characters), so a template change gives new pod names.
 
 import { randomInt } from 'node:crypto';
-import type { PodTemplate } from '../api/index.js';
+import { stableJson } from '../../api/index.js';
+import type { PodTemplate } from '../../api/index.js';
 
 /** Kubernetes' alphabet for generated names (k8s.io/apimachinery/pkg/util/rand). */
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -16,18 +17,6 @@ function fnv1a32(text: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash >>> 0;
-}
-
-/** JSON with object keys sorted, so equal templates hash equally whatever their key order. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** The `pod-template-hash` label value of a template. */
