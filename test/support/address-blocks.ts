@@ -18,6 +18,8 @@ export const ADDRESS_BLOCKS = {
   upEtcd: 246,
   kubectl: 248,
   strictReadiness: 250,
+  /** The first of two node agents in test/runtime/two-nodes.test.ts (the second draws a random block). */
+  twoNodes: 252,
 } as const;
 
 /** randomAddressBlock (test/runtime/support.ts) draws even blocks from this range. */
