@@ -3,7 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { defaultNodeName } from '../../src/cli/up/up-config.js';
 import { parse, stringify } from 'yaml';
 import { KINDS } from '../../src/api/index.js';
 import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
@@ -36,6 +38,9 @@ interface Kubeconfig {
   clusters: { cluster: Record<string, string> }[];
   users: { user: { token: string } }[];
 }
+
+/** The node `automesh up` registers: named after the host. */
+const hostnameNode = (): string => defaultNodeName(hostname());
 
 describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
   let mesh: KubectlMesh;
@@ -203,8 +208,30 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
         'IP',
         'NODE',
       ]);
-      for (const row of wideTable.slice(1))
+      const nodeName = hostnameNode();
+      for (const row of wideTable.slice(1)) {
         assert.match(row[5] ?? '', new RegExp(`^127\\.${ADDRESS_BLOCK}\\.`));
+        assert.equal(row[6], nodeName, "the pod runs on the machine's node");
+      }
+    });
+
+    it('prints the node with kubectl get nodes and automesh get nodes, -o wide adding INTERNAL-IP', async () => {
+      const nodeName = hostnameNode();
+      for (const run of [mesh.kubectl.bind(mesh), mesh.automesh.bind(mesh)]) {
+        const plain = await run(['get', 'nodes']);
+        assert.equal(plain.code, 0, plain.stderr);
+        const table = rows(plain.stdout);
+        assert.deepEqual(table[0], ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+        assert.deepEqual(table[1]?.slice(0, 3), [nodeName, 'Ready', 'control-plane'], plain.stdout);
+        assert.equal(table[1]?.[4], 'v0.1.0-automesh');
+        const wide = await run(['get', 'nodes', '-o', 'wide']);
+        assert.equal(wide.code, 0, wide.stderr);
+        const wideTable = rows(wide.stdout);
+        assert.deepEqual(wideTable[0]?.slice(5, 7), ['INTERNAL-IP', 'EXTERNAL-IP']);
+        assert.deepEqual(wideTable[1]?.slice(5, 7), ['127.0.0.1', '<none>']);
+      }
+      const cidr = await mesh.kubectl(['get', 'node', nodeName, '-o', 'jsonpath={.spec.podCIDR}']);
+      assert.equal(cidr.stdout, `127.${ADDRESS_BLOCK}.0.0/16`);
     });
 
     it('prints other kinds with their kubectl columns', async () => {
