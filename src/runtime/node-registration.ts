@@ -4,6 +4,7 @@
 // A heartbeat that fails is logged once per outage; the first one after an outage tells the agent
 // (onRecovered), which relists what it may have missed meanwhile.
 
+import { readFileSync } from 'node:fs';
 import { arch, platform, release, version as osVersion } from 'node:os';
 import { NODE_HOSTNAME_LABEL, nodeReadyCondition } from '../api/index.js';
 import type { Labels, Node, NodeCondition } from '../api/index.js';
@@ -28,6 +29,21 @@ export interface NodeRegistrationOptions extends NodeIdentity {
   logger: Logger;
   onRecovered: () => void;
 }
+
+/** OS-IMAGE as kubelet reports it: PRETTY_NAME of /etc/os-release, else the kernel's version string. */
+function osImage(): string {
+  try {
+    const line = readFileSync('/etc/os-release', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('PRETTY_NAME='));
+    if (line !== undefined) return line.slice('PRETTY_NAME='.length).replace(/^"|"$/g, '');
+  } catch {
+    // not Linux, or no os-release: fall through to what the kernel says
+  }
+  return osVersion();
+}
+
+const OS_IMAGE = osImage();
 
 /** The Node as this agent states it, on top of what is stored (labels and taints others set stay). */
 export function nodeObject(identity: NodeIdentity, stored: Node | undefined, nowIso: string): Node {
@@ -67,7 +83,7 @@ export function nodeObject(identity: NodeIdentity, stored: Node | undefined, now
         kubeletVersion: NODE_AGENT_VERSION,
         operatingSystem: platform(),
         architecture: arch(),
-        osImage: osVersion(),
+        osImage: OS_IMAGE,
         kernelVersion: release(),
         containerRuntimeVersion: 'automesh://processes',
       },
