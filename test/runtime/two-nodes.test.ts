@@ -233,7 +233,7 @@ describe('two node agents against one control plane', () => {
       /^0\/2 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector, 1 node\(s\) were not ready\.$/,
     );
     process.stdout.write(
-      `# node-b NotReady ${notReadyAfterMs} ms after the cut; its pods Ready on node-a ${movedAfterMs} ms after\n`,
+      `node-b NotReady ${notReadyAfterMs} ms after the cut; its pods Ready on node-a ${movedAfterMs} ms after\n`,
     );
   });
 
