@@ -5,8 +5,8 @@ import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PodBinding } from '../identity/index.js';
 import { PodTokenIssuer, issueServingCertificate, controlPlaneSpiffeId } from '../identity/index.js';
-import type { ConfigStore } from '../store/index.js';
-import { EtcdConfigStore, SqliteConfigStore } from '../store/index.js';
+import type { ConfigStore, LeaderElection } from '../store/index.js';
+import { EtcdConfigStore, SqliteConfigStore, leaderElectionFor } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
 import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
@@ -45,6 +45,8 @@ export interface ControlPlaneOptions {
   logger?: Logger;
   /** Keep resources in etcd (`etcd://HOST:PORT[,...]`, under `prefix`) instead of SQLite in stateDir. */
   etcd?: { url: string; prefix: string };
+  /** The etcd lease TTL of once-only work (LeaderElection); default 10 s. */
+  leaderLeaseTtlSeconds?: number;
 }
 
 /** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */
@@ -58,6 +60,11 @@ export interface ControlPlaneEndpoints {
 
 export interface ControlPlane extends ControlPlaneEndpoints {
   store: ConfigStore;
+  /**
+   * Work that must run on one replica at a time (controllers, Endpoints and status writes) runs
+   * through `leaderElection.runWhileLeader(name, start)`; closed (resigning) before the store.
+   */
+  leaderElection: LeaderElection;
   /** A credential bound to one pod, for its sidecar's first certificate request. */
   mintPodToken(binding: PodBinding): string;
   close(): Promise<void>;
@@ -82,6 +89,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             logger: logger.child('etcd'),
           });
     closers.push(() => store.close());
+    const leaderElection = leaderElectionFor(store, {
+      logger: logger.child('leader-election'),
+      ...(options.leaderLeaseTtlSeconds === undefined
+        ? {}
+        : { leaseTtlSeconds: options.leaderLeaseTtlSeconds }),
+    });
+    closers.push(() => leaderElection.close());
     const registry = new MeshRegistry({ store, settings: { trustDomain }, logger: logger.child('registry') });
     await registry.start();
     closers.push(() => registry.stop());
@@ -173,6 +187,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     return {
       ...endpoints,
       store,
+      leaderElection,
       mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
       close,
     };
