@@ -5,8 +5,8 @@ import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PodBinding } from '../identity/index.js';
 import { PodTokenIssuer, issueServingCertificate, controlPlaneSpiffeId } from '../identity/index.js';
-import type { ConfigStore } from '../store/index.js';
-import { EtcdConfigStore, SqliteConfigStore } from '../store/index.js';
+import type { ConfigStore, LeaderElection } from '../store/index.js';
+import { EtcdConfigStore, SqliteConfigStore, leaderElectionFor } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
 import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
@@ -19,8 +19,7 @@ import {
   type PodLogSource,
 } from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
-import { ControllerManager, SOLE_REPLICA } from './controllers/index.js';
-import type { Leadership } from './controllers/index.js';
+import { ControllerManager } from './controllers/index.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -52,8 +51,8 @@ export interface ControlPlaneOptions {
    * runs none in this process. Default: on, with the bounds in controllers/controller-manager.ts.
    */
   controllers?: false | ControllerSettings;
-  /** Whether this replica runs the controllers now; a replica alone always does (SOLE_REPLICA). */
-  leadership?: Leadership;
+  /** The etcd lease TTL of once-only work (LeaderElection); default 10 s. */
+  leaderLeaseTtlSeconds?: number;
 }
 
 export interface ControllerSettings {
@@ -75,6 +74,11 @@ export interface ControlPlane extends ControlPlaneEndpoints {
   store: ConfigStore;
   /** The controllers of this replica (running while it leads); undefined with `controllers: false`. */
   controllers: ControllerManager | undefined;
+  /**
+   * Work that must run on one replica at a time (controllers, Endpoints and status writes) runs
+   * through `leaderElection.runWhileLeader(name, start)`; closed (resigning) before the store.
+   */
+  leaderElection: LeaderElection;
   /** A credential bound to one pod, for its sidecar's first certificate request. */
   mintPodToken(binding: PodBinding): string;
   close(): Promise<void>;
@@ -99,6 +103,13 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             logger: logger.child('etcd'),
           });
     closers.push(() => store.close());
+    const leaderElection = leaderElectionFor(store, {
+      logger: logger.child('leader-election'),
+      ...(options.leaderLeaseTtlSeconds === undefined
+        ? {}
+        : { leaseTtlSeconds: options.leaderLeaseTtlSeconds }),
+    });
+    closers.push(() => leaderElection.close());
     const registry = new MeshRegistry({ store, settings: { trustDomain }, logger: logger.child('registry') });
     await registry.start();
     closers.push(() => registry.stop());
@@ -111,8 +122,16 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             logger: logger.child('controllers'),
             ...options.controllers,
           });
-    // Work that must happen once across replicas: an election plugs in here (options.leadership).
-    if (controllers !== undefined) closers.push((options.leadership ?? SOLE_REPLICA).follow(controllers));
+    // Work that must happen once across replicas: the controllers run while this replica leads
+    // (always, on SQLite; with etcd, as long as it holds the 'controllers' lease).
+    if (controllers !== undefined) {
+      closers.push(
+        leaderElection.runWhileLeader('controllers', () => {
+          controllers.start();
+          return () => controllers.stop();
+        }),
+      );
+    }
 
     const signer = await loadCaSigner({
       stateDir: options.stateDir,
@@ -202,6 +221,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       ...endpoints,
       store,
       controllers,
+      leaderElection,
       mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
       close,
     };

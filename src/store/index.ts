@@ -32,3 +32,11 @@ export {
 } from './label-selector.js';
 export { resourceKey, describeRef, refOf, type ResourceRef } from './resource-key.js';
 export { canonicalJson, applyOutcome } from './resource-writes.js';
+export { AlwaysLeader, type LeaderElection, type StartWork, type StopWork } from './leader-election.js';
+export {
+  EtcdLeaderElection,
+  DEFAULT_LEASE_TTL_SECONDS,
+  DEFAULT_CAMPAIGN_RETRY_MS,
+  type EtcdLeaderElectionOptions,
+} from './etcd/etcd-leader-election.js';
+export { leaderElectionFor, type LeaderElectionOptions } from './leader-election-for.js';

@@ -3,7 +3,6 @@
 // that keep stores apart, and a clear error for an etcd that is not there.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { MeshRegistry, startApiServer } from '../../src/controlplane/index.js';
 import type { Logger } from '../../src/log/index.js';
 import { EtcdConfigStore, isStoreError } from '../../src/store/index.js';
@@ -11,6 +10,7 @@ import { ns, svc } from './compliance.js';
 import { withEtcd } from './etcd-store-harness.js';
 import { httpRequest } from '../../src/controlplane/client/http-request.js';
 import { apiTestTls } from '../support/api-tls.js';
+import { relay } from '../support/tcp-relay.js';
 
 const TOKEN = 'etcd-test-admin-token-0123456789';
 
@@ -27,47 +27,6 @@ function compactionLog(): { logger: Logger; compacted: number[] } {
     child: () => logger,
   };
   return { logger, compacted };
-}
-
-/** A TCP relay on loopback to one etcd member that the test can cut and restore. */
-async function relay(
-  target: number,
-): Promise<{ port: number; cut(): void; restore(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let open = true;
-  const server: Server = createServer((client) => {
-    if (!open) return client.destroy();
-    const upstream = createConnection(target, '127.0.0.1');
-    for (const [a, b] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(a);
-      a.on('error', () => b.destroy());
-      a.on('close', () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-      a.pipe(b);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : 0,
-    cut: () => {
-      open = false;
-      for (const s of sockets) s.destroy();
-    },
-    restore: () => {
-      open = true;
-    },
-    close: async () => {
-      open = false;
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

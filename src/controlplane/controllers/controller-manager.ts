@@ -3,7 +3,8 @@
 // what differs, in that order (pods made, then placed, then judged, then listed). Passes never
 // overlap and a burst of changes costs at most two (SerialTask). A timer runs the node lifecycle
 // every monitor period, since heartbeats that do NOT come are what it reacts to. It is the work
-// that must run once across control-plane replicas: start/stop is what a Leadership drives.
+// that must run once across control-plane replicas: start/stop is what the leader election
+// (ControlPlane.leaderElection, runWhileLeader('controllers')) drives, again each time it leads.
 
 import { nodeIsReady, stableJson } from '../../api/index.js';
 import type { Node, Pod } from '../../api/index.js';
@@ -13,7 +14,6 @@ import type { Logger } from '../../log/index.js';
 import { readClusterView } from './cluster-view.js';
 import { DeploymentController } from './deployment-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
-import type { LeaderWork } from './leadership.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import type { BackendWatchEvent, ResourceBackend } from './resource-backend.js';
 import { Scheduler } from './scheduler.js';
@@ -44,7 +44,7 @@ export interface ControllerOptions {
 const placementFacts = (node: Node): string =>
   stableJson({ ready: nodeIsReady(node), labels: node.metadata.labels ?? {}, spec: node.spec ?? {} });
 
-export class ControllerManager implements LeaderWork {
+export class ControllerManager {
   private readonly deployments: DeploymentController;
   private readonly scheduler: Scheduler;
   private readonly lifecycle: NodeLifecycleController;
@@ -79,6 +79,7 @@ export class ControllerManager implements LeaderWork {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.lifecycle.forget(); // each time it leads, every node's grace starts afresh
     const kinds = ['Deployment', 'Pod', 'Service', 'Endpoints', 'Node'] as const;
     this.unwatch = this.options.backend.watch({ kinds }, (e) => this.onEvent(e));
     this.fullPassWanted = true;

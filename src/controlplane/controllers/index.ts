@@ -1,5 +1,5 @@
 // Public surface of the controllers: what turns Deployments into scheduled pods, judges nodes and
-// writes Endpoints, run once across replicas through a Leadership.
+// writes Endpoints, run once across replicas by the control plane's leader election.
 export {
   ControllerManager,
   NODE_HEARTBEAT_MS,
@@ -8,8 +8,6 @@ export {
   POD_EVICTION_TIMEOUT_MS,
 } from './controller-manager.js';
 export type { ControllerOptions } from './controller-manager.js';
-export { SOLE_REPLICA } from './leadership.js';
-export type { Leadership, LeaderWork } from './leadership.js';
 export type { ResourceBackend, BackendWatchEvent } from './resource-backend.js';
 export { SerialTask } from './serial-task.js';
 export { withoutVersion, namespacedKey } from './cluster-view.js';

@@ -23,6 +23,14 @@ export class NodeLifecycleController {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Forgets what was seen: a replica that leads again must not judge heartbeats by observations
+   * from before it lost the lead (every node would look silent since then).
+   */
+  forget(): void {
+    this.observed.clear();
+  }
+
   async reconcile(view: { nodes: Node[]; pods: Pod[] }): Promise<void> {
     const now = this.clock.now();
     const nodes = new Map(view.nodes.map((n) => [n.metadata.name, n]));

@@ -2,6 +2,9 @@
 // meshes and tests can share one etcd:
 //   <prefix>/r/<Kind>/<namespace>/<name>   one resource (namespace empty for cluster-scoped kinds)
 //   <prefix>/compact                       the compactor's clock (etcd-compactor.ts)
+//   <prefix>/leader/<name>                 who leads a piece of once-only work (etcd-leader-election.ts)
+//   <prefix>/secrets/cluster               the cluster's shared secrets, encrypted (cluster-secrets)
+// Only <prefix>/r/ is ever served through the API: the others are not resources.
 // Kind first, as kube-apiserver's /registry/<resource>/<namespace>/<name>: a list of one kind is
 // one range read. Names and namespaces are DNS labels, so they never contain '/'.
 
@@ -38,6 +41,14 @@ export class EtcdKeys {
 
   compaction(): Buffer {
     return Buffer.from(`${this.prefix}/compact`);
+  }
+
+  leader(name: string): Buffer {
+    return Buffer.from(`${this.prefix}/leader/${name}`);
+  }
+
+  clusterSecrets(): Buffer {
+    return Buffer.from(`${this.prefix}/secrets/cluster`);
   }
 
   /** The resource a key names, or undefined for a key that is not a resource's. */

@@ -36,16 +36,18 @@ export type CompareResult = 'EQUAL' | 'GREATER' | 'LESS' | 'NOT_EQUAL';
 
 export interface Compare {
   result: CompareResult;
-  target: 'VERSION' | 'MOD';
+  target: 'VERSION' | 'MOD' | 'CREATE' | 'VALUE';
   key: Buffer;
   range_end?: Buffer;
   version?: number;
   mod_revision?: number;
+  create_revision?: number;
+  value?: Buffer;
 }
 
 export type RequestOp =
   | { request_range: RangeRequest }
-  | { request_put: { key: Buffer; value: Buffer } }
+  | { request_put: { key: Buffer; value: Buffer; lease?: number } }
   | { request_delete_range: { key: Buffer; range_end?: Buffer } };
 
 export interface ResponseOp {
@@ -107,7 +109,26 @@ interface WatchClient extends grpc.Client {
 interface MaintenanceClient extends grpc.Client {
   Status: Unary<Record<string, never>, { header: ResponseHeader; version: string }>;
 }
+export interface LeaseGrantResponse {
+  header: ResponseHeader;
+  ID: number;
+  TTL: number;
+  error: string;
+}
+export interface LeaseKeepAliveResponse {
+  header: ResponseHeader;
+  ID: number;
+  /** The lease's TTL from now, in seconds; 0 or less when the lease is gone. */
+  TTL: number;
+}
+export type LeaseKeepAliveStream = grpc.ClientDuplexStream<{ ID: number }, LeaseKeepAliveResponse>;
+interface LeaseClient extends grpc.Client {
+  LeaseGrant: Unary<{ TTL: number; ID: number }, LeaseGrantResponse>;
+  LeaseRevoke: Unary<{ ID: number }, { header: ResponseHeader }>;
+  LeaseKeepAlive: (metadata: grpc.Metadata, options: grpc.CallOptions) => LeaseKeepAliveStream;
+}
 interface Constructors {
+  Lease: new (target: string, creds: grpc.ChannelCredentials, options: object) => LeaseClient;
   KV: new (target: string, creds: grpc.ChannelCredentials, options: object) => KvClient;
   Watch: new (target: string, creds: grpc.ChannelCredentials, options: object) => WatchClient;
   Maintenance: new (target: string, creds: grpc.ChannelCredentials, options: object) => MaintenanceClient;
@@ -164,6 +185,7 @@ export class EtcdRpc {
   private readonly kv: KvClient;
   private readonly watchClient: WatchClient;
   private readonly maintenance: MaintenanceClient;
+  private readonly lease: LeaseClient;
   private readonly callTimeoutMs: number;
 
   constructor(options: EtcdRpcOptions) {
@@ -185,6 +207,7 @@ export class EtcdRpc {
     // The same target and options give the same subchannels: one connection carries all three.
     this.watchClient = new c.Watch(target, creds, channelOptions);
     this.maintenance = new c.Maintenance(target, creds, channelOptions);
+    this.lease = new c.Lease(target, creds, channelOptions);
   }
 
   range(request: RangeRequest): Promise<RangeResponse> {
@@ -209,6 +232,38 @@ export class EtcdRpc {
   }
 
   /**
+   * Grants a lease of `ttlSeconds` with the caller's `id` (etcd's own ids are int64 beyond a
+   * number's exact range; ids chosen below 2^53 stay exact).
+   */
+  leaseGrant(id: number, ttlSeconds: number, timeoutMs = this.callTimeoutMs): Promise<LeaseGrantResponse> {
+    return this.unary(this.lease, this.lease.LeaseGrant, { TTL: ttlSeconds, ID: id }, timeoutMs);
+  }
+
+  leaseRevoke(id: number, timeoutMs = this.callTimeoutMs): Promise<{ header: ResponseHeader }> {
+    return this.unary(this.lease, this.lease.LeaseRevoke, { ID: id }, timeoutMs);
+  }
+
+  /** One keepalive round trip on a stream of its own, bounded by `timeoutMs`. */
+  leaseKeepAliveOnce(id: number, timeoutMs = this.callTimeoutMs): Promise<LeaseKeepAliveResponse> {
+    return new Promise((resolve, reject) => {
+      const stream = this.lease.LeaseKeepAlive(new grpc.Metadata(), { deadline: Date.now() + timeoutMs });
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        fn();
+        stream.cancel();
+      };
+      stream.on('data', (response: LeaseKeepAliveResponse) => settle(() => resolve(response)));
+      stream.on('error', (err: Error) => settle(() => reject(err)));
+      stream.on('end', () =>
+        settle(() => reject(new Error('lease keepalive stream ended without an answer'))),
+      );
+      stream.write({ ID: id });
+    });
+  }
+
+  /**
    * A Watch stream. `hasleader` makes a member that has lost its leader cancel the stream instead
    * of leaving it silent, so the caller moves to a member that still has one.
    */
@@ -222,6 +277,7 @@ export class EtcdRpc {
     this.kv.close();
     this.watchClient.close();
     this.maintenance.close();
+    this.lease.close();
   }
 
   private unary<Req, Res>(
