@@ -23,6 +23,7 @@ import { failureStatus } from './status.js';
 import { matchesFields, parseFieldSelector } from './field-selector.js';
 import type { HandlerContext, ResourceRoute } from './resource-handlers.js';
 import { acceptsTable, parseIncludeObject, toTable } from './table.js';
+import { queryFlag } from './query-flag.js';
 
 /** A watcher whose unread output passes this is dropped instead of buffering without bound. */
 export const WATCH_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -76,8 +77,8 @@ export async function handleWatch(
     matchesFields(object, fields) &&
     matchesLabelSelector(object.metadata.labels, selector.requirements);
 
-  const bookmarks = url.searchParams.get('allowWatchBookmarks') === 'true';
-  const sendInitialEvents = url.searchParams.get('sendInitialEvents') === 'true';
+  const bookmarks = queryFlag(url.searchParams, 'allowWatchBookmarks');
+  const sendInitialEvents = queryFlag(url.searchParams, 'sendInitialEvents');
   let initial: WatchEvent[] = [];
   let from = fromRevision;
   if (from === undefined || sendInitialEvents) {
