@@ -23,6 +23,12 @@ export interface ListOptions {
   namespace?: string;
   /** kubectl `-l` syntax: `app=x,version!=y,env in (a,b),!legacy,tier`. */
   labelSelector?: string;
+  /**
+   * The list as it was at this past revision (a paged list's later pages read there, as
+   * kube-apiserver's continue tokens do). Throws AUTOMESH_ERR_STORE_COMPACTED when the store no
+   * longer knows that past; the answer's `revision` is then this one. Absent: the latest.
+   */
+  atRevision?: number;
 }
 
 export interface ListResult {
@@ -48,6 +54,12 @@ export interface WatchOptions {
    * No event follows. The embedded stores never end a watch; etcd can, after a lost connection.
    */
   onError?: (err: StoreError) => void;
+  /**
+   * Called, in order with the events, with a revision up to which every event this watch wants has
+   * been delivered, when changes it does not want (other kinds, namespaces) move past the last
+   * event it got: what a Kubernetes watch bookmark carries. Never ahead of an undelivered event.
+   */
+  onProgress?: (revision: number) => void;
 }
 
 /** One write in an all-or-nothing batch. */

@@ -21,3 +21,11 @@ export function resourceKey(kind: ResourceKind, namespace: string | undefined, n
 export function describeRef(ref: ResourceRef): string {
   return ref.namespace === undefined ? `${ref.kind} ${ref.name}` : `${ref.kind} ${ref.namespace}/${ref.name}`;
 }
+
+/** Code-unit order, the order every backend lists in. */
+export function byNamespaceThenName(a: Resource, b: Resource): number {
+  const an = a.metadata.namespace ?? '';
+  const bn = b.metadata.namespace ?? '';
+  if (an !== bn) return an < bn ? -1 : 1;
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}

@@ -14,6 +14,7 @@ import type {
   WatchOptions,
 } from './config-store.js';
 import { matchesLabelSelector, parseLabelSelector } from './label-selector.js';
+import { DEFAULT_PAGING_HISTORY, PastRevisions } from './past-revisions.js';
 import { describeRef, refOf } from './resource-key.js';
 import {
   checkResourceVersion,
@@ -36,12 +37,16 @@ export interface SyncConfigStoreOptions {
   newUid?: () => string;
   /** Events kept for replay; older ones are compacted away (watch from before them: COMPACTED). */
   eventHistory?: number;
+  /** Writes remembered in memory so that a list can read at a recent past revision (paging). */
+  pagingHistory?: number;
   /** Called when a watcher's callback throws. */
   onWatcherError?: (err: unknown) => void;
 }
 
 interface TxState {
   events: WatchEvent[];
+  /** Per event, the object it replaced (undefined for a create). */
+  before: Array<Resource | undefined>;
 }
 
 export class SyncConfigStore implements ConfigStore {
@@ -50,6 +55,7 @@ export class SyncConfigStore implements ConfigStore {
   private readonly now: () => Date;
   private readonly newUid: () => string;
   private readonly eventHistory: number;
+  private readonly past: PastRevisions;
   private closed = false;
 
   constructor(backend: SyncBackend, options: SyncConfigStoreOptions = {}) {
@@ -57,6 +63,11 @@ export class SyncConfigStore implements ConfigStore {
     this.now = options.now ?? (() => new Date());
     this.newUid = options.newUid ?? randomUUID;
     this.eventHistory = options.eventHistory ?? DEFAULT_EVENT_HISTORY;
+    // Never further back than the watch history: etcd cannot read a compacted revision either.
+    this.past = new PastRevisions(
+      backend.revision(),
+      options.pagingHistory ?? Math.min(this.eventHistory, DEFAULT_PAGING_HISTORY),
+    );
     this.hub = new WatchHub(options.onWatcherError ?? ((err) => process.emitWarning(String(err))));
   }
 
@@ -68,12 +79,17 @@ export class SyncConfigStore implements ConfigStore {
     return this.run(() => {
       const parsed = parseLabelSelector(options.labelSelector ?? '');
       if (!parsed.ok) throw new StoreError('AUTOMESH_ERR_STORE_INVALID', parsed.message);
-      return this.backend.transaction(() => ({
-        items: this.backend
-          .list(kind, options.namespace)
-          .filter((r) => matchesLabelSelector(r.metadata.labels, parsed.requirements)),
-        revision: this.backend.revision(),
-      }));
+      return this.backend.transaction(() => {
+        const revision = this.backend.revision();
+        const at = options.atRevision ?? revision;
+        const current = this.backend.list(kind, options.namespace);
+        const scope = { kind, namespace: options.namespace };
+        const items = at === revision ? current : this.past.listAt(current, scope, at, revision);
+        return {
+          items: items.filter((r) => matchesLabelSelector(r.metadata.labels, parsed.requirements)),
+          revision: at,
+        };
+      });
     });
   }
 
@@ -142,11 +158,21 @@ export class SyncConfigStore implements ConfigStore {
 
   /** Runs all ops in one transaction; publishes their events only after it commits. */
   private write(ops: readonly BatchOp[]): BatchResult[] {
-    const tx: TxState = { events: [] };
+    const tx: TxState = { events: [], before: [] };
     const results = this.backend.transaction(() => {
       const out = ops.map((op) => this.execute(op, tx));
       if (tx.events.length > 0) this.backend.compact(this.eventHistory);
       return out;
+    });
+    tx.events.forEach((event, i) => {
+      const { kind, metadata } = event.object;
+      this.past.record({
+        revision: event.revision,
+        kind,
+        namespace: metadata.namespace,
+        name: metadata.name,
+        before: tx.before[i],
+      });
     });
     this.hub.publish(tx.events);
     return results;
@@ -177,10 +203,16 @@ export class SyncConfigStore implements ConfigStore {
     return revision;
   }
 
-  private record(type: WatchEvent['type'], object: Resource, tx: TxState): void {
+  private record(
+    type: WatchEvent['type'],
+    object: Resource,
+    before: Resource | undefined,
+    tx: TxState,
+  ): void {
     const event: WatchEvent = { type, object, revision: Number(object.metadata.resourceVersion) };
     this.backend.appendEvent(event);
     tx.events.push(event);
+    tx.before.push(before);
   }
 
   private doCreate(resource: Resource, tx: TxState): BatchResult {
@@ -194,7 +226,7 @@ export class SyncConfigStore implements ConfigStore {
       newUid: this.newUid,
     });
     this.backend.put(stored);
-    this.record('ADDED', stored, tx);
+    this.record('ADDED', stored, undefined, tx);
     return { outcome: 'created', resource: stored };
   }
 
@@ -208,7 +240,7 @@ export class SyncConfigStore implements ConfigStore {
     if (isUnchanged(existing, merged)) return { outcome: 'unchanged', resource: existing };
     const stored = stampUpdate(existing, merged, this.nextRevision());
     this.backend.put(stored);
-    this.record('MODIFIED', stored, tx);
+    this.record('MODIFIED', stored, existing, tx);
     return { outcome: 'configured', resource: stored };
   }
 
@@ -234,7 +266,7 @@ export class SyncConfigStore implements ConfigStore {
   private removeOne(existing: Resource, tx: TxState): Resource {
     const last = stampDelete(existing, this.nextRevision());
     this.backend.remove(existing.kind, existing.metadata.namespace, existing.metadata.name);
-    this.record('DELETED', last, tx);
+    this.record('DELETED', last, existing, tx);
     return last;
   }
 }

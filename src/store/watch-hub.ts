@@ -5,12 +5,16 @@
 import type { ResourceKind } from '../api/index.js';
 import type { Unsubscribe, WatchEvent, WatchOptions } from './config-store.js';
 
+/** A queued event, or (for watchers that asked) the revision that unwanted changes reached. */
+type Queued = WatchEvent | { progress: number };
+
 interface Watcher {
   kinds: ReadonlySet<ResourceKind> | undefined;
   namespace: string | undefined;
   onEvent: (event: WatchEvent) => void;
+  onProgress: ((revision: number) => void) | undefined;
   lastRevision: number;
-  queue: WatchEvent[];
+  queue: Queued[];
   scheduled: boolean;
   closed: boolean;
 }
@@ -34,6 +38,7 @@ export class WatchHub {
       kinds: options.kinds ? new Set(options.kinds) : undefined,
       namespace: options.namespace,
       onEvent,
+      onProgress: options.onProgress,
       lastRevision: options.fromRevision ?? currentRevision,
       queue: [],
       scheduled: false,
@@ -66,8 +71,8 @@ export class WatchHub {
       // The revision filter makes replay + live exactly-once even when they overlap.
       if (event.revision <= watcher.lastRevision) continue;
       watcher.lastRevision = event.revision;
-      if (!this.matches(watcher, event)) continue;
-      watcher.queue.push(event);
+      if (this.matches(watcher, event)) watcher.queue.push(event);
+      else if (watcher.onProgress) queueProgress(watcher.queue, event.revision);
     }
     if (watcher.queue.length > 0 && !watcher.scheduled) {
       watcher.scheduled = true;
@@ -83,13 +88,21 @@ export class WatchHub {
   private drain(watcher: Watcher): void {
     watcher.scheduled = false;
     while (!watcher.closed && watcher.queue.length > 0) {
-      const event = watcher.queue.shift() as WatchEvent;
+      const item = watcher.queue.shift() as Queued;
       try {
-        watcher.onEvent(structuredClone(event));
+        if ('progress' in item) watcher.onProgress?.(item.progress);
+        else watcher.onEvent(structuredClone(item));
       } catch (err) {
         // A failing watcher must not break the writer or the other watchers; it is reported.
         this.onListenerError(err);
       }
     }
   }
+}
+
+/** Appends a progress mark, or moves the last one forward: runs of unwanted changes make one mark. */
+export function queueProgress(queue: Array<WatchEvent | { progress: number }>, revision: number): void {
+  const last = queue[queue.length - 1];
+  if (last !== undefined && 'progress' in last) last.progress = revision;
+  else queue.push({ progress: revision });
 }

@@ -250,6 +250,37 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
       assert.deepEqual(rows(ns.stdout)[0], ['NAME', 'STATUS', 'AGE', 'LABELS']);
     });
 
+    it('pages a long list with --chunk-size into one table, each page from the last one’s continue token', async () => {
+      const services = ['s1', 's2', 's3', 's4', 's5']
+        .map(
+          (name) =>
+            `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: chunks\nspec:\n  selector:\n    app: ${name}\n  ports:\n  - port: 80\n`,
+        )
+        .join('---\n');
+      assert.equal((await mesh.kubectl(['create', 'namespace', 'chunks'])).code, 0);
+      const created = await mesh.kubectl(['apply', '-f', '-'], { input: services });
+      assert.equal(created.code, 0, created.stderr);
+      const paged = await mesh.kubectl(['get', 'svc', '-n', 'chunks', '--chunk-size=2', '-v=6']);
+      assert.equal(paged.code, 0, paged.stderr);
+      const table = rows(paged.stdout);
+      assert.deepEqual(table[0]?.slice(0, 2), ['NAME', 'TYPE']);
+      assert.deepEqual(
+        table.slice(1).map((r) => r[0]),
+        ['s1', 's2', 's3', 's4', 's5'],
+      );
+      const requests = paged.stderr
+        .split('\n')
+        .filter((l) => /GET https:.*\/namespaces\/chunks\/services\?/.test(l));
+      assert.equal(requests.length, 3, paged.stderr);
+      assert.ok(
+        requests.slice(1).every((l) => /continue=[A-Za-z0-9_-]+/.test(l)),
+        paged.stderr,
+      );
+      const names = await mesh.kubectl(['get', 'svc', '-n', 'chunks', '--chunk-size=2', '-o', 'name']);
+      assert.equal(names.stdout.trim().split('\n').length, 5, names.stdout);
+      assert.equal((await mesh.kubectl(['delete', 'namespace', 'chunks', '--wait'])).code, 0);
+    });
+
     it('prints -o yaml, -o json and -o jsonpath as kubectl does', async () => {
       const [httpbin] = (await podNames()).filter((n) => n.startsWith('httpbin-'));
       assert.ok(httpbin);

@@ -259,6 +259,38 @@ export function runConfigStoreCompliance(backendName: string, factory: StoreFact
       });
     });
 
+    describe('list at a past revision', () => {
+      it('answers the objects as they were at that revision, with that revision', async () => {
+        const store = await open();
+        await store.create(svc('a', 'x', 80));
+        await store.create(svc('b', 'y', 80));
+        await store.create(ns('a'));
+        const then = await store.list('Service');
+        await store.update({ ...svc('a', 'x', 8080) });
+        await store.delete('Service', 'b', 'y');
+        await store.create(svc('a', 'w'));
+        const past = await store.list('Service', { atRevision: then.revision });
+        assert.equal(past.revision, then.revision);
+        assert.deepEqual(past.items, then.items);
+        const inA = await store.list('Service', { namespace: 'a', atRevision: then.revision });
+        assert.deepEqual(
+          inA.items.map((s) => s.metadata.name),
+          ['x'],
+        );
+        assert.equal((await store.list('Service')).items.length, 2);
+      });
+
+      it('answers STORE_COMPACTED for a revision from before the kept history', async () => {
+        const store = await open({ eventHistory: 5 });
+        const first = await store.create(svc('d', 'first'));
+        for (let i = 0; i < 40; i++) await store.create(svc('d', `s${i}`));
+        await assert.rejects(
+          store.list('Service', { atRevision: Number(first.metadata.resourceVersion) }),
+          (e) => isStoreError(e, 'AUTOMESH_ERR_STORE_COMPACTED'),
+        );
+      });
+    });
+
     describe('applyBatch', () => {
       it('reports created, configured and unchanged like kubectl apply', async () => {
         const store = await open();
@@ -409,6 +441,31 @@ export function runConfigStoreCompliance(backendName: string, factory: StoreFact
         assert.deepEqual(
           byNs.events.map((e) => e.object.metadata.name),
           ['b'],
+        );
+      });
+
+      it('reports progress past unwanted changes, in order with the wanted events', async () => {
+        const store = await open();
+        const seen: string[] = [];
+        const stop = store.watch(
+          { kinds: ['Service'], onProgress: (revision) => seen.push(`progress ${revision}`) },
+          (e) => seen.push(`${e.type} ${e.revision}`),
+        );
+        const a = await store.create(ns('a'));
+        const b = await store.create(ns('b'));
+        const s = await store.create(svc('a', 'x'));
+        const c = await store.create(ns('c'));
+        const rv = (r: { metadata: { resourceVersion?: string } }) => r.metadata.resourceVersion;
+        const deadline = Date.now() + 3000;
+        while (!seen.includes(`progress ${rv(c)}`) && Date.now() < deadline) await settle();
+        stop();
+        // Runs of unwanted changes may be reported once or per change; never out of order.
+        const expected = [`ADDED ${rv(s)}`, `progress ${rv(c)}`];
+        assert.deepEqual(seen.slice(-2), expected);
+        const before = seen.slice(0, -2);
+        assert.ok(
+          before.every((x) => x === `progress ${rv(a)}` || x === `progress ${rv(b)}`) && before.length >= 1,
+          seen.join(', '),
         );
       });
 

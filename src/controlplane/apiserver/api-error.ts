@@ -13,7 +13,8 @@ export type ApiErrorCode =
   | 'AUTOMESH_ERR_API_INVALID'
   | 'AUTOMESH_ERR_API_TOO_LARGE'
   | 'AUTOMESH_ERR_API_METHOD'
-  | 'AUTOMESH_ERR_API_MEDIA_TYPE';
+  | 'AUTOMESH_ERR_API_MEDIA_TYPE'
+  | 'AUTOMESH_ERR_API_EXPIRED';
 
 const HTTP: Record<ApiErrorCode, { status: number; reason: StatusReason }> = {
   AUTOMESH_ERR_API_UNAUTHORIZED: { status: 401, reason: 'Unauthorized' },
@@ -25,6 +26,7 @@ const HTTP: Record<ApiErrorCode, { status: number; reason: StatusReason }> = {
   AUTOMESH_ERR_API_TOO_LARGE: { status: 413, reason: 'RequestEntityTooLarge' },
   AUTOMESH_ERR_API_METHOD: { status: 405, reason: 'MethodNotAllowed' },
   AUTOMESH_ERR_API_MEDIA_TYPE: { status: 415, reason: 'UnsupportedMediaType' },
+  AUTOMESH_ERR_API_EXPIRED: { status: 410, reason: 'Expired' },
 };
 
 export class ApiError extends Error {
@@ -32,14 +34,17 @@ export class ApiError extends Error {
   readonly httpStatus: number;
   readonly reason: StatusReason;
   readonly details: { name?: string; kind?: string; causes?: StatusCause[] } | undefined;
+  /** A continue token the Status carries (an expired page's way to go on). */
+  readonly listContinue: string | undefined;
 
   constructor(
     code: ApiErrorCode,
     message: string,
     details?: { name?: string; kind?: string; causes?: StatusCause[] },
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; listContinue?: string },
   ) {
     super(message, options);
+    this.listContinue = options?.listContinue;
     this.name = 'ApiError';
     this.code = code;
     this.httpStatus = HTTP[code].status;

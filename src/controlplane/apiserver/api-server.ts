@@ -21,7 +21,7 @@ import type { PodLogSource } from './pod-log-handler.js';
 import { parseRoute } from './route.js';
 import type { HandlerContext } from './resource-handlers.js';
 import { defaultDecode, type DecodeFn } from './validate-write.js';
-import type { WatchRegistry } from './watch-stream.js';
+import { WATCH_BOOKMARK_INTERVAL_MS, type WatchRegistry } from './watch-stream.js';
 
 /**
  * A handler mounted beside the resource paths, behind the same credential check (for example the
@@ -60,6 +60,8 @@ export interface ApiServerOptions {
   nowMs?: () => number;
   /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
   limits?: Partial<ListenerLimits>;
+  /** How often a watch that allows bookmarks gets one. Default `WATCH_BOOKMARK_INTERVAL_MS`. */
+  bookmarkIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -123,6 +125,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     nowMs: options.nowMs ?? Date.now,
     podLogs: options.podLogs,
     podExec: options.podExec,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? WATCH_BOOKMARK_INTERVAL_MS,
   };
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));

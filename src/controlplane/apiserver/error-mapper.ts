@@ -24,7 +24,11 @@ export interface MappedError {
 
 export function mapError(err: unknown): MappedError {
   if (err instanceof ApiError) {
-    return { status: failureStatus(err.httpStatus, err.reason, err.message, err.details), internal: false };
+    const metadata = err.listContinue === undefined ? {} : { continue: err.listContinue };
+    return {
+      status: failureStatus(err.httpStatus, err.reason, err.message, err.details, metadata),
+      internal: false,
+    };
   }
   if (isStoreError(err)) {
     const { status, reason } = STORE_HTTP[err.code];

@@ -16,6 +16,7 @@ import type { HandlerContext } from './resource-handlers.js';
 import type { Route } from './route.js';
 import type { WatchRegistry } from './watch-stream.js';
 import { acceptWebSocket, offeredProtocols } from './websocket.js';
+import { queryFlag } from './query-flag.js';
 
 /** How a command runs as if in a pod's container; the runtime's, given by the composition root. */
 export interface PodExecutor {
@@ -74,7 +75,7 @@ export async function handlePodExec(
   const env = ctx.podExec.environment(pod, container);
   if (env === undefined)
     throw new ApiError('AUTOMESH_ERR_API_BAD_REQUEST', `pod ${route.name} is not running yet (no pod IP)`);
-  const wantsStdin = url.searchParams.get('stdin') === 'true';
+  const wantsStdin = queryFlag(url.searchParams, 'stdin');
 
   const ws = acceptWebSocket(req, socket, protocol);
   const [file = '', ...args] = command;

@@ -12,6 +12,7 @@ import type { HandlerContext } from './resource-handlers.js';
 import type { Route } from './route.js';
 import type { WatchRegistry } from './watch-stream.js';
 import { lastLines } from '../../api/log-tail.js';
+import { queryFlag } from './query-flag.js';
 
 /** Where a container's output is; the runtime's layout, given by the composition root. */
 export interface PodLogSource {
@@ -48,7 +49,7 @@ export async function handlePodLog(
   }
   const container = containerOf(pod, url.searchParams.get('container'));
   const tail = tailLinesOf(url.searchParams.get('tailLines'));
-  const follow = url.searchParams.get('follow') === 'true';
+  const follow = queryFlag(url.searchParams, 'follow');
   const file = ctx.podLogs.logFile(route.namespace, route.name, container);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });

@@ -17,6 +17,7 @@ import { handlePatch } from './patch-handler.js';
 import { handlePodLog } from './pod-log-handler.js';
 import { parseRoute } from './route.js';
 import { handleWatch, type WatchRegistry } from './watch-stream.js';
+import { queryFlag } from './query-flag.js';
 
 export async function routeRequest(
   ctx: HandlerContext,
@@ -42,8 +43,7 @@ export async function routeRequest(
     if (method !== 'POST') throw new ApiError('AUTOMESH_ERR_API_METHOD', 'apply takes POST');
     return handleApply(ctx, req, res);
   }
-  const watch = url.searchParams.get('watch');
-  if (method === 'GET' && (watch === 'true' || watch === '1'))
+  if (method === 'GET' && queryFlag(url.searchParams, 'watch'))
     return handleWatch(ctx, target, req, url, res, watches);
   if (method === 'GET') return handleGet(ctx, target, req, url, res);
   if (method === 'POST') return handleCreate(ctx, target, req, res);

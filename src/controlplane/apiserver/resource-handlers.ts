@@ -7,8 +7,9 @@ import { isStoreError, type ConfigStore } from '../../store/index.js';
 import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
 import { parseFieldSelector, matchesFields } from './field-selector.js';
+import { expiredContinue, pageOf, parsePageRequest, type Page } from './list-paging.js';
 import { readBody } from './read-body.js';
-import { acceptsTable, parseIncludeObject, toTable } from './table.js';
+import { acceptsTable, parseIncludeObject, toTable, type Table } from './table.js';
 import type { Route } from './route.js';
 import type { PodExecutor } from './pod-exec-handler.js';
 import type { PodLogSource } from './pod-log-handler.js';
@@ -25,6 +26,8 @@ export interface HandlerContext {
   podLogs: PodLogSource | undefined;
   /** How commands run in pods' containers; absent: no exec. */
   podExec: PodExecutor | undefined;
+  /** How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK. */
+  bookmarkIntervalMs: number;
 }
 
 export type ResourceRoute = Extract<Route, { type: 'resource' }>;
@@ -46,28 +49,78 @@ export function notFound(route: ResourceRoute): ApiError {
   );
 }
 
-function listObject(route: ResourceRoute, items: Resource[], revision: number): unknown {
+/** A list's `metadata`: its revision, and where the next page starts when there is one. */
+export interface ListMeta {
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+function listMetaOf(revision: number, page?: Page): ListMeta {
   return {
-    apiVersion: route.apiVersion,
-    kind: `${route.kind.kind}List`,
-    metadata: { resourceVersion: String(revision) },
-    items,
+    resourceVersion: String(revision),
+    ...(page?.continue === undefined ? {} : { continue: page.continue }),
+    ...(page?.remainingItemCount === undefined ? {} : { remainingItemCount: page.remainingItemCount }),
   };
 }
 
-/** The objects of a collection that match the request's label and field selectors. */
+function listObject(route: ResourceRoute, items: Resource[], metadata: ListMeta): unknown {
+  return { apiVersion: route.apiVersion, kind: `${route.kind.kind}List`, metadata, items };
+}
+
+/** A list's `resourceVersion` with `resourceVersionMatch=Exact`: read at that revision. */
+function exactRevision(params: URLSearchParams): number | undefined {
+  if (params.get('resourceVersionMatch') !== 'Exact') return undefined;
+  const rv = params.get('resourceVersion') ?? '';
+  if (!/^[1-9]\d*$/.test(rv))
+    throw new ApiError(
+      'AUTOMESH_ERR_API_BAD_REQUEST',
+      `resourceVersionMatch=Exact needs a resourceVersion, got "${rv}"`,
+    );
+  return Number(rv);
+}
+
+/**
+ * The objects of a collection that match the request's label and field selectors, as they are or
+ * (`atRevision`) as they were.
+ */
 async function select(
   ctx: HandlerContext,
   route: ResourceRoute,
   url: URL,
-): Promise<{ items: Resource[]; revision: number }> {
+  atRevision?: number,
+): Promise<{ items: Resource[]; revision: number; selected: boolean }> {
   const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
   const labelSelector = url.searchParams.get('labelSelector') ?? undefined;
   const listed = await ctx.store.list(route.kind.kind, {
     ...(route.namespace === undefined ? {} : { namespace: route.namespace }),
-    ...(labelSelector === undefined ? {} : { labelSelector }),
+    ...(labelSelector === undefined || labelSelector === '' ? {} : { labelSelector }),
+    ...(atRevision === undefined ? {} : { atRevision }),
   });
-  return { items: listed.items.filter((item) => matchesFields(item, fields)), revision: listed.revision };
+  return {
+    items: listed.items.filter((item) => matchesFields(item, fields)),
+    revision: listed.revision,
+    selected: (labelSelector ?? '') !== '' || fields.length > 0,
+  };
+}
+
+/** One page of a collection (the whole of it without `limit`), read as kube-apiserver pages. */
+async function listPage(
+  ctx: HandlerContext,
+  route: ResourceRoute,
+  url: URL,
+): Promise<{ page: Page; revision: number }> {
+  const request = parsePageRequest(url.searchParams);
+  const at = request.from === undefined ? exactRevision(url.searchParams) : request.from.revision;
+  let listed;
+  try {
+    listed = await select(ctx, route, url, at);
+  } catch (err) {
+    if (request.from !== undefined && isStoreError(err, 'AUTOMESH_ERR_STORE_COMPACTED'))
+      throw expiredContinue(request.from.after, err);
+    throw err;
+  }
+  return { page: pageOf(listed.items, listed.revision, request, listed.selected), revision: listed.revision };
 }
 
 export async function handleGet(
@@ -78,20 +131,26 @@ export async function handleGet(
   res: ServerResponse,
 ): Promise<void> {
   const table = acceptsTable(req.headers.accept);
-  const tableOf = (items: Resource[], resourceVersion?: string) =>
+  const tableOf = (items: Resource[], metadata: Table['metadata']) =>
     toTable(route.kind.kind, items, {
       nowMs: ctx.nowMs(),
       includeObject: parseIncludeObject(url.searchParams.get('includeObject')),
-      ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      metadata,
     });
   if (route.name !== undefined) {
     const found = await ctx.store.get(route.kind.kind, route.namespace, route.name);
     if (found === undefined) throw notFound(route);
-    sendJson(res, 200, table ? tableOf([found], found.metadata.resourceVersion) : found);
+    const { resourceVersion } = found.metadata;
+    sendJson(
+      res,
+      200,
+      table ? tableOf([found], resourceVersion === undefined ? {} : { resourceVersion }) : found,
+    );
     return;
   }
-  const { items, revision } = await select(ctx, route, url);
-  sendJson(res, 200, table ? tableOf(items, String(revision)) : listObject(route, items, revision));
+  const { page, revision } = await listPage(ctx, route, url);
+  const metadata = listMetaOf(revision, page);
+  sendJson(res, 200, table ? tableOf(page.items, metadata) : listObject(route, page.items, metadata));
 }
 
 async function decodeBody(
@@ -178,7 +237,7 @@ export async function handleDelete(
     listObject(
       route,
       results.map((r) => r.resource),
-      ctx.store.revision(),
+      listMetaOf(ctx.store.revision()),
     ),
   );
 }

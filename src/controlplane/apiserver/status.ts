@@ -25,7 +25,8 @@ export interface StatusCause {
 export interface Status {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never>;
+  /** Empty, but for an expired list page: where to go on at the latest revision. */
+  metadata: { continue?: string };
   status: 'Failure' | 'Success';
   message: string;
   reason: StatusReason;
@@ -38,11 +39,12 @@ export function failureStatus(
   reason: StatusReason,
   message: string,
   details?: Status['details'],
+  metadata: Status['metadata'] = {},
 ): Status {
   return {
     kind: 'Status',
     apiVersion: 'v1',
-    metadata: {},
+    metadata,
     status: 'Failure',
     message,
     reason,

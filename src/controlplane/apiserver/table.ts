@@ -21,7 +21,8 @@ export interface TableColumnDefinition {
 export interface Table {
   kind: 'Table';
   apiVersion: 'meta.k8s.io/v1';
-  metadata: { resourceVersion?: string };
+  /** The list's metadata: resourceVersion, and continue/remainingItemCount on a page. */
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
   columnDefinitions: TableColumnDefinition[];
   rows: { cells: string[]; object?: unknown }[];
 }
@@ -36,17 +37,17 @@ export function parseIncludeObject(value: string | null): IncludeObject {
   return value === 'None' || value === 'Object' ? value : 'Metadata';
 }
 
-/** A Table of objects of one kind; the list's resourceVersion when given. */
+/** A Table of objects of one kind, with the list's metadata when given. */
 export function toTable(
   kind: string,
   objects: readonly Resource[],
-  options: { nowMs: number; includeObject: IncludeObject; resourceVersion?: string },
+  options: { nowMs: number; includeObject: IncludeObject; metadata?: Table['metadata'] },
 ): Table {
   const columns = columnsFor(kind, { wide: true, allNamespaces: false });
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
-    metadata: options.resourceVersion === undefined ? {} : { resourceVersion: options.resourceVersion },
+    metadata: options.metadata ?? {},
     columnDefinitions: columns.map((c) => ({
       name: c.header,
       type: 'string',

@@ -19,14 +19,6 @@ export function decodeResource(kv: KeyValue): Resource {
   return resource;
 }
 
-/** Code-unit order, as the other backends list. */
-export function byNamespaceThenName(a: Resource, b: Resource): number {
-  const an = a.metadata.namespace ?? '';
-  const bn = b.metadata.namespace ?? '';
-  if (an !== bn) return an < bn ? -1 : 1;
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
-}
-
 /** A watch message as a store event; undefined for a key that is not a resource's (the clock key). */
 export function eventOf(keys: EtcdKeys, message: WatchEventMessage): WatchEvent | undefined {
   const ref = keys.parse(message.kv.key);

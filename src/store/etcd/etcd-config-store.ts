@@ -32,7 +32,8 @@ import { rfc3339 } from '../resource-writes.js';
 import { StoreError } from '../store-error.js';
 import { planBatch, stampRevision, type BatchPlan, type BatchSnapshot } from './etcd-batch-plan.js';
 import { commitRequest, landedAt, snapshotRead } from './etcd-batch-txn.js';
-import { byNamespaceThenName, decodeResource, eventOf } from './etcd-codec.js';
+import { decodeResource, eventOf } from './etcd-codec.js';
+import { byNamespaceThenName } from '../resource-key.js';
 import { DEFAULT_COMPACTION_INTERVAL_MS, EtcdCompactor, compactTo } from './etcd-compactor.js';
 import { parseEtcdUrl, resolveEndpoints, type EtcdEndpoint } from './etcd-endpoints.js';
 import { briefCause, isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
@@ -183,13 +184,16 @@ export class EtcdConfigStore implements ConfigStore {
     const parsed = parseLabelSelector(options.labelSelector ?? '');
     if (!parsed.ok) throw new StoreError('AUTOMESH_ERR_STORE_INVALID', parsed.message);
     const key = this.keys.kindPrefix(kind, options.namespace);
-    const response = await this.read(() => this.rpc.range({ key, range_end: prefixEnd(key) }));
+    const at = options.atRevision;
+    const response = await this.read(() =>
+      this.rpc.range({ key, range_end: prefixEnd(key), ...(at === undefined ? {} : { revision: at }) }),
+    );
     this.see(response.header.revision);
     const items = response.kvs
       .map(decodeResource)
       .filter((r) => matchesLabelSelector(r.metadata.labels, parsed.requirements))
       .sort(byNamespaceThenName);
-    return { items, revision: response.header.revision };
+    return { items, revision: at ?? response.header.revision };
   }
 
   async create(resource: Resource): Promise<Resource> {
@@ -268,9 +272,9 @@ export class EtcdConfigStore implements ConfigStore {
     if (from === undefined || this.feed.covers(from)) {
       // Live only: after everything this store has committed or delivered so far.
       const after = from ?? Math.max(this.rev, this.feed.position());
-      return this.feed.subscribe({ wanted, onEvent, onError }, after);
+      return this.feed.subscribe({ wanted, onEvent, onError, onProgress: options.onProgress }, after);
     }
-    return this.watchFromEtcd(from, wanted, onEvent, onError);
+    return this.watchFromEtcd(from, wanted, onEvent, onError, options.onProgress);
   }
 
   /** A watch from further back than the feed holds: its own etcd watch, from `from + 1`. */
@@ -279,6 +283,7 @@ export class EtcdConfigStore implements ConfigStore {
     wanted: (e: WatchEvent) => boolean,
     onEvent: (event: WatchEvent) => void,
     onError: (err: StoreError) => void,
+    onProgress: ((revision: number) => void) | undefined,
   ): Unsubscribe {
     const key = this.keys.resources();
     const watcher = new EtcdWatcher(this.rpc, {
@@ -286,9 +291,15 @@ export class EtcdConfigStore implements ConfigStore {
       rangeEnd: prefixEnd(key),
       startRevision: from + 1,
       onEvents: (messages) => {
+        let unwanted: number | undefined;
         for (const message of messages) {
           const event = eventOf(this.keys, message);
-          if (event === undefined || !wanted(event)) continue;
+          if (event === undefined) continue;
+          if (!wanted(event)) {
+            unwanted = event.revision;
+            continue;
+          }
+          unwanted = undefined;
           try {
             onEvent(event);
           } catch (err) {
@@ -296,6 +307,7 @@ export class EtcdConfigStore implements ConfigStore {
             this.onWatcherError(err);
           }
         }
+        if (unwanted !== undefined) onProgress?.(unwanted);
       },
       onCompacted: (compactRevision) => {
         this.watchers.delete(watcher);

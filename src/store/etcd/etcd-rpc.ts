@@ -23,6 +23,8 @@ export interface RangeRequest {
   key: Buffer;
   range_end?: Buffer;
   limit?: number;
+  /** Read as of this revision (0 or absent: the latest); a compacted one fails. */
+  revision?: number;
   count_only?: boolean;
 }
 

@@ -6,6 +6,7 @@
 
 import type { Unsubscribe, WatchEvent } from '../config-store.js';
 import type { StoreError } from '../store-error.js';
+import { queueProgress } from '../watch-hub.js';
 import type { EtcdRpc, WatchEventMessage } from './etcd-rpc.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 
@@ -16,11 +17,12 @@ export interface FeedSubscriber {
   wanted: (event: WatchEvent) => boolean;
   onEvent: (event: WatchEvent) => void;
   onError: (err: StoreError) => void;
+  onProgress?: ((revision: number) => void) | undefined;
 }
 
 interface Subscription extends FeedSubscriber {
   after: number;
-  queue: WatchEvent[];
+  queue: Array<WatchEvent | { progress: number }>;
   scheduled: boolean;
   closed: boolean;
 }
@@ -128,7 +130,11 @@ export class EtcdWatchFeed {
   }
 
   private offer(s: Subscription, events: readonly WatchEvent[]): void {
-    for (const event of events) if (event.revision > s.after && s.wanted(event)) s.queue.push(event);
+    for (const event of events) {
+      if (event.revision <= s.after) continue;
+      if (s.wanted(event)) s.queue.push(event);
+      else if (s.onProgress) queueProgress(s.queue, event.revision);
+    }
     if (s.queue.length > 0 && !s.scheduled) {
       s.scheduled = true;
       // Never inside the caller's turn: a watcher that writes cannot reorder what others see.
@@ -139,9 +145,10 @@ export class EtcdWatchFeed {
   private drain(s: Subscription): void {
     s.scheduled = false;
     while (!s.closed && s.queue.length > 0) {
-      const event = s.queue.shift() as WatchEvent;
+      const item = s.queue.shift() as WatchEvent | { progress: number };
       try {
-        s.onEvent(structuredClone(event));
+        if ('progress' in item) s.onProgress?.(item.progress);
+        else s.onEvent(structuredClone(item));
       } catch (err) {
         this.options.onWatcherError(err);
       }
