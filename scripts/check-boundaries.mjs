@@ -42,6 +42,10 @@ const LIGHT_ENTRIES = new Set([
   // Sidecar injection's names and the injection itself: `exec` resolves the sidecar container.
   'api/inject-sidecar.js',
   'runtime/pod-directory.js',
+  // The privileged-port mapping, which the sidecar applies without loading the runtime.
+  'runtime/host-port.js',
+  // The sidecar's identity (key, CSR, peer checks) without the CA's X.509 library.
+  'identity/workload-credentials.js',
 ]);
 
 const IMPORT =

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       await ca.issue({ csrPem: csrs[i++ % csrs.length] ?? '', identity: POD });
     });
     await timed('sidecar side: keygen + CSR', 1, async () => {
-      await createCsr(await generateKeyPair());
+      createCsr(await generateKeyPair());
     });
 
     const issuer = new PodTokenIssuer(PodTokenIssuer.generateKey());

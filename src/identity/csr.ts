@@ -1,48 +1,58 @@
-// PKCS#10 certificate signing requests. The sidecar makes one with its own key; the CA only
-// takes the public key from it (after checking the proof of possession) and ignores the rest.
+// PKCS#10 certificate signing requests (RFC 2986), made by the sidecar with its own key. Built
+// here with node:crypto and a few DER encodings because this runs in every sidecar, where an X.509
+// library and its polyfill would cost more memory than the rest of the identity code (the CA
+// checks requests with one: verify-csr.ts). The CA takes only the public key from a request, after
+// checking the proof of possession, and ignores the rest.
 
-import { x509 } from './x509.js';
-import type { KeyPair } from './key-pair.js';
+import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
+import { der } from './der.js';
 
 /** Maximum accepted CSR size: a P-256 CSR is well under 1 KiB, RSA-4096 under 4 KiB. */
 export const MAX_CSR_PEM_BYTES = 8192;
 
-/** A CSR with an empty subject and, when given, the SPIFFE ID the caller believes it has. */
-export async function createCsr(keys: KeyPair, spiffeId?: string): Promise<string> {
-  const extensions =
-    spiffeId === undefined
-      ? []
-      : [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true)];
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    keys: { privateKey: keys.privateKey, publicKey: keys.publicKey },
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-    extensions,
-  });
-  return csr.toString('pem') + '\n';
+const OID = {
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  extensionRequest: '1.2.840.113549.1.9.14',
+  subjectAltName: '2.5.29.17',
+};
+const URI_GENERAL_NAME = 6;
+
+/** The extensionRequest attribute asking for one critical URI SAN (the subject is empty). */
+function uriSanRequest(uri: string): Buffer {
+  const generalNames = der.sequence(der.contextPrimitive(URI_GENERAL_NAME, Buffer.from(uri, 'ascii')));
+  const extension = der.sequence(
+    der.objectIdentifier(OID.subjectAltName),
+    der.boolean(true),
+    der.octetString(generalNames),
+  );
+  return der.sequence(der.objectIdentifier(OID.extensionRequest), der.set(der.sequence(extension)));
 }
 
-export type CsrCheck = { ok: true; publicKey: x509.PublicKey } | { ok: false; reason: string };
+function pem(label: string, body: Buffer): string {
+  const lines = body.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
 
-/** Parses a PEM CSR and verifies its self-signature; a value, never a throw. */
-export async function verifyCsr(pem: string): Promise<CsrCheck> {
-  if (pem.length === 0) return { ok: false, reason: 'empty CSR' };
-  if (pem.length > MAX_CSR_PEM_BYTES) return { ok: false, reason: 'CSR too large' };
-  let csr: x509.Pkcs10CertificateRequest;
-  try {
-    csr = new x509.Pkcs10CertificateRequest(pem);
-  } catch (err) {
-    return { ok: false, reason: `CSR does not parse: ${(err as Error).message}` };
-  }
-  let valid: boolean;
-  try {
-    valid = await csr.verify();
-  } catch (err) {
-    return { ok: false, reason: `CSR signature cannot be checked: ${(err as Error).message}` };
-  }
-  if (!valid) return { ok: false, reason: 'CSR signature is invalid' };
-  const algorithm = csr.publicKey.algorithm as { name?: string; namedCurve?: string };
-  if (algorithm.name !== 'ECDSA' || algorithm.namedCurve !== 'P-256') {
-    return { ok: false, reason: 'CSR key must be ECDSA P-256' };
-  }
-  return { ok: true, publicKey: csr.publicKey };
+/**
+ * A CSR signed with an ECDSA P-256 key (given as its PEM), with an empty subject and, when given,
+ * the SPIFFE ID the caller believes it has.
+ */
+export function createCsr(keys: { privateKeyPem: string }, spiffeId?: string): string {
+  const privateKey = createPrivateKey(keys.privateKeyPem);
+  const subjectPublicKeyInfo = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const attributes = spiffeId === undefined ? Buffer.alloc(0) : uriSanRequest(spiffeId);
+  const requestInfo = der.sequence(
+    der.smallInteger(0),
+    der.sequence(),
+    subjectPublicKeyInfo,
+    der.contextConstructed(0, attributes),
+  );
+  // node:crypto signs ECDSA as a DER `Ecdsa-Sig-Value`, the encoding X.509 signatures use.
+  const signature = sign('sha256', requestInfo, privateKey);
+  const request = der.sequence(
+    requestInfo,
+    der.sequence(der.objectIdentifier(OID.ecdsaWithSha256)),
+    der.bitString(signature),
+  );
+  return pem('CERTIFICATE REQUEST', request);
 }

@@ -6,7 +6,14 @@ export { systemClock } from './clock.js';
 export type { IdentityErrorCode } from './identity-error.js';
 export { IdentityError } from './identity-error.js';
 export type { WorkloadIdentity, SpiffeIdParse } from './spiffe-id.js';
-export { parseSpiffeId, formatSpiffeId, uriSans } from './spiffe-id.js';
+export {
+  parseSpiffeId,
+  formatSpiffeId,
+  uriSans,
+  controlPlaneSpiffeId,
+  CONTROL_PLANE_NAMESPACE,
+  CONTROL_PLANE_SERVICE_ACCOUNT,
+} from './spiffe-id.js';
 export type { KeyPair } from './key-pair.js';
 export { generateKeyPair, importKeyPair, signingAlgorithmFor } from './key-pair.js';
 export { splitPemCertificates } from './pem.js';
@@ -19,8 +26,9 @@ export {
   ROOT_VALIDITY_YEARS,
   LEAF_BACKDATE_MS,
 } from './certificate-templates.js';
-export type { CsrCheck } from './csr.js';
-export { createCsr, verifyCsr, MAX_CSR_PEM_BYTES } from './csr.js';
+export { createCsr, MAX_CSR_PEM_BYTES } from './csr.js';
+export type { CsrCheck } from './verify-csr.js';
+export { verifyCsr } from './verify-csr.js';
 export type { PeerSvidCheck, VerifyPeerSvidOptions } from './verify-peer-svid.js';
 export { verifyPeerSvid } from './verify-peer-svid.js';
 export type { CertificatePodBinding } from './pod-binding.js';
@@ -28,10 +36,4 @@ export { podBindingOf, encodePodBinding, decodePodBinding, POD_BINDING_OID } fro
 export type { PodBinding, PodTokenClaims, PodTokenCheck, PodTokenVerifier } from './pod-token.js';
 export { PodTokenIssuer, POD_TOKEN_AUDIENCE, POD_TOKEN_ISSUER } from './pod-token.js';
 export type { ServingCertificate, ServingCertificateOptions } from './issue-serving-certificate.js';
-export {
-  issueServingCertificate,
-  controlPlaneSpiffeId,
-  CONTROL_PLANE_NAMESPACE,
-  CONTROL_PLANE_SERVICE_ACCOUNT,
-  SERVING_CERT_TTL_MS,
-} from './issue-serving-certificate.js';
+export { issueServingCertificate, SERVING_CERT_TTL_MS } from './issue-serving-certificate.js';

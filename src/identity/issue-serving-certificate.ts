@@ -5,8 +5,6 @@ import type { CaSigner } from './ca-signer.js';
 import { signLeafCertificate } from './certificate-templates.js';
 import { generateKeyPair } from './key-pair.js';
 
-export const CONTROL_PLANE_NAMESPACE = 'istio-system';
-export const CONTROL_PLANE_SERVICE_ACCOUNT = 'automesh-controlplane';
 /** Serving certificates outlive workload SVIDs; the control plane re-issues on restart. */
 export const SERVING_CERT_TTL_MS = 365 * 24 * 3600 * 1000;
 
@@ -25,11 +23,6 @@ export interface ServingCertificate {
   trustBundlePem: string[];
   serialNumber: string;
   notAfter: Date;
-}
-
-/** The control plane's SPIFFE ID in a trust domain. */
-export function controlPlaneSpiffeId(trustDomain: string): string {
-  return `spiffe://${trustDomain}/ns/${CONTROL_PLANE_NAMESPACE}/sa/${CONTROL_PLANE_SERVICE_ACCOUNT}`;
 }
 
 /** Issues a serving certificate; its key is generated here and returned only to the caller. */

@@ -33,6 +33,15 @@ export function formatSpiffeId(identity: WorkloadIdentity): string {
   return id;
 }
 
+/** Where the control plane's own identity lives: the namespace Istio's control plane runs in. */
+export const CONTROL_PLANE_NAMESPACE = 'istio-system';
+export const CONTROL_PLANE_SERVICE_ACCOUNT = 'automesh-controlplane';
+
+/** The control plane's SPIFFE ID in a trust domain, which sidecars require of the CA and discovery. */
+export function controlPlaneSpiffeId(trustDomain: string): string {
+  return `spiffe://${trustDomain}/ns/${CONTROL_PLANE_NAMESPACE}/sa/${CONTROL_PLANE_SERVICE_ACCOUNT}`;
+}
+
 /** The URI SANs of a Node `subjectaltname` string (`URI:a, DNS:b`). */
 export function uriSans(subjectAltName: string | undefined): string[] {
   if (subjectAltName === undefined) return [];

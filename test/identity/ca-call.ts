@@ -22,7 +22,7 @@ export type RawResult =
 
 export async function rawCall(server: CaServer, req: RawCall): Promise<RawResult> {
   const keys = await generateKeyPair();
-  const csr = req.csr ?? (await createCsr(keys, req.csrSpiffeId));
+  const csr = req.csr ?? createCsr(keys, req.csrSpiffeId);
   const roots = Buffer.from(server.trustBundlePem.join(''));
   const checkServerIdentity = (_h: string, c: { subjectaltname?: string }): Error | undefined =>
     uriSans(c.subjectaltname).includes('spiffe://cluster.local/ns/istio-system/sa/automesh-controlplane')

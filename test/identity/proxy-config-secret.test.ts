@@ -27,7 +27,7 @@ describe('automesh proxy-config secret', () => {
       await loadCaSigner({ stateDir: dir.path, trustDomain: 'cluster.local', pluggedInCaDir: dir.path }),
     );
     const issued = await ca.issue({
-      csrPem: await createCsr(await generateKeyPair()),
+      csrPem: createCsr(await generateKeyPair()),
       identity: { namespace: 'full', serviceAccount: 'sleep' },
     });
     assert.ok(issued.ok);

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { ProxyHandle } from '../../proxy/index.js';
 import { CaClientCertificateSource, startDiscoveryClient, startProxy } from '../../proxy/index.js';
 import { createLogger } from '../../log/index.js';
-import { hostPort, runningAsRoot } from '../../runtime/index.js';
+import { hostPort, runningAsRoot } from '../../runtime/host-port.js';
 
 export interface MeshedSidecarOptions {
   pod: string;

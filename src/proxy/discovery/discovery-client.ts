@@ -7,8 +7,13 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
-import type { Clock } from '../../identity/index.js';
-import { controlPlaneSpiffeId, parseSpiffeId, systemClock, uriSans } from '../../identity/index.js';
+import type { Clock } from '../../identity/workload-credentials.js';
+import {
+  controlPlaneSpiffeId,
+  parseSpiffeId,
+  systemClock,
+  uriSans,
+} from '../../identity/workload-credentials.js';
 import type { Logger } from '../../log/index.js';
 import { silentLogger } from '../../log/index.js';
 import type { CertificateSource, SnapshotSink, Unsubscribe, WorkloadCertificate } from '../sources.js';

@@ -4,8 +4,8 @@
 
 import { readFile } from 'node:fs/promises';
 import * as grpc from '@grpc/grpc-js';
-import type { Clock } from '../../identity/index.js';
-import { controlPlaneSpiffeId, systemClock } from '../../identity/index.js';
+import type { Clock } from '../../identity/workload-credentials.js';
+import { controlPlaneSpiffeId, systemClock } from '../../identity/workload-credentials.js';
 import type { Logger } from '../../log/index.js';
 import { createLogger } from '../../log/index.js';
 import type { CertificateSource, RenewalTrouble, Unsubscribe, WorkloadCertificate } from '../sources.js';

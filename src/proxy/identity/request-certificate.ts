@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { CreateCertificateResponse } from '../../wire/index.js';
 import { certificateServiceClient } from '../../wire/index.js';
-import { createCsr, generateKeyPair, uriSans, verifyPeerSvid } from '../../identity/index.js';
+import { createCsr, generateKeyPair, uriSans, verifyPeerSvid } from '../../identity/workload-credentials.js';
 import type { WorkloadCertificate } from '../sources.js';
 import { CaClientError } from './ca-client-error.js';
 
@@ -73,7 +73,7 @@ function call(opts: CertificateRequestOptions, csr: string): Promise<CreateCerti
 /** Requests a new SVID; the result is checked (our key, chains to the bundle, one SPIFFE ID) before use. */
 export async function requestCertificate(opts: CertificateRequestOptions): Promise<WorkloadCertificate> {
   const keys = await generateKeyPair();
-  const res = await call(opts, await createCsr(keys));
+  const res = await call(opts, createCsr(keys));
   const leafPem = res.cert_chain[0];
   if (leafPem === undefined)
     throw new CaClientError('AUTOMESH_ERR_CA_CLIENT_RESPONSE', 'CA sent an empty chain');

@@ -2,7 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { X509Certificate } from 'node:crypto';
-import { parseSpiffeId } from '../../identity/index.js';
+import { parseSpiffeId } from '../../identity/workload-credentials.js';
 
 /** URI SANs from Node's `subjectaltname` string ("DNS:a, URI:spiffe://..."). */
 export function uriSans(subjectAltName: string | undefined): string[] {
