@@ -6,7 +6,7 @@ import { waitFor } from '../support/wait-for.js';
 
 /** A second octet for pod IPs no other test file is likely to use at the same time. */
 export function randomAddressBlock(): number {
-  return 20 + 2 * Math.floor(Math.random() * 109);
+  return 20 + 2 * Math.floor(Math.random() * 108);
 }
 
 export interface CurlResult {

@@ -21,11 +21,11 @@ export const ADDRESS_BLOCKS = {
   strictReadiness: 250,
   /** The first of two node agents in test/runtime/two-nodes.test.ts (the second draws a random block). */
   twoNodes: 252,
-  pythonClient: 254,
+  pythonClient: 236,
 } as const;
 
 /** randomAddressBlock (test/runtime/support.ts) draws even blocks from this range. */
-export const RANDOM_BLOCKS = { first: 20, last: 236 } as const;
+export const RANDOM_BLOCKS = { first: 20, last: 234 } as const;
 
 /** The runtime's default block (DEFAULT_ADDRESS_BLOCK), which `automesh up` and the demo try first. */
 export const DEFAULT_BLOCK = 10;
