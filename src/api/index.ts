@@ -22,6 +22,7 @@ export type { DecodeResult } from './decode.js';
 export { decodeManifests, decodeObject } from './decode.js';
 export type { Validation } from './validate.js';
 export { validateResource } from './validate.js';
+export { nameError, type NameRule } from './schemas/common.js';
 export {
   applyDefaults,
   DEFAULT_REPLICAS,

@@ -19,7 +19,7 @@ import {
   type PodLogSource,
 } from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
-import { ControllerManager } from './controllers/index.js';
+import { ControllerManager, type ControllerSettings } from './controllers/index.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -53,12 +53,6 @@ export interface ControlPlaneOptions {
   controllers?: false | ControllerSettings;
   /** The etcd lease TTL of once-only work (LeaderElection); default 10 s. */
   leaderLeaseTtlSeconds?: number;
-}
-
-export interface ControllerSettings {
-  nodeMonitorGraceMs?: number;
-  nodeMonitorPeriodMs?: number;
-  podEvictionTimeoutMs?: number;
 }
 
 /** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */

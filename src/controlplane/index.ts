@@ -14,6 +14,5 @@ export {
   type ControlPlane,
   type ControlPlaneEndpoints,
   type ControlPlaneOptions,
-  type ControllerSettings,
 } from './control-plane.js';
 export * from './controllers/index.js';

@@ -48,4 +48,13 @@ describe('automesh up settings', () => {
     );
     assert.throws(() => resolveUpSettings({ store: 'etcd://h:1', etcdPrefix: 'x' }), /must start with "\/"/);
   });
+
+  it('refuses a node name the API server would refuse, with the same rule', () => {
+    assert.throws(
+      () => resolveUpSettings({ nodeName: 'Host_A' }),
+      /node name: invalid name "Host_A": use lowercase/,
+    );
+    assert.throws(() => resolveUpSettings({ nodeName: 'a'.repeat(254) }), /at most 253 characters/);
+    assert.equal(resolveUpSettings({ nodeName: 'host-a.example' }).nodeName, 'host-a.example');
+  });
 });

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Deployment, Endpoints, Pod, Service } from '../../src/api/index.js';
+import type { Deployment, Endpoints, Pod } from '../../src/api/index.js';
 import { injectSidecar } from '../../src/api/index.js';
 import { killLeftoverProcesses } from '../../src/runtime/index.js';
 import type { NodeAgent, SidecarContext } from '../../src/runtime/index.js';
@@ -13,41 +13,9 @@ import { startLocalNode } from './local-node.js';
 import type { LocalNodeOptions } from './local-node.js';
 import { FakeBackend } from './fake-backend.js';
 import { alive, curl, podProcesses, randomAddressBlock, waitFor } from './support.js';
+import { deployment, service, HTTPBIN, SLEEP } from './workloads.js';
 
 const NAME = /^([a-z0-9-]+)-([bcdfghjklmnpqrstvwxz2456789]{1,10})-([bcdfghjklmnpqrstvwxz2456789]{5})$/;
-
-function deployment(
-  name: string,
-  ns: string,
-  replicas: number,
-  containers: Deployment['spec']['template']['spec']['containers'],
-  extra: Record<string, string> = {},
-): Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name, ...extra } }, spec: { containers } },
-    },
-  };
-}
-
-function service(name: string, ns: string, port: number, targetPort: number): Service {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: ns },
-    spec: { selector: { app: name }, ports: [{ name: 'http', port, targetPort }] },
-  };
-}
-
-const HTTPBIN = [
-  { name: 'httpbin', image: 'docker.io/kennethreitz/httpbin', ports: [{ containerPort: 80 }] },
-];
-const SLEEP = [{ name: 'sleep', image: 'governmentpaas/curl-ssl', command: ['/bin/sleep', '3650d'] }];
 
 function readProc(pid: number): string {
   try {
@@ -127,9 +95,9 @@ describe('local runtime', () => {
     backend.all<Pod>('Pod', ns).filter((p) => app === undefined || p.metadata.labels?.['app'] === app);
 
   before(async () => {
-    await backend.create(deployment('httpbin', 'legacy', 2, HTTPBIN));
+    await backend.create(deployment('httpbin', 'legacy', { replicas: 2, containers: HTTPBIN }));
     await backend.create(service('httpbin', 'legacy', 8000, 80));
-    await backend.create(deployment('sleep', 'legacy', 1, SLEEP));
+    await backend.create(deployment('sleep', 'legacy', { replicas: 1, containers: SLEEP }));
     runtime = await startLocalNode(options);
   });
 
@@ -181,9 +149,12 @@ describe('local runtime', () => {
 
   it('restarts a crashing container with back-off and counts the restarts', async () => {
     await backend.create(
-      deployment('crasher', 'legacy', 1, [
-        { name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo started $POD_NAME; exit 3'] },
-      ]),
+      deployment('crasher', 'legacy', {
+        replicas: 1,
+        containers: [
+          { name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo started $POD_NAME; exit 3'] },
+        ],
+      }),
     );
     const pod = await waitFor('two restarts', () =>
       pods('legacy', 'crasher').find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2),
@@ -195,7 +166,12 @@ describe('local runtime', () => {
   });
 
   it('reports an image it cannot run as ErrImageUnsupported', async () => {
-    await backend.create(deployment('mystery', 'legacy', 1, [{ name: 'm', image: 'example/unknown:1' }]));
+    await backend.create(
+      deployment('mystery', 'legacy', {
+        replicas: 1,
+        containers: [{ name: 'm', image: 'example/unknown:1' }],
+      }),
+    );
     const pod = await waitFor('status', () =>
       pods('legacy', 'mystery').find((p) => p.status?.containerStatuses !== undefined),
     );
@@ -205,7 +181,7 @@ describe('local runtime', () => {
   });
 
   it('starts the sidecar for an injected pod, writes its token (and a fresh one while it runs), and puts the app on the app host', async () => {
-    const injected = injectSidecar(deployment('httpbin', 'full', 1, HTTPBIN));
+    const injected = injectSidecar(deployment('httpbin', 'full', { replicas: 1, containers: HTTPBIN }));
     await backend.create({
       ...injected,
       spec: {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Deployment, Endpoints, Node, Pod, Resource, Service } from '../../src/api/index.js';
+import type { Endpoints, Node, Pod, Resource } from '../../src/api/index.js';
 import { nodeIsReady, podIsReady } from '../../src/api/index.js';
 import { ControllerManager } from '../../src/controlplane/index.js';
 import { silentLogger } from '../../src/log/index.js';
@@ -19,6 +19,7 @@ import { startNodeAgent } from '../../src/runtime/index.js';
 import type { NodeAgent, RuntimeBackend } from '../../src/runtime/index.js';
 import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 import { podProcesses, randomAddressBlock, waitFor } from './support.js';
+import { deployment, service } from './workloads.js';
 
 const NS = 'spread';
 const GRACE_MS = 1_500;
@@ -41,34 +42,6 @@ function partitionable(store: RuntimeBackend): RuntimeBackend & { cut(on: boolea
     watch: (options, onEvent) => store.watch(options, (e) => (cut ? undefined : onEvent(e))),
   };
 }
-
-function deployment(name: string, replicas: number, nodeSelector?: Record<string, string>): Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          containers: [
-            { name: 'httpbin', image: 'docker.io/kennethreitz/httpbin', ports: [{ containerPort: 80 }] },
-          ],
-          ...(nodeSelector !== undefined ? { nodeSelector } : {}),
-        },
-      },
-    },
-  };
-}
-
-const service: Service = {
-  apiVersion: 'v1',
-  kind: 'Service',
-  metadata: { name: 'web', namespace: NS },
-  spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 8000, targetPort: 80 }] },
-};
 
 describe('two node agents against one control plane', () => {
   const store = new MemoryConfigStore();
@@ -121,9 +94,9 @@ describe('two node agents against one control plane', () => {
         labels: { zone: 'b' },
       }),
     );
-    await store.create(deployment('web', 4));
-    await store.create(service);
-    await store.create(deployment('pinned', 2, { zone: 'b' }));
+    await store.create(deployment('web', NS, { replicas: 4 }));
+    await store.create(service('web', NS, 8000, 80));
+    await store.create(deployment('pinned', NS, { replicas: 2, nodeSelector: { zone: 'b' } }));
   });
 
   after(async () => {

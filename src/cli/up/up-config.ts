@@ -11,6 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { nameError } from '../../api/index.js';
+import type { ControllerSettings } from '../../controlplane/index.js';
 import { parseEtcdUrl, DEFAULT_ETCD_PREFIX } from '../../store/index.js';
 
 export const SQLITE_STORE = 'sqlite';
@@ -35,7 +37,7 @@ export interface UpSettings {
   /** Present when given: otherwise `up` names the node after the host. */
   nodeName?: string;
   /** Present when either bound is given; the controllers' defaults otherwise. */
-  controllers?: { nodeMonitorGraceMs?: number; podEvictionTimeoutMs?: number };
+  controllers?: ControllerSettings;
 }
 
 export interface UpInputs {
@@ -87,15 +89,11 @@ function secondsFlag(flag: string, text: string | undefined): number | undefined
   return value * 1000;
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 function nodeAndBounds(inputs: UpInputs, file: z.infer<typeof UpConfigFile>): Omit<UpSettings, 'store'> {
   const nodeName = inputs.nodeName ?? file.nodeName;
-  if (nodeName !== undefined && (nodeName.length > 253 || !DNS_SUBDOMAIN.test(nodeName))) {
-    throw new Error(
-      `node name "${nodeName}" is not a valid name: use lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`,
-    );
-  }
+  // A Node's name follows the same rule as its metadata.name does in the API server.
+  const invalid = nodeName === undefined ? undefined : nameError(nodeName, 'subdomain');
+  if (invalid !== undefined) throw new Error(`node name: ${invalid}`);
   const fromFile = (s: number | undefined): number | undefined => (s === undefined ? undefined : s * 1000);
   const grace =
     secondsFlag('node-monitor-grace-period', inputs.nodeMonitorGracePeriod) ??

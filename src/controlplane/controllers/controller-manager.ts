@@ -28,16 +28,20 @@ export const NODE_MONITOR_PERIOD_MS = 1_000;
 /** How long a node stays NotReady before its pods are deleted and made again elsewhere. */
 export const POD_EVICTION_TIMEOUT_MS = 30_000;
 
-export interface ControllerOptions {
-  backend: ResourceBackend;
-  logger: Logger;
-  clock?: Clock;
+/** The node lifecycle bounds a user may set (`automesh up` flags, the config file). */
+export interface ControllerSettings {
   /** Default NODE_MONITOR_GRACE_MS. */
   nodeMonitorGraceMs?: number;
   /** Default NODE_MONITOR_PERIOD_MS. */
   nodeMonitorPeriodMs?: number;
   /** Default POD_EVICTION_TIMEOUT_MS. */
   podEvictionTimeoutMs?: number;
+}
+
+export interface ControllerOptions extends ControllerSettings {
+  backend: ResourceBackend;
+  logger: Logger;
+  clock?: Clock;
 }
 
 /** A Node change matters to the other controllers only when readiness or placement facts change. */

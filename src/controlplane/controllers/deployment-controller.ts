@@ -9,7 +9,7 @@ import type { Logger } from '../../log/index.js';
 import type { ClusterView } from './cluster-view.js';
 import { namespacedKey } from './cluster-view.js';
 import { planDeployment } from './deployment-plan.js';
-import { ownerDeployment } from './pod-factory.js';
+import { ownerKey } from './pod-factory.js';
 import type { ResourceBackend } from './resource-backend.js';
 
 export class DeploymentController {
@@ -21,10 +21,11 @@ export class DeploymentController {
   async reconcile(view: ClusterView): Promise<void> {
     const byOwner = new Map<string, Pod[]>();
     for (const pod of view.pods) {
-      const owner = ownerDeployment(pod);
-      if (owner === undefined) continue;
-      const key = `${pod.metadata.namespace ?? 'default'}/${owner}`;
-      byOwner.set(key, [...(byOwner.get(key) ?? []), pod]);
+      const key = ownerKey(pod);
+      if (key === undefined) continue;
+      const owned = byOwner.get(key);
+      if (owned === undefined) byOwner.set(key, [pod]);
+      else owned.push(pod);
     }
     const names = new Set(view.pods.map(namespacedKey));
     for (const d of view.deployments) {

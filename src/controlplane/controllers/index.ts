@@ -7,7 +7,7 @@ export {
   NODE_MONITOR_PERIOD_MS,
   POD_EVICTION_TIMEOUT_MS,
 } from './controller-manager.js';
-export type { ControllerOptions } from './controller-manager.js';
+export type { ControllerOptions, ControllerSettings } from './controller-manager.js';
 export type { ResourceBackend, BackendWatchEvent } from './resource-backend.js';
 export { SerialTask } from './serial-task.js';
 export { withoutVersion, namespacedKey } from './cluster-view.js';

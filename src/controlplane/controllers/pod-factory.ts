@@ -10,6 +10,12 @@ export function ownerDeployment(pod: Pod): string | undefined {
   return pod.metadata.ownerReferences?.find((o) => o.kind === 'Deployment' && o.controller === true)?.name;
 }
 
+/** `<namespace>/<deployment>` of the Deployment controlling `pod` (namespacedKey's shape), if any. */
+export function ownerKey(pod: Pod): string | undefined {
+  const owner = ownerDeployment(pod);
+  return owner === undefined ? undefined : `${pod.metadata.namespace ?? 'default'}/${owner}`;
+}
+
 /** A new pod for `d` with a fresh name (`taken` says which names are in use). */
 export function podForDeployment(d: Deployment, hash: string, taken: (name: string) => boolean): Pod {
   const template = d.spec.template;

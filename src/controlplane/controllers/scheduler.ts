@@ -7,14 +7,9 @@ import type { Pod, PodCondition } from '../../api/index.js';
 import type { Logger } from '../../log/index.js';
 import type { ClusterView } from './cluster-view.js';
 import { namespacedKey } from './cluster-view.js';
-import { ownerDeployment } from './pod-factory.js';
+import { ownerKey } from './pod-factory.js';
 import type { ResourceBackend } from './resource-backend.js';
 import { NodeLoad, schedulePod } from './schedule-pod.js';
-
-const ownerKey = (pod: Pod): string | undefined => {
-  const owner = ownerDeployment(pod);
-  return owner === undefined ? undefined : `${pod.metadata.namespace ?? 'default'}/${owner}`;
-};
 
 export class Scheduler {
   constructor(
