@@ -41,6 +41,8 @@ const LIGHT_ENTRIES = new Set([
   'runtime/container-env.js',
   // Sidecar injection's names and the injection itself: `exec` resolves the sidecar container.
   'api/inject-sidecar.js',
+  // What "has a sidecar" means (the runtime's container environment asks without the api index).
+  'api/sidecar-presence.js',
   'runtime/pod-directory.js',
   // The privileged-port mapping, which the sidecar applies without loading the runtime.
   'runtime/host-port.js',

@@ -30,13 +30,17 @@ export {
   DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
 } from './defaults.js';
 export {
-  injectSidecar,
-  hasSidecar,
-  sidecarContainer,
+  runsSidecar,
+  peersUseMeshMtls,
   SIDECAR_CONTAINER_NAME,
-  SIDECAR_IMAGE,
   TLS_MODE_LABEL,
   SIDECAR_STATUS_ANNOTATION,
+} from './sidecar-presence.js';
+export type { PodShape } from './sidecar-presence.js';
+export {
+  injectSidecar,
+  sidecarContainer,
+  SIDECAR_IMAGE,
   INJECT_ANNOTATION,
   SIDECAR_OUTBOUND_PORT,
   SIDECAR_ADMIN_PORT,

@@ -4,14 +4,13 @@
 // output stays valid Kubernetes; in the local runtime the `istio-proxy` container is not run as an
 // image: the runtime starts automesh's own sidecar process for it. The API server injects on every
 // write to a namespace labelled `istio-injection=enabled` (whoever writes: the CLI, kubectl), the
-// runtime decides from `hasSidecar` which pods get a sidecar process, `kube-inject` prints it.
+// runtime decides from `runsSidecar` (sidecar-presence.ts) which pods get a sidecar process,
+// `kube-inject` prints it.
 
 import type { Container, Labels, PodSpec } from './resources.js';
+import { SIDECAR_CONTAINER_NAME, SIDECAR_STATUS_ANNOTATION, TLS_MODE_LABEL } from './sidecar-presence.js';
 
-export const SIDECAR_CONTAINER_NAME = 'istio-proxy';
 export const SIDECAR_IMAGE = 'automesh/proxy:0.1.0';
-export const TLS_MODE_LABEL = 'security.istio.io/tlsMode';
-export const SIDECAR_STATUS_ANNOTATION = 'sidecar.istio.io/status';
 export const INJECT_ANNOTATION = 'sidecar.istio.io/inject';
 /** Sidecar ports: outbound explicit proxy and admin (readiness, config dump, stats). */
 export const SIDECAR_OUTBOUND_PORT = 15001;
@@ -49,15 +48,6 @@ export function sidecarContainer(): Container {
     resources: { requests: { cpu: '10m', memory: '40Mi' }, limits: { cpu: '2', memory: '1Gi' } },
     securityContext: { runAsUser: 1337, runAsGroup: 1337, readOnlyRootFilesystem: true },
   };
-}
-
-/** True when a pod (template) has a sidecar: an `istio-proxy` container or the tlsMode label. */
-export function hasSidecar(template: TemplateLike): boolean {
-  const containers = template.spec?.containers ?? [];
-  return (
-    template.metadata?.labels?.[TLS_MODE_LABEL] === 'istio' ||
-    containers.some((c) => c.name === SIDECAR_CONTAINER_NAME)
-  );
 }
 
 function statusAnnotation(): string {

@@ -47,8 +47,17 @@ export function endpointPodOf(pod: Pod): EndpointPod | undefined {
   };
 }
 
-/** The container port a service port sends to on one pod; undefined when a named port is missing. */
-export function targetPortOf(servicePort: ServicePort, pod: EndpointPod): number | undefined {
+/**
+ * The container port a service port sends to on one pod: the number, or the container port
+ * carrying that name, or the service port itself when no targetPort is given. Undefined when a
+ * named target port does not exist on the pod (Kubernetes leaves such pods out of Endpoints).
+ * The one resolution: the Endpoints controller, the runtime's service proxy and the policy engine
+ * (its workloads have the same `ports`) all ask here.
+ */
+export function targetPortOf(
+  servicePort: ServicePort,
+  pod: { ports: readonly Pick<ContainerPort, 'name' | 'containerPort'>[] },
+): number | undefined {
   const target = servicePort.targetPort ?? servicePort.port;
   if (typeof target === 'number') return target;
   if (/^\d+$/.test(target)) return Number(target);

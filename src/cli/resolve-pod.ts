@@ -2,7 +2,7 @@
 // deployment's first running pod), and `-c CONTAINER` or the pod's first app container.
 import type { Container, Deployment, Pod } from '../api/index.js';
 import { kindInfo } from '../api/kinds.js';
-import { SIDECAR_CONTAINER_NAME } from '../api/inject-sidecar.js';
+import { SIDECAR_CONTAINER_NAME } from '../api/sidecar-presence.js';
 import type { MeshApi } from './context.js';
 
 export class PodTargetError extends Error {

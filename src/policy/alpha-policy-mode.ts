@@ -12,7 +12,8 @@ import type {
 import type { MeshIndex } from './mesh-index.js';
 import type { WorkloadInstance } from './mesh-state.js';
 import type { ModeDecision } from './mode-decision.js';
-import { fqdnOf, serviceNamespace, targetPortOn } from './names.js';
+import { fqdnOf, serviceNamespace } from './names.js';
+import { targetPortOf } from '../api/index.js';
 import { refOf } from './oldest-first.js';
 
 interface ServicePortRef {
@@ -24,7 +25,7 @@ export function alphaPolicyMode(index: MeshIndex, workload: WorkloadInstance, po
   const reaching: ServicePortRef[] = [];
   for (const service of index.workloadServices(workload)) {
     for (const servicePort of service.spec.ports) {
-      if (targetPortOn(servicePort, workload) === port) reaching.push({ service, port: servicePort });
+      if (targetPortOf(servicePort, workload) === port) reaching.push({ service, port: servicePort });
     }
   }
   const first = reaching[0];

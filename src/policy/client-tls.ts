@@ -6,7 +6,8 @@ import type { ClientTlsSettings, Service, ServicePort, UpstreamTls } from '../ap
 import { destinationRuleFor } from './destination-rule-for.js';
 import { MeshIndex, keyOfService } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
-import { fqdnOf, istioSni, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
+import { fqdnOf, istioSni, serviceNamespace, spiffeIdFor } from './names.js';
+import { targetPortOf } from '../api/index.js';
 import { refOf } from './oldest-first.js';
 import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import { requireMtlsFor, REQUIRE_MTLS_LABEL } from './require-mtls.js';
@@ -29,7 +30,7 @@ export function clientTls(state: MeshState, input: ClientTlsInput): UpstreamTls 
 
 export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
   const { client, service, servicePort, subset } = input;
-  if (!client.hasSidecar) {
+  if (!client.runsSidecar) {
     return { mode: 'DISABLE', reason: 'client has no sidecar: its app talks plaintext directly' };
   }
   const rule = destinationRuleFor(index, client.namespace, service);
@@ -52,7 +53,7 @@ function autoTls(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
     return { mode: 'DISABLE', reason: 'auto mTLS off and no DestinationRule TLS: plaintext' };
   }
   if (!endpoint.hasSidecar) return { mode: 'DISABLE', reason: 'auto mTLS: endpoint has no sidecar' };
-  const port = targetPortOn(servicePort, endpoint);
+  const port = targetPortOf(servicePort, endpoint);
   if (port === undefined) {
     return {
       mode: 'DISABLE',

@@ -6,7 +6,8 @@ import { selectDestinationRule } from './destination-rule-for.js';
 import type { DestinationRuleSelection, RuleLookupStep } from './destination-rule-for.js';
 import { MeshIndex } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
-import { fqdnOf, serviceNamespace, targetPortOn } from './names.js';
+import { fqdnOf, serviceNamespace } from './names.js';
+import { targetPortOf } from '../api/index.js';
 import { refOf } from './oldest-first.js';
 import { serverModeIn } from './server-mode.js';
 
@@ -60,7 +61,7 @@ export function explainRoute(
   const index = new MeshIndex(state);
   const endpoints: EndpointExplanation[] = [];
   for (const endpoint of index.serviceWorkloads(service)) {
-    const port = targetPortOn(servicePort, endpoint);
+    const port = targetPortOf(servicePort, endpoint);
     if (!endpoint.ready || port === undefined) continue;
     const server = serverModeIn(index, endpoint, port);
     const tls = clientTlsIn(index, { client, service, servicePort, endpoint });
@@ -69,19 +70,19 @@ export function explainRoute(
       namespace: endpoint.namespace,
       address: endpoint.address,
       port,
-      sidecar: endpoint.hasSidecar,
-      serverMode: endpoint.hasSidecar ? server.mode : 'DISABLE',
-      serverModeReason: endpoint.hasSidecar
+      sidecar: endpoint.runsSidecar,
+      serverMode: endpoint.runsSidecar ? server.mode : 'DISABLE',
+      serverModeReason: endpoint.runsSidecar
         ? server.reason
         : `no sidecar: the app takes plaintext only; its policy, ${server.reason}, is not enforced`,
       tls: tls.mode,
       reason: tls.reason,
       sni: tls.mode === 'DISABLE' || tls.mode === 'REFUSE' ? '' : (tls.sni ?? ''),
       sans: tls.mode === 'DISABLE' || tls.mode === 'REFUSE' ? [] : tls.sans,
-      outcome: expectedOutcome(client.hasSidecar, tls.mode, endpoint.hasSidecar ? server.mode : undefined),
+      outcome: expectedOutcome(client.runsSidecar, tls.mode, endpoint.runsSidecar ? server.mode : undefined),
     });
   }
-  const selection = client.hasSidecar ? selectDestinationRule(index, client.namespace, service) : undefined;
+  const selection = client.runsSidecar ? selectDestinationRule(index, client.namespace, service) : undefined;
   return { client, service, servicePort, destinationRule: ruleExplanation(selection), endpoints };
 }
 

@@ -16,15 +16,10 @@ export { buildProxySnapshot, buildAllSnapshots } from './proxy-snapshot.js';
 export { SnapshotBuilder } from './snapshot-builder.js';
 export { MeshIndex } from './mesh-index.js';
 export { meshStateFromResources } from './mesh-state-from-resources.js';
-export {
-  workloadFromPod,
-  hasSidecar,
-  TLS_MODE_LABEL,
-  SIDECAR_STATUS_ANNOTATION,
-} from './workload-from-pod.js';
+export { workloadFromPod } from './workload-from-pod.js';
 export { meshDefaults } from './mesh-defaults.js';
 export { parseMeshValues, PROFILES } from './mesh-values.js';
-export { serviceFqdn, spiffeIdFor, istioSni, targetPortOn, portProtocol } from './names.js';
+export { serviceFqdn, spiffeIdFor, istioSni, portProtocol } from './names.js';
 export type { EndpointExplanation, RouteExplanation, RuleExplanation } from './explain-route.js';
 export { explainRoute, expectedOutcome, serviceForHost, workloadsNamed } from './explain-route.js';
 export { strictReadiness } from './strict-readiness.js';

@@ -2,10 +2,10 @@
 // Deployments stand for `replicas` running, ready pods; Pods without status are taken as running.
 import { createHash } from 'node:crypto';
 import type { Deployment, MeshSettings, Pod, Resource } from '../api/index.js';
-import { DEFAULT_MESH_SETTINGS } from '../api/index.js';
+import { DEFAULT_MESH_SETTINGS, peersUseMeshMtls, runsSidecar } from '../api/index.js';
 import { sortByKey } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
-import { hasSidecar, workloadFromPod } from './workload-from-pod.js';
+import { workloadFromPod } from './workload-from-pod.js';
 
 export function meshStateFromResources(
   resources: Resource[],
@@ -77,7 +77,8 @@ function deploymentWorkloads(deployment: Deployment): WorkloadInstance[] {
       labels: { ...labels },
       serviceAccount: template.spec.serviceAccountName ?? template.spec.serviceAccount ?? 'default',
       address: '',
-      hasSidecar: hasSidecar(labels, template.metadata?.annotations, template.spec.containers),
+      hasSidecar: peersUseMeshMtls(template),
+      runsSidecar: runsSidecar(template),
       ready: true,
       ports: template.spec.containers.flatMap((c) =>
         (c.ports ?? []).map((p) =>

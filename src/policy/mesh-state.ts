@@ -22,8 +22,13 @@ export interface WorkloadInstance {
   serviceAccount: string;
   /** The pod IP. */
   address: string;
-  /** Carries `security.istio.io/tlsMode: istio` (set by injection). */
+  /**
+   * Clients' auto mTLS sends this pod mesh mTLS (api's peersUseMeshMtls: the tlsMode label, else
+   * injection). What the pod's peers see; its own behaviour follows `runsSidecar`.
+   */
   hasSidecar: boolean;
+  /** The pod has the sidecar container (api's runsSidecar): it gets a snapshot, enforces inbound. */
+  runsSidecar: boolean;
   ready: boolean;
   ports: ContainerPort[];
 }

@@ -1,7 +1,6 @@
-// Names the mesh derives: service FQDNs, SPIFFE IDs, SNI, and how a service port maps to a
-// workload port.
+// Names the mesh derives: service FQDNs, SPIFFE IDs, SNI, and a service port's protocol. (How a
+// service port maps to a workload port is api's targetPortOf.)
 import type { PortProtocol, Service, ServicePort } from '../api/index.js';
-import type { WorkloadInstance } from './mesh-state.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 
@@ -24,19 +23,6 @@ export function spiffeIdFor(trustDomain: string, namespace: string, serviceAccou
 /** `outbound_.<port>_.<subset>_.<fqdn>`, as Istio names the cluster for SNI. */
 export function istioSni(port: number, subset: string | undefined, fqdn: string): string {
   return `outbound_.${port}_.${subset ?? ''}_.${fqdn}`;
-}
-
-/**
- * The workload port a service port sends to on this workload: the number, or the container port
- * carrying that name, or the service port itself when no targetPort is given. Undefined when a
- * named target port does not exist on the workload (Kubernetes leaves such pods out of Endpoints).
- */
-export function targetPortOn(servicePort: ServicePort, workload: WorkloadInstance): number | undefined {
-  const target = servicePort.targetPort;
-  if (target === undefined) return servicePort.port;
-  if (typeof target === 'number') return target;
-  if (/^\d+$/.test(target)) return Number(target);
-  return workload.ports.find((p) => p.name === target)?.containerPort;
 }
 
 const TCP_PROTOCOLS = new Set([

@@ -19,7 +19,8 @@ import { destinationRuleFor } from './destination-rule-for.js';
 import { MeshIndex, keyOf } from './mesh-index.js';
 import type { ChosenDestinationRule } from './merge-destination-rules.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
-import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
+import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor } from './names.js';
+import { targetPortOf } from '../api/index.js';
 import { requireMtlsFor } from './require-mtls.js';
 import { serverModeIn } from './server-mode.js';
 
@@ -58,12 +59,12 @@ export class SnapshotBuilder {
     return workload === undefined ? undefined : this.build(workload);
   }
 
-  /** Snapshots for every pod with a sidecar, keyed `ns/name`, in namespace/name order. */
+  /** Snapshots for every pod that runs a sidecar, keyed `ns/name`, in namespace/name order. */
   all(): Map<string, ProxySnapshot> {
     const out = new Map<string, ProxySnapshot>();
     for (const workloads of [...this.index.workloadsByNs.values()]) {
       for (const workload of workloads)
-        if (workload.hasSidecar) out.set(keyOf(workload), this.build(workload));
+        if (workload.runsSidecar) out.set(keyOf(workload), this.build(workload));
     }
     return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
@@ -110,7 +111,7 @@ export class SnapshotBuilder {
   private inboundProtocol(workload: WorkloadInstance, port: number): PortProtocol {
     for (const service of this.index.workloadServices(workload)) {
       for (const servicePort of service.spec.ports) {
-        if (targetPortOn(servicePort, workload) !== port) continue;
+        if (targetPortOf(servicePort, workload) !== port) continue;
         const protocol = portProtocol(servicePort);
         if (protocol !== 'auto') return protocol;
       }
@@ -120,7 +121,7 @@ export class SnapshotBuilder {
 
   private outbound(client: WorkloadInstance): Outbound {
     const requiresMtls = this.requiresMtls(client);
-    const key = `${client.namespace}|${client.hasSidecar}|${requiresMtls}`;
+    const key = `${client.namespace}|${client.runsSidecar}|${requiresMtls}`;
     let outbound = this.outboundMemo.get(key);
     if (outbound === undefined) {
       const entries = this.index.services.map((s) => this.outboundEntry(client, s, requiresMtls));
@@ -143,7 +144,7 @@ export class SnapshotBuilder {
     // Fast path, most (namespace, service) pairs: the client's namespace has no rules and the
     // rules that could apply are exported to everyone, so the entry is the same for all of them.
     const neutral = !sameNamespace && this.index.clientNeutralRules(client.namespace, service);
-    const neutralMemo = !client.hasSidecar
+    const neutralMemo = !client.runsSidecar
       ? this.neutralWithout
       : requiresMtls
         ? this.neutralRequiringMtls
@@ -158,7 +159,7 @@ export class SnapshotBuilder {
       perService = new Map();
       this.entryMemo.set(service, perService);
     }
-    const variant = (requiresMtls ? 4 : 0) + (sameNamespace ? 2 : 0) + (client.hasSidecar ? 1 : 0);
+    const variant = (requiresMtls ? 4 : 0) + (sameNamespace ? 2 : 0) + (client.runsSidecar ? 1 : 0);
     let perRule = perService.get(rule);
     if (perRule === undefined) {
       perRule = [];
@@ -176,7 +177,7 @@ export class SnapshotBuilder {
 
   /** Require-mTLS changes a client's entries (REFUSE for plaintext endpoints), so it keys the memos. */
   private requiresMtls(client: WorkloadInstance): boolean {
-    return client.hasSidecar && requireMtlsFor(this.index, client).required;
+    return client.runsSidecar && requireMtlsFor(this.index, client).required;
   }
 
   private outboundService(client: WorkloadInstance, service: Service): OutboundService {
@@ -193,7 +194,7 @@ export class SnapshotBuilder {
   private outboundPort(client: WorkloadInstance, service: Service, servicePort: ServicePort): OutboundPort {
     const endpoints: OutboundEndpoint[] = [];
     for (const endpoint of this.index.serviceWorkloads(service)) {
-      const port = targetPortOn(servicePort, endpoint);
+      const port = targetPortOf(servicePort, endpoint);
       if (!endpoint.ready || endpoint.address === '' || port === undefined) continue;
       endpoints.push({
         address: endpoint.address,

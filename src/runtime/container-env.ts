@@ -3,7 +3,8 @@
 // through the sidecar (pods with one) or the runtime's plain service proxy (pods without).
 
 import type { Container, Pod } from '../api/index.js';
-import { SIDECAR_OUTBOUND_PORT, hasSidecar } from '../api/inject-sidecar.js';
+import { SIDECAR_OUTBOUND_PORT } from '../api/inject-sidecar.js';
+import { runsSidecar } from '../api/sidecar-presence.js';
 
 /** Host variables a local program needs to run at all; nothing else leaks from the runtime. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM', 'USER'];
@@ -56,7 +57,7 @@ export function execEnvironment(
   const podIP = pod.status?.podIP;
   const container = pod.spec.containers.find((c) => c.name === containerName);
   if (podIP === undefined || container === undefined) return undefined;
-  const listenHost = hasSidecar(pod) ? (appHost ?? appHostOf(podIP)) : podIP;
+  const listenHost = runsSidecar(pod) ? (appHost ?? appHostOf(podIP)) : podIP;
   return containerEnvironment(pod, container, { podIP, listenHost });
 }
 

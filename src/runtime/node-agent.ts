@@ -7,7 +7,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpointPodOf, hasSidecar, podIsReady } from '../api/index.js';
+import { endpointPodOf, podIsReady, runsSidecar } from '../api/index.js';
 import type { EndpointPod, Pod, Service } from '../api/index.js';
 import { NODE_HEARTBEAT_MS, SerialTask, namespacedKey } from '../controlplane/index.js';
 import { silentLogger } from '../log/index.js';
@@ -290,7 +290,7 @@ class Agent implements NodeAgent {
       podIP: addresses.podIP,
       appHost: addresses.appHost,
       hostIP: this.internalIP,
-      injected: hasSidecar(pod),
+      injected: runsSidecar(pod),
       dir: podDirectory(o.stateDir, nsOf(pod), pod.metadata.name),
       isRoot: this.isRoot,
       resolve: (host, port) => this.table.resolve(nsOf(pod), host, port),

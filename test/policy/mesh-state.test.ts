@@ -6,9 +6,10 @@ import {
   meshDefaults,
   meshStateFromResources,
   parseMeshValues,
+  SnapshotBuilder,
   workloadFromPod,
 } from '../../src/policy/index.js';
-import { deployment } from './mesh-builders.js';
+import { deployment, service } from './mesh-builders.js';
 
 describe('mesh state from resources', () => {
   it('turns a Deployment into `replicas` ready pods with the template labels', () => {
@@ -65,6 +66,29 @@ describe('mesh state from resources', () => {
     );
   });
 
+  it('gives a pod that has the sidecar container but tlsMode disabled its sidecar and snapshot, and plaintext from clients', () => {
+    const optedOut = deployment('a', 'x', { labels: { app: 'x', 'security.istio.io/tlsMode': 'disabled' } });
+    optedOut.spec.template.spec.containers.push({ name: 'istio-proxy', image: 'automesh' });
+    const client = deployment('a', 'c', { sidecar: true });
+    const state = meshStateFromResources([
+      optedOut,
+      client,
+      service('a', 'x', { app: 'x' }, [{ name: 'http', port: 80 }]),
+    ]);
+    const x = state.workloads.find((w) => w.labels.app === 'x');
+    assert.deepEqual([x?.runsSidecar, x?.hasSidecar], [true, false]);
+    // The runtime starts a sidecar for it (api's runsSidecar), so it must get a snapshot...
+    const snapshots = new SnapshotBuilder(state).all();
+    assert.ok(x !== undefined && snapshots.has(`a/${x.name}`), [...snapshots.keys()].join(', '));
+    // ...while its clients send it plaintext, as Istio does for tlsMode: disabled.
+    const c = state.workloads.find((w) => w.labels.app === 'c');
+    const port = snapshots.get(`a/${c?.name}`)?.outbound.find((s) => s.name === 'x')?.ports[0];
+    assert.deepEqual(
+      port?.endpoints.map((e) => [e.hasSidecar, e.tls.mode, e.tls.reason]),
+      [[false, 'DISABLE', 'auto mTLS: endpoint has no sidecar']],
+    );
+  });
+
   it('assigns the same addresses for the same input', () => {
     const resources = [deployment('a', 'x', { replicas: 2 }), deployment('b', 'y')];
     const one = meshStateFromResources(resources).workloads.map((w) => w.address);
@@ -115,6 +139,7 @@ describe('workloadFromPod', () => {
       serviceAccount: 'sa',
       address: '127.0.0.9',
       hasSidecar: true,
+      runsSidecar: true,
       ready: true,
       ports: [{ containerPort: 8080, name: 'http' }],
     });

@@ -22,8 +22,8 @@ export function probe(state: MeshState, client: WorkloadInstance, ns: string): E
   );
   return endpoints.map((endpoint) => {
     const tls = clientTls(state, { client, service, servicePort: HTTPBIN_PORT, endpoint });
-    const server = endpoint.hasSidecar ? serverMode(state, endpoint, 80).mode : 'NONE';
-    return { endpoint: endpoint.name, ...wire(client.hasSidecar, tls.mode, server) };
+    const server = endpoint.runsSidecar ? serverMode(state, endpoint, 80).mode : 'NONE';
+    return { endpoint: endpoint.name, ...wire(client.runsSidecar, tls.mode, server) };
   });
 }
 

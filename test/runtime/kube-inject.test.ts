@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeManifests } from '../../src/api/index.js';
 import type { Deployment, Pod } from '../../src/api/index.js';
-import { injectSidecar, hasSidecar, SIDECAR_CONTAINER_NAME } from '../../src/api/index.js';
+import { injectSidecar, runsSidecar, peersUseMeshMtls, SIDECAR_CONTAINER_NAME } from '../../src/api/index.js';
 import { runCli, REPO_ROOT } from '../support/cli.js';
 import { injectManifest } from '../../src/cli/commands/kube-inject.js';
 
@@ -76,7 +76,8 @@ describe('kube-inject', () => {
     const frozen = JSON.stringify(pod);
     const injected = injectSidecar(pod);
     assert.equal(JSON.stringify(pod), frozen);
-    assert.ok(hasSidecar(injected));
+    assert.ok(runsSidecar(injected));
+    assert.ok(peersUseMeshMtls(injected));
     assert.equal(injected.metadata.labels?.['security.istio.io/tlsMode'], 'istio');
     const optOut = {
       ...pod,

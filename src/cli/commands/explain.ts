@@ -172,7 +172,7 @@ function toText(route: RouteExplanation, settings: MeshSettings): string {
   const target =
     servicePort.targetPort === undefined ? '' : ` → target port ${String(servicePort.targetPort)}`;
   const lines = [
-    `from:      ${client.name}.${client.namespace} (${client.hasSidecar ? `sidecar, ${id}` : 'no sidecar'})`,
+    `from:      ${client.name}.${client.namespace} (${client.runsSidecar ? `sidecar, ${id}` : 'no sidecar'})`,
     `to:        ${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${servicePort.port}${servicePort.name === undefined ? '' : ` (${servicePort.name})`}${target}`,
     `auto mTLS: ${settings.autoMtls ? 'on' : 'off'}`,
     `rule:      ${ruleLine(route)}`,
@@ -198,7 +198,7 @@ function toText(route: RouteExplanation, settings: MeshSettings): string {
 /** Which DestinationRule(s) the client's sidecar uses, and where the lookup found them. */
 function ruleLine(route: RouteExplanation): string {
   const chosen = route.destinationRule;
-  if (!route.client.hasSidecar) return 'none: the client has no sidecar to apply one';
+  if (!route.client.runsSidecar) return 'none: the client has no sidecar to apply one';
   if (chosen === null)
     return `none: no DestinationRule for this host is visible from namespace ${route.client.namespace}`;
   const where = `host ${chosen.host}, found in ${chosen.foundIn}`;

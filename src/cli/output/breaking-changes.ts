@@ -2,11 +2,11 @@
 // time"): for every client workload, service port and endpoint, would the request work before and
 // fail after? Pure: two MeshStates in, the broken pairs out, worded for `install` to print.
 import type { Service, ServicePort } from '../../api/index.js';
+import { targetPortOf } from '../../api/index.js';
 import {
   clientTlsIn,
   MeshIndex,
   serverModeIn,
-  targetPortOn,
   type MeshState,
   type WorkloadInstance,
 } from '../../policy/index.js';
@@ -35,12 +35,12 @@ function outcome(
   servicePort: ServicePort,
   endpoint: WorkloadInstance,
 ): Outcome | undefined {
-  const port = targetPortOn(servicePort, endpoint);
+  const port = targetPortOf(servicePort, endpoint);
   if (port === undefined) return undefined;
   const tls = clientTlsIn(index, { client, service, servicePort, endpoint });
   if (tls.mode === 'REFUSE') return { works: false, reason: `refused by the client sidecar: ${tls.reason}` };
   if (tls.mode !== 'DISABLE' && tls.mode !== 'ISTIO_MUTUAL') return { works: true, reason: '' };
-  if (!endpoint.hasSidecar) {
+  if (!endpoint.runsSidecar) {
     return tls.mode === 'DISABLE'
       ? { works: true, reason: '' }
       : { works: false, reason: 'mesh mTLS to a workload without a sidecar' };
