@@ -1,15 +1,18 @@
 // Runs the seed walkthrough against a throw-away local mesh: starts `automesh up -d` in a fresh
 // state directory, runs each page command through bash exactly as written (with `automesh` on
-// PATH), shows its output, checks it against the page, and ends with a summary table.
+// PATH), shows its output, checks it against the page, and ends with a summary table. With
+// `kubectl`, the page's kubectl commands go to the real kubectl, pointed at the mesh's API server
+// by the admin kubeconfig `up` writes; istioctl's stay automesh.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClient } from '../context.js';
+import { ADMIN_CONFIG_FILE } from '../../controlplane/client/index.js';
 import { checkStep } from './check.js';
 import { freeAddressBlock } from './free-address-block.js';
-import { SCENARIO, type Step } from './scenario.js';
+import { SCENARIO, withRealKubectl, type Step } from './scenario.js';
 
 export interface DemoOptions {
   /** Where `samples/` lives: the commands run from here. */
@@ -17,6 +20,8 @@ export interface DemoOptions {
   /** argv that starts this CLI with node (node path excluded). */
   cliArgv: string[];
   keepState: boolean;
+  /** Run the page's kubectl commands with this kubectl binary instead of automesh. */
+  kubectl?: string;
   write: (text: string) => void;
 }
 
@@ -49,11 +54,19 @@ function runShell(
   });
 }
 
-async function makeShim(home: string, cliArgv: string[]): Promise<string> {
+const shellQuote = (a: string): string => `'${a.replaceAll("'", "'\\''")}'`;
+
+/** `automesh` (and, when asked, `kubectl`) on the commands' PATH, whatever the user's PATH has. */
+async function makeShims(home: string, cliArgv: string[], kubectl: string | undefined): Promise<string> {
   const binDir = join(home, 'bin');
   await mkdir(binDir, { recursive: true });
-  const quoted = [process.execPath, ...cliArgv].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  const quoted = [process.execPath, ...cliArgv].map(shellQuote).join(' ');
   await writeFile(join(binDir, 'automesh'), `#!/bin/sh\nexec ${quoted} "$@"\n`, { mode: 0o755 });
+  if (kubectl !== undefined) {
+    await writeFile(join(binDir, 'kubectl'), `#!/bin/sh\nexec ${shellQuote(kubectl)} "$@"\n`, {
+      mode: 0o755,
+    });
+  }
   return binDir;
 }
 
@@ -88,14 +101,18 @@ function summary(results: StepResult[]): string {
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const home = await mkdtemp(join(tmpdir(), 'automesh-demo-'));
-  const binDir = await makeShim(home, options.cliArgv);
+  const binDir = await makeShims(home, options.cliArgv, options.kubectl);
   const block = process.env['AUTOMESH_ADDRESS_BLOCK'] || String((await freeAddressBlock()) ?? '');
   const env = {
     ...process.env,
     AUTOMESH_HOME: home,
     PATH: `${binDir}:${process.env.PATH ?? ''}`,
     ...(block === '' ? {} : { AUTOMESH_ADDRESS_BLOCK: block }),
+    // What `automesh up` writes: the API server's address, its CA and the admin token.
+    ...(options.kubectl === undefined ? {} : { KUBECONFIG: join(home, ADMIN_CONFIG_FILE) }),
   };
+  const commandOf = (step: Step): string =>
+    options.kubectl === undefined ? step.command : withRealKubectl(step.command);
   const say = options.write;
   const results: StepResult[] = [];
   let interrupted = false;
@@ -107,6 +124,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     say(`Starting a local mesh in ${home} (pods on 127.${block || '10'}.x.y) ...\n`);
+    if (options.kubectl !== undefined)
+      say(`kubectl commands run ${options.kubectl} with KUBECONFIG=${env.KUBECONFIG}\n`);
     const up = await runShell('automesh up -d', env, options.repoRoot, say);
     if (up.code !== 0) {
       say(`error: could not start the mesh (exit ${up.code})\n`);
@@ -119,10 +138,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         section = step.section;
         say(`\n### ${section}\n`);
       }
-      say(`\n$ ${step.command}\n`);
+      const command = commandOf(step);
+      say(`\n$ ${command}\n`);
       if (step.note) say(`# (${step.note})\n`);
       const started = process.hrtime.bigint();
-      const { output, code } = await runShell(step.command, env, options.repoRoot, say);
+      const { output, code } = await runShell(command, env, options.repoRoot, say);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const problems = checkStep(step.check, output, code);
       results.push({ step, problems, seconds });

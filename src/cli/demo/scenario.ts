@@ -2,6 +2,15 @@
 // replaced by `automesh` and `@samples/...@` by the repository's `samples/...`. Each step says what
 // the page expects so the demo (and the end-to-end test) can check it.
 
+/**
+ * A step's command with the page's kubectl given back to kubectl (`automesh demo --kubectl`):
+ * every `automesh` that stands for kubectl becomes `kubectl`; the two that stand for istioctl
+ * (`manifest apply`, `kube-inject`) stay automesh.
+ */
+export function withRealKubectl(command: string): string {
+  return command.replace(/\bautomesh (?!manifest |kube-inject )/g, 'kubectl ');
+}
+
 /** The probe loop the page runs in every phase, verbatim after substitution. */
 const REACHABILITY_LOOP = `for from in "full" "legacy"; do for to in "full" "partial" "legacy"; do echo "sleep.\${from} to httpbin.\${to}";automesh exec $(automesh get pod -l app=sleep -n \${from} -o jsonpath={.items..metadata.name}) -c sleep -n \${from} -- curl http://httpbin.\${to}:8000/headers  -s  -w "response code: %{http_code}\\n" | egrep -o 'URI\\=spiffe.*sa/[a-z]*|response.*$';  echo -n "\\n"; done; done`;
 
