@@ -21,7 +21,12 @@ import type { PodLogSource } from './pod-log-handler.js';
 import { parseRoute } from './route.js';
 import type { HandlerContext } from './resource-handlers.js';
 import { defaultDecode, type DecodeFn } from './validate-write.js';
-import { WATCH_BOOKMARK_INTERVAL_MS, type WatchRegistry } from './watch-stream.js';
+import {
+  MIN_REQUEST_TIMEOUT_SECONDS,
+  WATCH_BOOKMARK_INTERVAL_MS,
+  randomWatchTimeout,
+  type WatchRegistry,
+} from './watch-stream.js';
 
 /**
  * A handler mounted beside the resource paths, behind the same credential check (for example the
@@ -62,6 +67,12 @@ export interface ApiServerOptions {
   limits?: Partial<ListenerLimits>;
   /** How often a watch that allows bookmarks gets one. Default `WATCH_BOOKMARK_INTERVAL_MS`. */
   bookmarkIntervalMs?: number;
+  /**
+   * kube-apiserver's `--min-request-timeout`: a watch that names no timeoutSeconds ends after a
+   * random time between this and twice this, so long-lived watchers spread over replicas and
+   * resume from their last resourceVersion. Default `MIN_REQUEST_TIMEOUT_SECONDS`.
+   */
+  minRequestTimeoutSeconds?: number;
 }
 
 export interface ApiServer {
@@ -126,6 +137,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     podLogs: options.podLogs,
     podExec: options.podExec,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? WATCH_BOOKMARK_INTERVAL_MS,
+    defaultWatchTimeoutMs: randomWatchTimeout(
+      options.minRequestTimeoutSeconds ?? MIN_REQUEST_TIMEOUT_SECONDS,
+    ),
   };
   const onInternalError =
     options.onInternalError ?? ((err: unknown) => process.emitWarning(`api server: ${String(err)}`));

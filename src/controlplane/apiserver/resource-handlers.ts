@@ -28,6 +28,8 @@ export interface HandlerContext {
   podExec: PodExecutor | undefined;
   /** How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK. */
   bookmarkIntervalMs: number;
+  /** How long a watch without timeoutSeconds lasts (drawn anew for each watch). */
+  defaultWatchTimeoutMs: () => number;
 }
 
 export type ResourceRoute = Extract<Route, { type: 'resource' }>;

@@ -31,6 +31,14 @@ export const WATCH_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** About kube-apiserver's period of bookmarks to watchers that allow them. */
 export const WATCH_BOOKMARK_INTERVAL_MS = 60_000;
 
+/** kube-apiserver's default `--min-request-timeout`: watches without timeoutSeconds last 30-60 min. */
+export const MIN_REQUEST_TIMEOUT_SECONDS = 1800;
+
+/** A watch timeout in [min, 2 min) seconds, as kube-apiserver draws it for each watch. */
+export function randomWatchTimeout(minSeconds: number): () => number {
+  return () => Math.round(minSeconds * 1000 * (1 + Math.random()));
+}
+
 /** How long before timeoutSeconds ends a stream its last bookmark goes out. */
 const FINAL_BOOKMARK_LEAD_MS = 1_000;
 
@@ -71,7 +79,7 @@ export async function handleWatch(
   const encode = (object: Resource): unknown =>
     table ? toTable(route.kind.kind, [object], { nowMs: ctx.nowMs(), includeObject }) : object;
   const fromRevision = parseResourceVersion(url.searchParams.get('resourceVersion'));
-  const timeoutMs = parseTimeoutMs(url.searchParams.get('timeoutSeconds'));
+  const timeoutMs = parseTimeoutMs(url.searchParams.get('timeoutSeconds')) ?? ctx.defaultWatchTimeoutMs();
   const wanted = (object: Resource): boolean =>
     (route.name === undefined || object.metadata.name === route.name) &&
     matchesFields(object, fields) &&
@@ -133,10 +141,10 @@ export async function handleWatch(
     (event) => write(event.type, event.object),
   );
   const timers: NodeJS.Timeout[] = [];
-  if (timeoutMs !== undefined) timers.push(setTimeout(() => end(), timeoutMs));
+  timers.push(setTimeout(() => end(), timeoutMs));
   if (bookmarks) {
     timers.push(setInterval(() => bookmark(), ctx.bookmarkIntervalMs));
-    if (timeoutMs !== undefined && timeoutMs > FINAL_BOOKMARK_LEAD_MS)
+    if (timeoutMs > FINAL_BOOKMARK_LEAD_MS)
       timers.push(setTimeout(() => bookmark(), timeoutMs - FINAL_BOOKMARK_LEAD_MS));
   }
   const unregister = registry.add(() => end());
