@@ -253,12 +253,12 @@ describe('API server', () => {
       assert.equal((await h.raw('PATCH', '/api/v1/namespaces')).status, 405);
     });
 
-    it('answers 415 to a PATCH that is no patch type it knows, naming the three it takes', async () => {
+    it('answers 415 to a PATCH that is no patch type it knows, naming the four it takes', async () => {
       const answer = await h.raw('PATCH', '/api/v1/namespaces/default', '{}');
       assert.equal(answer.status, 415);
       assert.match(
         answer.json.message,
-        /application\/merge-patch\+json, application\/json-patch\+json or application\/strategic-merge-patch\+json/,
+        /application\/merge-patch\+json, application\/json-patch\+json, application\/strategic-merge-patch\+json or application\/apply-patch\+yaml/,
       );
     });
   });

@@ -629,6 +629,128 @@ spec:
       assert.equal(image.stdout, '0 httpbin');
     });
 
+    it('applies server-side: field managers, the conflict kubectl prints, --force-conflicts, dropped fields', async () => {
+      const settings = (data: Record<string, string>): string =>
+        stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'settings', namespace: W },
+          data,
+        });
+      const data = async (): Promise<string> =>
+        (await mesh.kubectl(['get', 'cm', 'settings', '-n', W, '-o', 'jsonpath={.data}'])).stdout;
+      const mine = file('settings.yaml', settings({ color: 'blue', size: 'large' }));
+      const created = await mesh.kubectl(['apply', '--server-side', '-f', mine]);
+      assert.equal(created.stdout, 'configmap/settings serverside-applied\n', created.stderr);
+      const managers = await mesh.kubectl([
+        'get',
+        'cm',
+        'settings',
+        '-n',
+        W,
+        '--show-managed-fields',
+        '-o',
+        'jsonpath={.metadata.managedFields[*].manager}/{.metadata.managedFields[*].operation}',
+      ]);
+      assert.equal(managers.stdout, 'kubectl/Apply');
+
+      const theirs = file('theirs.yaml', settings({ color: 'red', size: 'large' }));
+      const refused = await mesh.kubectl(['apply', '--server-side', '--field-manager=team-b', '-f', theirs]);
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /^error: Apply failed with 1 conflict: conflict with "kubectl" using v1: \.data\.color\n/,
+      );
+      assert.equal(await data(), '{"color":"blue","size":"large"}', 'a refused apply changes nothing');
+      const forced = await mesh.kubectl([
+        'apply',
+        '--server-side',
+        '--field-manager=team-b',
+        '--force-conflicts',
+        '-f',
+        theirs,
+      ]);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.equal(await data(), '{"color":"red","size":"large"}');
+
+      // kubectl leaves out size (team-b still owns it: it stays) and then applies without color
+      // (now team-b's alone): neither goes; a key only kubectl applied goes when it drops it.
+      const extra = file('settings.yaml', settings({ color: 'red', shape: 'round' }));
+      assert.equal((await mesh.kubectl(['apply', '--server-side', '-f', extra])).code, 0);
+      assert.equal(await data(), '{"color":"red","shape":"round","size":"large"}');
+      const fewer = file('settings.yaml', settings({ color: 'red' }));
+      assert.equal((await mesh.kubectl(['apply', '--server-side', '-f', fewer])).code, 0);
+      assert.equal(await data(), '{"color":"red","size":"large"}');
+
+      // A plain write after an apply owns what it changed: re-applying the old value conflicts.
+      const patched = await mesh.kubectl([
+        'patch',
+        'cm',
+        'settings',
+        '-n',
+        W,
+        '--type',
+        'merge',
+        '-p',
+        '{"data":{"color":"green"}}',
+      ]);
+      assert.equal(patched.code, 0, patched.stderr);
+      const stale = await mesh.kubectl(['apply', '--server-side', '-f', fewer]);
+      assert.match(stale.stderr, /conflict with "kubectl-patch" using v1: \.data\.color/);
+    });
+
+    it('dry-runs on the server: create, apply, patch and delete answer as they would and store nothing', async () => {
+      const pa1 = file('dry.yaml', pa('dry', 'STRICT'));
+      const created = await mesh.kubectl(['create', '-f', pa1, '--dry-run=server']);
+      assert.equal(
+        created.stdout,
+        'peerauthentication.security.istio.io/dry created (server dry run)\n',
+        created.stderr,
+      );
+      const applied = await mesh.kubectl(['apply', '--server-side', '-f', pa1, '--dry-run=server']);
+      assert.equal(applied.code, 0, applied.stderr);
+      const missing = await mesh.kubectl(['get', 'pa', 'dry', '-n', W]);
+      assert.match(missing.stderr, /NotFound/, 'nothing was stored');
+
+      assert.equal((await mesh.kubectl(['create', '-f', pa1])).code, 0);
+      const flipped = await mesh.kubectl([
+        'patch',
+        'pa',
+        'dry',
+        '-n',
+        W,
+        '--type',
+        'merge',
+        '--dry-run=server',
+        '-p',
+        '{"spec":{"mtls":{"mode":"DISABLE"}}}',
+      ]);
+      // kubectl patch prints no dry-run suffix of its own; that nothing changed is checked below.
+      assert.equal(flipped.stdout, 'peerauthentication.security.istio.io/dry patched\n', flipped.stderr);
+      const bad = await mesh.kubectl([
+        'patch',
+        'pa',
+        'dry',
+        '-n',
+        W,
+        '--type',
+        'merge',
+        '--dry-run=server',
+        '-p',
+        '{"spec":{"mtls":{"mode":"SOMETIMES"}}}',
+      ]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /spec\.mtls\.mode/, 'a dry run validates as a write does');
+      const deleted = await mesh.kubectl(['delete', 'pa', 'dry', '-n', W, '--dry-run=server']);
+      assert.equal(
+        deleted.stdout,
+        'peerauthentication.security.istio.io "dry" deleted (server dry run)\n',
+        deleted.stderr,
+      );
+      assert.equal(await mode('dry'), 'STRICT', 'still there, unchanged');
+      assert.equal((await mesh.kubectl(['delete', 'pa', 'dry', '-n', W])).code, 0);
+    });
+
     it('injects the sidecar into workloads kubectl creates in a namespace labelled for injection', async () => {
       assert.equal((await mesh.kubectl(['label', 'ns', W, 'istio-injection=enabled'])).code, 0);
       const created = await mesh.kubectl(['create', '-f', 'samples/sleep/sleep.yaml', '-n', W], {});

@@ -8,6 +8,7 @@ export type ApiErrorCode =
   | 'AUTOMESH_ERR_API_UNAUTHORIZED'
   | 'AUTOMESH_ERR_API_NOT_FOUND'
   | 'AUTOMESH_ERR_API_ALREADY_EXISTS'
+  | 'AUTOMESH_ERR_API_CONFLICT'
   | 'AUTOMESH_ERR_API_BAD_REQUEST'
   | 'AUTOMESH_ERR_API_MALFORMED_JSON'
   | 'AUTOMESH_ERR_API_INVALID'
@@ -20,6 +21,7 @@ const HTTP: Record<ApiErrorCode, { status: number; reason: StatusReason }> = {
   AUTOMESH_ERR_API_UNAUTHORIZED: { status: 401, reason: 'Unauthorized' },
   AUTOMESH_ERR_API_NOT_FOUND: { status: 404, reason: 'NotFound' },
   AUTOMESH_ERR_API_ALREADY_EXISTS: { status: 409, reason: 'AlreadyExists' },
+  AUTOMESH_ERR_API_CONFLICT: { status: 409, reason: 'Conflict' },
   AUTOMESH_ERR_API_BAD_REQUEST: { status: 400, reason: 'BadRequest' },
   AUTOMESH_ERR_API_MALFORMED_JSON: { status: 400, reason: 'BadRequest' },
   AUTOMESH_ERR_API_INVALID: { status: 422, reason: 'Invalid' },

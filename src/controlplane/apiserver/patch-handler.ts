@@ -3,7 +3,9 @@
 // built-in kinds, `patch` without --type). The patched object is decoded and validated like any write
 // (a bad result: 422 with field paths, nothing stored) and stored against the resourceVersion it
 // was made from; when another write came in between, the patch is made again on the new version,
-// as kube-apiserver does, a few times before answering Conflict.
+// as kube-apiserver does, a few times before answering Conflict. Server-side apply is a PATCH too
+// (`application/apply-patch+yaml`): server-side-apply-handler.ts. On an object with managedFields,
+// the patch's writer owns what it changed (apply/managed-fields.ts recordUpdate).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Resource } from '../../api/index.js';
@@ -17,6 +19,14 @@ import { readJsonBody } from './read-json-body.js';
 import type { HandlerContext, ResourceRoute } from './resource-handlers.js';
 import { notFound } from './resource-handlers.js';
 import { admitWrite } from './write-admission.js';
+import { writesFor } from './dry-run.js';
+import { keepManagedFields } from './apply/managed-fields.js';
+import {
+  APPLY_PATCH_TYPE,
+  fieldManagerOf,
+  handleServerSideApply,
+  managedFieldsTime,
+} from './server-side-apply-handler.js';
 
 /** How often a patch is made again on a newer version before answering Conflict. */
 const PATCH_ATTEMPTS = 5;
@@ -30,7 +40,7 @@ function patchType(contentType: string | undefined): PatchType {
   if (type === 'application/strategic-merge-patch+json') return 'strategic';
   throw new ApiError(
     'AUTOMESH_ERR_API_MEDIA_TYPE',
-    `unsupported patch type "${contentType ?? ''}": send application/merge-patch+json, application/json-patch+json or application/strategic-merge-patch+json`,
+    `unsupported patch type "${contentType ?? ''}": send application/merge-patch+json, application/json-patch+json, application/strategic-merge-patch+json or ${APPLY_PATCH_TYPE}`,
   );
 }
 
@@ -50,11 +60,15 @@ export async function handlePatch(
   ctx: HandlerContext,
   route: ResourceRoute,
   req: IncomingMessage,
+  url: URL,
   res: ServerResponse,
 ): Promise<void> {
   if (route.name === undefined)
     throw new ApiError('AUTOMESH_ERR_API_METHOD', 'PATCH goes to one object, not to a collection');
+  if (req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() === APPLY_PATCH_TYPE)
+    return handleServerSideApply(ctx, route, req, url, res);
   const type = patchType(req.headers['content-type']);
+  const manager = fieldManagerOf(url, req);
   const patch = await readJsonBody(req, ctx.bodyLimitBytes);
   for (let attempt = 1; ; attempt++) {
     const current = await ctx.store.get(route.kind.kind, route.namespace, route.name);
@@ -72,8 +86,9 @@ export async function handlePatch(
       );
     }
     resource.metadata.resourceVersion = current.metadata.resourceVersion;
+    keepManagedFields(resource, current, manager, managedFieldsTime(ctx.nowMs()));
     try {
-      sendJson(res, 200, await ctx.store.update(resource));
+      sendJson(res, 200, await writesFor(ctx.store, url).update(resource));
       return;
     } catch (err) {
       if (!isStoreError(err) || err.code !== 'AUTOMESH_ERR_STORE_CONFLICT' || attempt >= PATCH_ATTEMPTS)

@@ -46,10 +46,10 @@ export async function routeRequest(
   if (method === 'GET' && queryFlag(url.searchParams, 'watch'))
     return handleWatch(ctx, target, req, url, res, watches);
   if (method === 'GET') return handleGet(ctx, target, req, url, res);
-  if (method === 'POST') return handleCreate(ctx, target, req, res);
-  if (method === 'PUT') return handleUpdate(ctx, target, req, res);
-  if (method === 'PATCH') return handlePatch(ctx, target, req, res);
-  if (method === 'DELETE') return handleDelete(ctx, target, url, res);
+  if (method === 'POST') return handleCreate(ctx, target, req, url, res);
+  if (method === 'PUT') return handleUpdate(ctx, target, req, url, res);
+  if (method === 'PATCH') return handlePatch(ctx, target, req, url, res);
+  if (method === 'DELETE') return handleDelete(ctx, target, req, url, res);
   throw new ApiError(
     'AUTOMESH_ERR_API_METHOD',
     `method ${method} is not supported; use GET, POST, PUT, PATCH or DELETE`,

@@ -15,6 +15,9 @@ import type { PodExecutor } from './pod-exec-handler.js';
 import type { PodLogSource } from './pod-log-handler.js';
 import type { DecodeFn } from './validate-write.js';
 import { admitWrite } from './write-admission.js';
+import { deleteOptionsDryRun, isDryRun, writesFor } from './dry-run.js';
+import { keepManagedFields } from './apply/managed-fields.js';
+import { fieldManagerOf, managedFieldsTime } from './server-side-apply-handler.js';
 
 export interface HandlerContext {
   store: ConfigStore;
@@ -169,6 +172,7 @@ export async function handleCreate(
   ctx: HandlerContext,
   route: ResourceRoute,
   req: IncomingMessage,
+  url: URL,
   res: ServerResponse,
 ): Promise<void> {
   if (route.name !== undefined)
@@ -181,7 +185,7 @@ export async function handleCreate(
   }
   const resource = await decodeBody(ctx, route, req);
   try {
-    sendJson(res, 201, await ctx.store.create(resource));
+    sendJson(res, 201, await writesFor(ctx.store, url).create(resource));
   } catch (err) {
     // The store does not know the REST names; kubectl prints this message as is.
     if (!isStoreError(err, 'AUTOMESH_ERR_STORE_EXISTS')) throw err;
@@ -199,6 +203,7 @@ export async function handleUpdate(
   ctx: HandlerContext,
   route: ResourceRoute,
   req: IncomingMessage,
+  url: URL,
   res: ServerResponse,
 ): Promise<void> {
   if (route.name === undefined)
@@ -210,36 +215,46 @@ export async function handleUpdate(
       `the name of the object ("${resource.metadata.name}") does not match the name in the path ("${route.name}")`,
     );
   }
-  sendJson(res, 200, await ctx.store.update(resource));
+  const current = await ctx.store.get(route.kind.kind, route.namespace, route.name);
+  if (current === undefined) throw notFound(route);
+  keepManagedFields(resource, current, fieldManagerOf(url, req), managedFieldsTime(ctx.nowMs()));
+  sendJson(res, 200, await writesFor(ctx.store, url).update(resource));
 }
 
 export async function handleDelete(
   ctx: HandlerContext,
   route: ResourceRoute,
+  req: IncomingMessage,
   url: URL,
   res: ServerResponse,
 ): Promise<void> {
+  const bodyDryRun = await deleteOptionsDryRun(req, ctx.bodyLimitBytes);
   if (route.name !== undefined) {
-    const deleted = await ctx.store.delete(route.kind.kind, route.namespace, route.name);
+    const deleted = await writesFor(ctx.store, url, bodyDryRun).delete(
+      route.kind.kind,
+      route.namespace,
+      route.name,
+    );
     if (deleted === undefined) throw notFound(route);
     sendJson(res, 200, deleted);
     return;
   }
   // Collection delete (kubectl delete KIND -l SELECTOR / --all): one all-or-nothing batch.
   const listed = await select(ctx, route, url);
-  const results = await ctx.store.applyBatch(
-    listed.items.map(
-      (r) =>
-        ({ op: 'delete', kind: r.kind, namespace: r.metadata.namespace, name: r.metadata.name }) as const,
-    ),
-  );
-  sendJson(
-    res,
-    200,
-    listObject(
-      route,
-      results.map((r) => r.resource),
-      listMetaOf(ctx.store.revision()),
-    ),
-  );
+  const deleted = isDryRun(url, bodyDryRun)
+    ? listed.items
+    : (
+        await ctx.store.applyBatch(
+          listed.items.map(
+            (r) =>
+              ({
+                op: 'delete',
+                kind: r.kind,
+                namespace: r.metadata.namespace,
+                name: r.metadata.name,
+              }) as const,
+          ),
+        )
+      ).map((r) => r.resource);
+  sendJson(res, 200, listObject(route, deleted, listMetaOf(ctx.store.revision())));
 }
