@@ -69,6 +69,11 @@ const CHECKS = new Map<string, KindCheck>([
   ],
 ]);
 
+/** The schema writes of `kind` at `apiVersion` are validated against; undefined when not served. */
+export function schemaFor(apiVersion: string, kind: string): z.ZodType | undefined {
+  return CHECKS.get(`${apiVersion} ${kind}`)?.schema;
+}
+
 export interface Validation {
   /** Present only when there are no issues: the object exactly as written, typed. */
   resource?: Resource;

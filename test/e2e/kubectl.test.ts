@@ -128,6 +128,23 @@ describe('the real kubectl against automesh up', { timeout: 240_000 }, () => {
       assert.equal(result.stderr, '', 'no version skew warning');
     });
 
+    it('explains kinds and fields with kubectl explain, from the schemas writes are validated against', async () => {
+      const mode = await mesh.kubectl(['explain', 'peerauthentication.spec.mtls']);
+      assert.equal(mode.code, 0, mode.stderr);
+      assert.match(mode.stdout, /^GROUP: +security\.istio\.io$/m);
+      assert.match(mode.stdout, /^FIELD: mtls <Object>$/m);
+      assert.match(mode.stdout, /mode\t<string>\n {2}enum: UNSET, DISABLE, PERMISSIVE, STRICT\n/);
+      assert.match(mode.stdout, /STRICT: mutual TLS only/);
+      const ports = await mesh.kubectl(['explain', 'deployment.spec.template.spec.containers.ports']);
+      assert.equal(ports.code, 0, ports.stderr);
+      assert.match(ports.stdout, /containerPort\t<integer> -required-/);
+      const tls = await mesh.kubectl(['explain', 'destinationrule.spec.trafficPolicy.tls.mode']);
+      assert.match(tls.stdout, /ENUM:\n {4}DISABLE\n {4}SIMPLE\n {4}MUTUAL\n {4}ISTIO_MUTUAL/);
+      const unknown = await mesh.kubectl(['explain', 'peerauthentication.spec.mtlss']);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /field "mtlss" does not exist/);
+    });
+
     it('gets pods across namespaces, Istio kinds by name, and several kinds at once', async () => {
       const pods = await mesh.kubectl(['get', 'pods', '-A']);
       assert.equal(pods.code, 0, pods.stderr);
