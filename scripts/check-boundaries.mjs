@@ -43,6 +43,8 @@ const LIGHT_ENTRIES = new Set([
   'api/inject-sidecar.js',
   // What "has a sidecar" means (the runtime's container environment asks without the api index).
   'api/sidecar-presence.js',
+  // Where an object without metadata.namespace lives (the CLI's client and the runtime ask).
+  'api/object-namespace.js',
   'runtime/pod-directory.js',
   // The privileged-port mapping, which the sidecar applies without loading the runtime.
   'runtime/host-port.js',

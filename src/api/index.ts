@@ -23,6 +23,7 @@ export { decodeManifests, decodeObject } from './decode.js';
 export type { Validation } from './validate.js';
 export { validateResource } from './validate.js';
 export { nameError, type NameRule } from './schemas/common.js';
+export { namespaceOf, namespacedName, DEFAULT_NAMESPACE } from './object-namespace.js';
 export { openApiSchemaOf, openApiSchemaName } from './openapi-schema.js';
 export {
   applyDefaults,

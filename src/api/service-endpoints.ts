@@ -3,6 +3,7 @@
 // `addresses`, the others under `notReadyAddresses`, the ports resolved per Service port (a named
 // target port through the pods' container ports). Pure; the control plane's Endpoints controller
 // writes what this returns, and the runtime's plain service proxy picks among the same pods.
+import { namespaceOf } from './object-namespace.js';
 import { serviceSelects } from './labels.js';
 import type {
   ContainerPort,
@@ -36,7 +37,7 @@ export function endpointPodOf(pod: Pod): EndpointPod | undefined {
   const ip = pod.status?.podIP;
   if (ip === undefined || ip === '') return undefined;
   return {
-    namespace: pod.metadata.namespace ?? 'default',
+    namespace: namespaceOf(pod),
     name: pod.metadata.name,
     ...(pod.metadata.uid !== undefined ? { uid: pod.metadata.uid } : {}),
     labels: pod.metadata.labels ?? {},
@@ -66,7 +67,7 @@ export function targetPortOf(
 
 /** The pods a Service selects, by name. */
 export function selectedPods(service: Service, pods: Iterable<EndpointPod>): EndpointPod[] {
-  const ns = service.metadata.namespace ?? 'default';
+  const ns = namespaceOf(service);
   return [...pods]
     .filter((p) => p.namespace === ns && serviceSelects(service.spec.selector, p.labels))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -108,7 +109,7 @@ export function endpointsFor(service: Service, pods: Iterable<EndpointPod>): End
     kind: 'Endpoints',
     metadata: {
       name: service.metadata.name,
-      namespace: service.metadata.namespace ?? 'default',
+      namespace: namespaceOf(service),
       ...(service.metadata.labels !== undefined ? { labels: service.metadata.labels } : {}),
     },
     subsets,

@@ -17,6 +17,7 @@
 // (3) hides a root rule exported to `.` and other namespaces from root clients (its exported
 // index is checked for the namespace's name, never for `.`); (4) counts a root rule exported to
 // both `.` and the root's own name as public ("isPrivateOnly" wants a single entry).
+import { namespaceOf } from '../api/index.js';
 import type { DestinationRule, Service } from '../api/index.js';
 import { hostMatchScore } from './host-match.js';
 import { mergeDestinationRules } from './merge-destination-rules.js';
@@ -155,14 +156,14 @@ function merged(index: MeshIndex, rules: DestinationRule[]): ChosenDestinationRu
 export function exportedTo(rule: DestinationRule, namespace: string): boolean {
   const exportTo = rule.spec.exportTo ?? [];
   if (exportTo.length === 0) return true;
-  const own = rule.metadata.namespace ?? 'default';
+  const own = namespaceOf(rule);
   return exportTo.some((to) => to === '*' || to === namespace || (to === '.' && own === namespace));
 }
 
 /** Exported to nothing but its own namespace (`.` or its own name): Istio's "isPrivateOnly". */
 function privateToItself(rule: DestinationRule): boolean {
   const exportTo = rule.spec.exportTo ?? [];
-  const own = rule.metadata.namespace ?? 'default';
+  const own = namespaceOf(rule);
   return exportTo.length > 0 && exportTo.every((to) => to === '.' || to === own);
 }
 

@@ -1,6 +1,7 @@
 // Lookup tables over one MeshState, built once and shared by every decision made from it, with
 // memos for the decisions that many proxies repeat (a workload port's mode, a service's SANs).
 // The state must not change while an index built from it is in use.
+import { namespaceOf } from '../api/index.js';
 import type {
   AuthenticationPolicy,
   DestinationRule,
@@ -157,9 +158,7 @@ export function keyOfService(service: Service): string {
   return `${serviceNamespace(service)}/${service.metadata.name}`;
 }
 
-function nsOf(resource: { metadata: { namespace?: string } }): string {
-  return resource.metadata.namespace ?? 'default';
-}
+const nsOf = namespaceOf;
 
 /** A sorted copy, computing each key once. */
 export function sortByKey<T>(items: readonly T[], key: (item: T) => string): T[] {

@@ -2,7 +2,7 @@
 // Deployments stand for `replicas` running, ready pods; Pods without status are taken as running.
 import { createHash } from 'node:crypto';
 import type { Deployment, MeshSettings, Pod, Resource } from '../api/index.js';
-import { DEFAULT_MESH_SETTINGS, peersUseMeshMtls, runsSidecar } from '../api/index.js';
+import { DEFAULT_MESH_SETTINGS, peersUseMeshMtls, runsSidecar, namespaceOf } from '../api/index.js';
 import { sortByKey } from './mesh-index.js';
 import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { workloadFromPod } from './workload-from-pod.js';
@@ -62,7 +62,7 @@ export function meshStateFromResources(
 
 /** `replicas` ready copies named `<deployment>-<template hash>-<n>`. */
 function deploymentWorkloads(deployment: Deployment): WorkloadInstance[] {
-  const namespace = deployment.metadata.namespace ?? 'default';
+  const namespace = namespaceOf(deployment);
   const template = deployment.spec.template;
   const hash = createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
   const labels = { ...(template.metadata?.labels ?? {}) };

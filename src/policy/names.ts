@@ -1,5 +1,6 @@
 // Names the mesh derives: service FQDNs, SPIFFE IDs, SNI, and a service port's protocol. (How a
 // service port maps to a workload port is api's targetPortOf.)
+import { namespaceOf } from '../api/index.js';
 import type { PortProtocol, Service, ServicePort } from '../api/index.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
@@ -9,7 +10,7 @@ export function serviceFqdn(name: string, namespace: string): string {
 }
 
 export function serviceNamespace(service: Service): string {
-  return service.metadata.namespace ?? 'default';
+  return namespaceOf(service);
 }
 
 export function fqdnOf(service: Service): string {

@@ -1,11 +1,11 @@
 // A Pod as the policy engine sees it.
 import type { Pod } from '../api/index.js';
-import { peersUseMeshMtls, runsSidecar } from '../api/index.js';
+import { peersUseMeshMtls, runsSidecar, namespaceOf } from '../api/index.js';
 import type { WorkloadInstance } from './mesh-state.js';
 
 /** Ready from the pod's `Ready` condition, address from `status.podIP` ('' until it has one). */
 export function workloadFromPod(pod: Pod): WorkloadInstance {
-  const namespace = pod.metadata.namespace ?? 'default';
+  const namespace = namespaceOf(pod);
   const labels = { ...(pod.metadata.labels ?? {}) };
   return {
     name: pod.metadata.name,

@@ -5,6 +5,7 @@
 import type { Container, Pod } from '../api/index.js';
 import { SIDECAR_OUTBOUND_PORT } from '../api/inject-sidecar.js';
 import { runsSidecar } from '../api/sidecar-presence.js';
+import { namespaceOf } from '../api/object-namespace.js';
 
 /** Host variables a local program needs to run at all; nothing else leaks from the runtime. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'TERM', 'USER'];
@@ -31,7 +32,7 @@ export function containerEnvironment(
   Object.assign(env, {
     HOSTNAME: pod.metadata.name,
     POD_NAME: pod.metadata.name,
-    POD_NAMESPACE: pod.metadata.namespace ?? 'default',
+    POD_NAMESPACE: namespaceOf(pod),
     POD_IP: context.podIP,
     INSTANCE_IP: context.podIP,
     SERVICE_ACCOUNT: pod.spec.serviceAccountName ?? 'default',

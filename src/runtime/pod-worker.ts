@@ -5,6 +5,7 @@
 // file (pod-token-file), the status rules (pod-status) and the files' layout (pod-directory) each
 // live in a module of their own; this class only sequences them for one pod.
 
+import { namespaceOf } from '../api/index.js';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from '../log/index.js';
 import type { Container, Pod } from '../api/index.js';
@@ -86,7 +87,7 @@ export class PodWorker {
   constructor(private readonly options: PodWorkerOptions) {
     const { pod, dir } = options;
     const binding = {
-      namespace: pod.metadata.namespace ?? 'default',
+      namespace: namespaceOf(pod),
       serviceAccount: pod.spec.serviceAccountName ?? pod.spec.serviceAccount ?? 'default',
       pod: pod.metadata.name,
       podUid: pod.metadata.uid ?? '',
@@ -293,7 +294,7 @@ export class PodWorker {
     this.token.write();
     writeSidecarRecord(o.dir, {
       pod: o.pod.metadata.name,
-      namespace: o.pod.metadata.namespace ?? 'default',
+      namespace: namespaceOf(o.pod),
       adminAddress: `${o.podIP}:${hostPort(SIDECAR_ADMIN_PORT, o.isRoot)}`,
     });
     const logPath = o.dir.logFile(SIDECAR_CONTAINER_NAME);

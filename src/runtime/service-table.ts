@@ -2,7 +2,7 @@
 // names for the plain service proxy, round robin over ready endpoints, picking pods and ports as
 // the Endpoints controller does (api's service-endpoints).
 
-import { selectedPods, targetPortOf } from '../api/index.js';
+import { selectedPods, targetPortOf, namespacedName } from '../api/index.js';
 import type { EndpointPod, Service } from '../api/index.js';
 
 /** What the table knows of a pod (the api's endpoint view of it). */
@@ -35,9 +35,7 @@ export class ServiceTable {
   private readonly turns = new Map<string, number>();
 
   setServices(services: readonly Service[]): void {
-    this.services = new Map(
-      services.map((s) => [`${s.metadata.namespace ?? 'default'}/${s.metadata.name}`, s]),
-    );
+    this.services = new Map(services.map((s) => [namespacedName(s), s]));
   }
 
   setPods(pods: readonly PodView[]): void {

@@ -4,7 +4,7 @@
 // says, kubectl-style, what happened to each: `service/web created|configured|unchanged`.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { kindInfo, type Problem, type Resource } from '../../api/index.js';
+import { kindInfo, type Problem, type Resource, DEFAULT_NAMESPACE } from '../../api/index.js';
 import { applyOutcome, type BatchOutcome, type ConfigStore } from '../../store/index.js';
 import { ApiError } from './api-error.js';
 import { sendJson } from './http-io.js';
@@ -89,7 +89,7 @@ function placeForApply(resource: Resource, namespace: string | undefined): void 
         `You must pass '--namespace=${own}' to perform this operation.`,
     );
   }
-  resource.metadata.namespace = own ?? namespace ?? 'default';
+  resource.metadata.namespace = own ?? namespace ?? DEFAULT_NAMESPACE;
 }
 
 async function preview(store: ConfigStore, resources: Resource[]): Promise<ApplyResultItem[]> {

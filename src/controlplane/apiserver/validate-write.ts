@@ -2,7 +2,14 @@
 // (every problem, with its field path), then placed in the namespace the request addresses.
 // Any problem refuses the whole request before the store is touched.
 
-import { decodeObject, formatProblem, type KindInfo, type Problem, type Resource } from '../../api/index.js';
+import {
+  decodeObject,
+  formatProblem,
+  type KindInfo,
+  type Problem,
+  type Resource,
+  DEFAULT_NAMESPACE,
+} from '../../api/index.js';
 import { ApiError } from './api-error.js';
 import type { StatusCause } from './status.js';
 
@@ -61,7 +68,7 @@ export function placeInNamespace(
       `the namespace of the provided object ("${own}") does not match the namespace sent on the request ("${namespace}")`,
     );
   }
-  resource.metadata.namespace = own ?? namespace ?? 'default';
+  resource.metadata.namespace = own ?? namespace ?? DEFAULT_NAMESPACE;
   return resource;
 }
 

@@ -3,6 +3,7 @@
 
 import type { Resource, ResourceKind } from '../../api/index.js';
 import { kindInfo, resourcePath, type KindInfo } from '../../api/kinds.js';
+import { DEFAULT_NAMESPACE } from '../../api/object-namespace.js';
 import { ApiClientError, type StatusLike } from './api-client-error.js';
 import { httpRequest, type HttpResponse } from './http-request.js';
 import { defaultStateDir, loadClientConfig, type ClientConfig } from './client-config.js';
@@ -123,7 +124,7 @@ export class ApiClient {
     const info = infoOf(resource.kind);
     return this.request<T>(
       'POST',
-      this.path(info, resource.metadata.namespace ?? options.namespace ?? 'default'),
+      this.path(info, resource.metadata.namespace ?? options.namespace ?? DEFAULT_NAMESPACE),
       resource,
     );
   }
@@ -131,7 +132,7 @@ export class ApiClient {
   /** Replaces an object; pass metadata.resourceVersion for optimistic concurrency (409 Conflict). */
   async update<T extends Resource>(resource: T, options: ScopeOptions = {}): Promise<T> {
     const info = infoOf(resource.kind);
-    const namespace = resource.metadata.namespace ?? options.namespace ?? 'default';
+    const namespace = resource.metadata.namespace ?? options.namespace ?? DEFAULT_NAMESPACE;
     return this.request<T>('PUT', this.path(info, namespace, resource.metadata.name), resource);
   }
 

@@ -2,6 +2,7 @@
 // controller of a pass decides on the same objects, and what one writes reaches the others
 // through the watch that starts the next pass.
 
+import { namespacedName } from '../../api/index.js';
 import type { Deployment, Endpoints, Node, Pod, Resource, Service } from '../../api/index.js';
 import type { ResourceBackend } from './resource-backend.js';
 
@@ -30,10 +31,8 @@ export async function readClusterView(backend: ResourceBackend): Promise<Cluster
   };
 }
 
-/** `<namespace>/<name>`, the key namespaced objects are matched by. */
-export function namespacedKey(resource: Resource): string {
-  return `${resource.metadata.namespace ?? 'default'}/${resource.metadata.name}`;
-}
+/** `<namespace>/<name>`, the key namespaced objects are matched by (api's namespacedName). */
+export const namespacedKey: (resource: Resource) => string = namespacedName;
 
 /** A stored object without its resourceVersion: the write replaces whatever is stored. */
 export function withoutVersion<T extends Resource>(resource: T): T {

@@ -3,7 +3,7 @@
 // places them), removes pods whose Deployment is gone, and writes each Deployment's replica counts.
 // It never runs anything: node agents run the pods bound to their node.
 
-import { stableJson } from '../../api/index.js';
+import { stableJson, namespaceOf } from '../../api/index.js';
 import type { Deployment, Pod } from '../../api/index.js';
 import type { Logger } from '../../log/index.js';
 import type { ClusterView } from './cluster-view.js';
@@ -30,7 +30,7 @@ export class DeploymentController {
     const names = new Set(view.pods.map(namespacedKey));
     for (const d of view.deployments) {
       const key = namespacedKey(d);
-      const ns = d.metadata.namespace ?? 'default';
+      const ns = namespaceOf(d);
       const plan = planDeployment(d, byOwner.get(key) ?? [], (name) => names.has(`${ns}/${name}`));
       byOwner.delete(key);
       await Promise.all(plan.remove.map((p) => this.deletePod(p, 'replaced or scaled down')));

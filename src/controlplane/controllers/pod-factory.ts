@@ -1,5 +1,6 @@
 // The Pod object a Deployment's template becomes, as the ReplicaSet controller would create it.
 
+import { namespaceOf } from '../../api/index.js';
 import type { Deployment, Pod } from '../../api/index.js';
 import { podName, randomPodSuffix } from './pod-naming.js';
 
@@ -13,7 +14,7 @@ export function ownerDeployment(pod: Pod): string | undefined {
 /** `<namespace>/<deployment>` of the Deployment controlling `pod` (namespacedKey's shape), if any. */
 export function ownerKey(pod: Pod): string | undefined {
   const owner = ownerDeployment(pod);
-  return owner === undefined ? undefined : `${pod.metadata.namespace ?? 'default'}/${owner}`;
+  return owner === undefined ? undefined : `${namespaceOf(pod)}/${owner}`;
 }
 
 /** A new pod for `d` with a fresh name (`taken` says which names are in use). */
@@ -26,7 +27,7 @@ export function podForDeployment(d: Deployment, hash: string, taken: (name: stri
     kind: 'Pod',
     metadata: {
       name,
-      namespace: d.metadata.namespace ?? 'default',
+      namespace: namespaceOf(d),
       labels: { ...template.metadata?.labels, [POD_TEMPLATE_HASH_LABEL]: hash },
       ...(template.metadata?.annotations !== undefined ? { annotations: template.metadata.annotations } : {}),
       ownerReferences: [
