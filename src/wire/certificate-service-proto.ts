@@ -1,9 +1,9 @@
-// The CertificateService wire contract (proto/ca.proto), loaded once with proto-loader. Shared by
-// the CA server (control plane) and the CA client (sidecar). Field names keep the proto's case.
+// The CertificateService wire contract (proto/ca.proto): its messages encoded by hand
+// (protobuf-codec.ts) and its one method described for grpc-js. Shared by the CA server (control
+// plane) and the CA client (sidecar). Field names keep the proto's case.
 
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { findProtoFile } from './proto-file.js';
+import { ProtoWriter, asNumber, asString, readFields } from './protobuf-codec.js';
 
 export interface CreateCertificateRequest {
   csr: string;
@@ -17,20 +17,51 @@ export interface CreateCertificateResponse {
 
 export const CERTIFICATE_SERVICE_NAME = 'automesh.ca.v1.CertificateService';
 
+export function encodeCreateCertificateRequest(request: CreateCertificateRequest): Buffer {
+  return new ProtoWriter().string(1, request.csr).uint(2, request.ttl_seconds).finish();
+}
+
+export function decodeCreateCertificateRequest(buffer: Buffer): CreateCertificateRequest {
+  const request: CreateCertificateRequest = { csr: '', ttl_seconds: 0 };
+  for (const f of readFields(buffer)) {
+    if (f.field === 1) request.csr = asString(f);
+    else if (f.field === 2) request.ttl_seconds = asNumber(f);
+  }
+  return request;
+}
+
+export function encodeCreateCertificateResponse(response: CreateCertificateResponse): Buffer {
+  const writer = new ProtoWriter();
+  for (const pem of response.cert_chain) writer.string(1, pem);
+  for (const pem of response.trust_bundle) writer.string(2, pem);
+  return writer.finish();
+}
+
+export function decodeCreateCertificateResponse(buffer: Buffer): CreateCertificateResponse {
+  const response: CreateCertificateResponse = { cert_chain: [], trust_bundle: [] };
+  for (const f of readFields(buffer)) {
+    if (f.field === 1) response.cert_chain.push(asString(f));
+    else if (f.field === 2) response.trust_bundle.push(asString(f));
+  }
+  return response;
+}
+
+const definition: grpc.ServiceDefinition = {
+  CreateCertificate: {
+    path: `/${CERTIFICATE_SERVICE_NAME}/CreateCertificate`,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateCertificateRequest) => encodeCreateCertificateRequest(value),
+    requestDeserialize: decodeCreateCertificateRequest,
+    responseSerialize: (value: CreateCertificateResponse) => encodeCreateCertificateResponse(value),
+    responseDeserialize: decodeCreateCertificateResponse,
+  },
+};
+
 let cached: grpc.ServiceClientConstructor | undefined;
 
-/** The generated client constructor; its `.service` is the server-side definition. */
+/** The client constructor; its `.service` is the server-side definition. */
 export function certificateServiceClient(): grpc.ServiceClientConstructor {
-  if (cached !== undefined) return cached;
-  const definition = protoLoader.loadSync(findProtoFile('ca.proto'), {
-    keepCase: true,
-    longs: Number,
-    defaults: true,
-    arrays: true,
-  });
-  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-    automesh: { ca: { v1: { CertificateService: grpc.ServiceClientConstructor } } };
-  };
-  cached = loaded.automesh.ca.v1.CertificateService;
+  cached ??= grpc.makeGenericClientConstructor(definition, CERTIFICATE_SERVICE_NAME);
   return cached;
 }
