@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CertificateAuthority, loadCaSigner, startCaServer } from '../../src/controlplane/ca/index.js';
-import { certificateServiceClient } from '../../src/wire/index.js';
+import { certificateServiceClient } from '../../src/controlplane/index.js';
 import { PodTokenIssuer, createCsr, generateKeyPair, signLeafCertificate } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
 

@@ -3,7 +3,7 @@
 // with `parse` it inflates and parses the snapshot JSON, as the real client does before applying.
 import { gunzipSync } from 'node:zlib';
 import * as grpc from '@grpc/grpc-js';
-import { discoveryService } from '../../src/wire/index.js';
+import { discoveryService } from '../../src/controlplane/index.js';
 import type { ProxyMessage, SnapshotMessage } from '../../src/wire/index.js';
 
 export interface LightSidecarOptions {

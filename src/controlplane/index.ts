@@ -16,3 +16,4 @@ export {
   type ControlPlaneOptions,
 } from './control-plane.js';
 export * from './controllers/index.js';
+export { certificateServiceClient, discoveryService } from './grpc-services.js';

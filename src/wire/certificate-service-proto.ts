@@ -1,8 +1,8 @@
 // The CertificateService wire contract (proto/ca.proto): its messages encoded by hand
-// (protobuf-codec.ts) and its one method described for grpc-js. Shared by the CA server (control
-// plane) and the CA client (sidecar). Field names keep the proto's case.
+// (protobuf-codec.ts) and its one method as data (wire-method.ts). Shared by the CA server
+// (control plane) and the CA client (sidecar). Field names keep the proto's case.
 
-import * as grpc from '@grpc/grpc-js';
+import type { WireMethod } from './wire-method.js';
 import { ProtoWriter, asNumber, asString, readFields } from './protobuf-codec.js';
 
 export interface CreateCertificateRequest {
@@ -46,22 +46,13 @@ export function decodeCreateCertificateResponse(buffer: Buffer): CreateCertifica
   return response;
 }
 
-const definition: grpc.ServiceDefinition = {
-  CreateCertificate: {
-    path: `/${CERTIFICATE_SERVICE_NAME}/CreateCertificate`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (value: CreateCertificateRequest) => encodeCreateCertificateRequest(value),
-    requestDeserialize: decodeCreateCertificateRequest,
-    responseSerialize: (value: CreateCertificateResponse) => encodeCreateCertificateResponse(value),
-    responseDeserialize: decodeCreateCertificateResponse,
-  },
+/** CertificateService.CreateCertificate (unary). */
+export const CREATE_CERTIFICATE: WireMethod<CreateCertificateRequest, CreateCertificateResponse> = {
+  path: `/${CERTIFICATE_SERVICE_NAME}/CreateCertificate`,
+  requestStream: false,
+  responseStream: false,
+  encodeRequest: encodeCreateCertificateRequest,
+  decodeRequest: decodeCreateCertificateRequest,
+  encodeResponse: encodeCreateCertificateResponse,
+  decodeResponse: decodeCreateCertificateResponse,
 };
-
-let cached: grpc.ServiceClientConstructor | undefined;
-
-/** The client constructor; its `.service` is the server-side definition. */
-export function certificateServiceClient(): grpc.ServiceClientConstructor {
-  cached ??= grpc.makeGenericClientConstructor(definition, CERTIFICATE_SERVICE_NAME);
-  return cached;
-}

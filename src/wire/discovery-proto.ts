@@ -1,8 +1,8 @@
 // The Discovery wire contract (proto/discovery.proto): its messages encoded by hand
-// (protobuf-codec.ts) and its one streaming method described for grpc-js. Shared by the discovery
-// server (control plane) and the discovery client (sidecar).
+// (protobuf-codec.ts) and its one streaming method as data (wire-method.ts). Shared by the
+// discovery server (control plane) and the discovery client (sidecar).
 
-import * as grpc from '@grpc/grpc-js';
+import type { WireMethod } from './wire-method.js';
 import { ProtoWriter, asBytes, asNumber, asString, readFields } from './protobuf-codec.js';
 
 /** A ProxyMessage; decoded ones name the oneof member that is set in `kind`. */
@@ -121,22 +121,13 @@ export function decodeSnapshotMessage(buffer: Buffer): SnapshotMessage {
   return message;
 }
 
-const definition: grpc.ServiceDefinition = {
-  StreamSnapshots: {
-    path: `/${DISCOVERY_SERVICE_NAME}/StreamSnapshots`,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: (value: ProxyMessage) => encodeProxyMessage(value),
-    requestDeserialize: decodeProxyMessage,
-    responseSerialize: (value: SnapshotMessage) => encodeSnapshotMessageFields(value),
-    responseDeserialize: decodeSnapshotMessage,
-  },
+/** Discovery.StreamSnapshots (bidirectional). */
+export const STREAM_SNAPSHOTS: WireMethod<ProxyMessage, SnapshotMessage> = {
+  path: `/${DISCOVERY_SERVICE_NAME}/StreamSnapshots`,
+  requestStream: true,
+  responseStream: true,
+  encodeRequest: encodeProxyMessage,
+  decodeRequest: decodeProxyMessage,
+  encodeResponse: encodeSnapshotMessageFields,
+  decodeResponse: decodeSnapshotMessage,
 };
-
-let cached: grpc.ServiceClientConstructor | undefined;
-
-/** The Discovery client constructor; its `.service` is the server-side definition. */
-export function discoveryService(): grpc.ServiceClientConstructor {
-  cached ??= grpc.makeGenericClientConstructor(definition, DISCOVERY_SERVICE_NAME);
-  return cached;
-}

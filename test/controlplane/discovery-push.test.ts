@@ -13,7 +13,7 @@ import { PushController } from '../../src/controlplane/discovery/push-controller
 import type { OutgoingSnapshot } from '../../src/controlplane/discovery/proxy-stream.js';
 import { encodeSnapshotMessage } from '../../src/controlplane/discovery/snapshot-json.js';
 import { storedGzipMember } from '../../src/controlplane/discovery/stored-gzip.js';
-import { discoveryService } from '../../src/wire/index.js';
+import { discoveryService } from '../../src/controlplane/index.js';
 import type { SnapshotMessage } from '../../src/wire/index.js';
 import { silentLogger } from '../../src/log/index.js';
 

@@ -5,7 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { CaServer } from '../../src/controlplane/ca/index.js';
 import type { CreateCertificateResponse } from '../../src/wire/index.js';
-import { certificateServiceClient } from '../../src/wire/index.js';
+import { certificateServiceClient } from '../../src/controlplane/index.js';
 import { createCsr, generateKeyPair, uriSans } from '../../src/identity/index.js';
 
 export interface RawCall {

@@ -8,7 +8,7 @@ import type { CaSigner, Clock, PodTokenVerifier } from '../../identity/index.js'
 import type { Logger } from '../../log/index.js';
 import { createLogger } from '../../log/index.js';
 import type { CreateCertificateRequest, CreateCertificateResponse } from '../../wire/index.js';
-import { certificateServiceClient } from '../../wire/index.js';
+import { certificateServiceClient } from '../grpc-services.js';
 import { controlPlaneSpiffeId, issueServingCertificate, systemClock } from '../../identity/index.js';
 import type { IsPodCurrent } from './authenticate-caller.js';
 import { authenticateCaller } from './authenticate-caller.js';

@@ -13,7 +13,7 @@ import type { MeshStateSource } from '../registry/index.js';
 import { authorizeHello } from './authorize-proxy.js';
 import type { ProxyMessage, SnapshotMessage } from '../../wire/index.js';
 import { proxyCertificate } from './proxy-certificate.js';
-import { discoveryService } from '../../wire/index.js';
+import { discoveryService } from '../grpc-services.js';
 import type { DiscoveryPeer } from './peer-svid.js';
 import { peerSvid } from './peer-svid.js';
 import type { StreamOwner } from './pod-liveness.js';

@@ -4,7 +4,6 @@
 // back-off and jitter, says which version it has, and resyncs. It also tells the control plane
 // how its certificate stands (after the hello, on renewal, on each failed renewal), for proxy-status.
 
-import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import type { Clock } from '../../identity/workload-credentials.js';
@@ -20,7 +19,8 @@ import type { CertificateSource, SnapshotSink, Unsubscribe, WorkloadCertificate 
 import type { BackoffOptions } from './backoff.js';
 import { backoffDelayMs } from './backoff.js';
 import type { CertificateStatusMessage, ProxyMessage, SnapshotMessage } from '../../wire/index.js';
-import { discoveryService } from '../../wire/index.js';
+import { GrpcChannel, STREAM_SNAPSHOTS, clientMethod, grpcStatusName } from '../../wire/index.js';
+import type { GrpcChannelOptions, GrpcError, GrpcStream } from '../../wire/index.js';
 import { parseSnapshot } from './parse-snapshot.js';
 
 export interface DiscoveryClientOptions {
@@ -57,20 +57,21 @@ export interface DiscoveryClient {
   close(): Promise<void>;
 }
 
-type Call = grpc.ClientDuplexStream<ProxyMessage, SnapshotMessage>;
+type Call = GrpcStream<ProxyMessage, SnapshotMessage>;
 
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  // grpc-js would otherwise send the IP as TLS server name (DEP0123); identity is checked below.
-  'grpc.ssl_target_name_override': 'discovery.automesh.internal',
-  'grpc.default_authority': 'discovery.automesh.internal',
-  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+const STREAM = clientMethod(STREAM_SNAPSHOTS);
+
+/** A fresh connection per attempt (an old one may be half dead), with these settings. */
+const CHANNEL_SETTINGS = {
+  // An IP as TLS server name draws a Node warning (DEP0123); identity is checked apart.
+  serverName: 'discovery.automesh.internal',
+  maxReceiveBytes: 64 * 1024 * 1024,
   // A snapshot is hundreds of KB in a large mesh: let it arrive without a window update per 64 KB.
-  'grpc-node.flow_control_window': 16 * 1024 * 1024,
-  'grpc.keepalive_time_ms': 30_000,
-  'grpc.keepalive_timeout_ms': 10_000,
-  // A fresh connection per attempt: the global pool could hand back one still in back-off.
-  'grpc.use_local_subchannel_pool': 1,
-};
+  receiveWindowBytes: 16 * 1024 * 1024,
+  // A control plane that vanished without closing the connection is noticed within 40 s.
+  keepaliveMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
+} as const;
 
 /** Starts the client; it runs until closed, whatever the control plane does. */
 export function startDiscoveryClient(options: DiscoveryClientOptions): DiscoveryClient {
@@ -86,7 +87,7 @@ class DiscoveryStreamClient implements DiscoveryClient {
   private readonly state: DiscoveryClientStatus = { connected: false, reconnects: 0 };
   private attempt = 0;
   private closed = false;
-  private active: { channel: grpc.Client; call: Call } | undefined;
+  private active: { channel: GrpcChannel; call: Call } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private waitingForCert: (() => void) | undefined;
   private readonly first: Promise<void>;
@@ -131,14 +132,11 @@ class DiscoveryStreamClient implements DiscoveryClient {
       });
       return;
     }
-    const Discovery = discoveryService();
-    const channel = new Discovery(this.options.address, this.credentials(cert), CHANNEL_OPTIONS);
-    const call = (channel as unknown as { StreamSnapshots(): Call }).StreamSnapshots();
+    const channel = new GrpcChannel(this.options.address, this.channelOptions(cert));
+    const call = channel.stream(STREAM);
     this.active = { channel, call };
     call.on('data', (message: SnapshotMessage) => this.onSnapshot(call, message));
-    call.on('error', (err: grpc.ServiceError) =>
-      this.onLost(call, `${grpc.status[err.code] ?? err.code}: ${err.details}`),
-    );
+    call.on('error', (err: GrpcError) => this.onLost(call, `${grpcStatusName(err.code)}: ${err.details}`));
     call.on('end', () => this.onLost(call, 'stream ended by the control plane'));
     call.write({
       hello: {
@@ -159,22 +157,21 @@ class DiscoveryStreamClient implements DiscoveryClient {
     call.write({ certificate: certificateStatus(cert, this.options.certificateSource) });
   }
 
-  private credentials(cert: WorkloadCertificate): grpc.ChannelCredentials {
+  private channelOptions(cert: WorkloadCertificate): GrpcChannelOptions {
     const roots = Array.isArray(this.options.caRootPem)
       ? this.options.caRootPem.join('')
       : this.options.caRootPem;
     const expected = this.options.serverSpiffeId ?? expectedServerId(cert);
-    return grpc.credentials.createSsl(
-      Buffer.from(roots),
-      Buffer.from(cert.privateKeyPem),
-      Buffer.from(cert.certChainPem.join('')),
-      {
-        checkServerIdentity: (_host: string, peer: PeerCertificate) =>
-          uriSans(peer.subjectaltname).includes(expected)
-            ? undefined
-            : new Error(`control plane certificate does not carry ${expected}`),
-      },
-    );
+    return {
+      ...CHANNEL_SETTINGS,
+      ca: roots,
+      key: cert.privateKeyPem,
+      cert: cert.certChainPem.join(''),
+      checkServerIdentity: (_host: string, peer: PeerCertificate) =>
+        uriSans(peer.subjectaltname).includes(expected)
+          ? undefined
+          : new Error(`control plane certificate does not carry ${expected}`),
+    };
   }
 
   private onSnapshot(call: Call, message: SnapshotMessage): void {

@@ -2,8 +2,8 @@
 // renewals over mTLS with the current SVID at half-life ± jitter, back-off on failure while the
 // current certificate stays in force. Listeners get each new certificate for new connections.
 
+import { GrpcStatus } from '../../wire/index.js';
 import { readFile } from 'node:fs/promises';
-import * as grpc from '@grpc/grpc-js';
 import type { Clock } from '../../identity/workload-credentials.js';
 import { controlPlaneSpiffeId, systemClock } from '../../identity/workload-credentials.js';
 import type { Logger } from '../../log/index.js';
@@ -144,7 +144,7 @@ export class CaClientCertificateSource implements CertificateSource {
       // The CA refuses a renewal whose certificate no longer proves a live pod (one issued before
       // certificates named their pod, say); the pod token proves it afresh. A pod that is gone has
       // no valid token either, so this opens nothing.
-      if (!(err instanceof CaClientError) || err.grpcCode !== grpc.status.PERMISSION_DENIED) throw err;
+      if (!(err instanceof CaClientError) || err.grpcCode !== GrpcStatus.PERMISSION_DENIED) throw err;
       this.log.warn('renewal with the current certificate refused; asking with the pod token', {
         error: err.message,
       });

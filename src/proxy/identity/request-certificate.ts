@@ -1,13 +1,20 @@
 // One CreateCertificate call: a fresh key made here, a CSR, and either the pod token (first call,
 // or when the current certificate has expired) or the current SVID as TLS client certificate.
 
-import * as grpc from '@grpc/grpc-js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { CreateCertificateResponse } from '../../wire/index.js';
-import { certificateServiceClient } from '../../wire/index.js';
+import {
+  CREATE_CERTIFICATE,
+  GrpcChannel,
+  GrpcError,
+  clientMethod,
+  grpcStatusName,
+} from '../../wire/index.js';
 import { createCsr, generateKeyPair, uriSans, verifyPeerSvid } from '../../identity/workload-credentials.js';
 import type { WorkloadCertificate } from '../sources.js';
 import { CaClientError } from './ca-client-error.js';
+
+const CREATE_CERTIFICATE_CALL = clientMethod(CREATE_CERTIFICATE);
 
 export interface CertificateRequestOptions {
   caAddress: string;
@@ -21,53 +28,44 @@ export interface CertificateRequestOptions {
   credential: { kind: 'token'; token: string } | { kind: 'certificate'; cert: WorkloadCertificate };
 }
 
-function channelCredentials(opts: CertificateRequestOptions): grpc.ChannelCredentials {
+function channel(opts: CertificateRequestOptions): GrpcChannel {
   const checkServerIdentity = (_host: string, cert: { subjectaltname?: string }): Error | undefined =>
     uriSans(cert.subjectaltname).includes(opts.caServerSpiffeId)
       ? undefined
       : new CaClientError('AUTOMESH_ERR_CA_CLIENT_SERVER_ID', `CA server is not ${opts.caServerSpiffeId}`);
-  const roots = Buffer.from(opts.caRootsPem.join(''));
-  if (opts.credential.kind === 'certificate') {
-    const { privateKeyPem, certChainPem } = opts.credential.cert;
-    return grpc.credentials.createSsl(roots, Buffer.from(privateKeyPem), Buffer.from(certChainPem.join('')), {
-      checkServerIdentity,
-    });
-  }
-  return grpc.credentials.createSsl(roots, null, null, { checkServerIdentity });
+  const client =
+    opts.credential.kind === 'certificate'
+      ? { key: opts.credential.cert.privateKeyPem, cert: opts.credential.cert.certChainPem.join('') }
+      : {};
+  // The server name only has to avoid Node's IP-as-SNI warning; identity is checked above.
+  return new GrpcChannel(opts.caAddress, {
+    ca: opts.caRootsPem.join(''),
+    serverName: 'localhost',
+    checkServerIdentity,
+    ...client,
+  });
 }
 
-function call(opts: CertificateRequestOptions, csr: string): Promise<CreateCertificateResponse> {
-  const Client = certificateServiceClient();
-  // The server name only has to avoid Node's IP-as-SNI warning; identity is checked above.
-  const client = new Client(opts.caAddress, channelCredentials(opts), {
-    'grpc.ssl_target_name_override': 'localhost',
-    'grpc.default_authority': 'localhost',
-  });
-  const metadata = new grpc.Metadata();
-  if (opts.credential.kind === 'token') metadata.set('authorization', `Bearer ${opts.credential.token}`);
-  const deadline = new Date(Date.now() + opts.timeoutMs);
-  return new Promise<CreateCertificateResponse>((resolve, reject) => {
-    const method = client['CreateCertificate'] as (
-      req: unknown,
-      md: grpc.Metadata,
-      options: grpc.CallOptions,
-      cb: (err: grpc.ServiceError | null, res?: CreateCertificateResponse) => void,
-    ) => void;
-    method.call(client, { csr, ttl_seconds: opts.ttlSeconds }, metadata, { deadline }, (err, res) => {
-      client.close();
-      if (err)
-        reject(
-          new CaClientError(
-            'AUTOMESH_ERR_CA_CLIENT_REFUSED',
-            `CA refused: ${grpc.status[err.code] ?? err.code}: ${err.details}`,
-            { cause: err, grpcCode: err.code },
-          ),
-        );
-      else if (res === undefined)
-        reject(new CaClientError('AUTOMESH_ERR_CA_CLIENT_RESPONSE', 'CA sent no response'));
-      else resolve(res);
-    });
-  });
+async function call(opts: CertificateRequestOptions, csr: string): Promise<CreateCertificateResponse> {
+  const ca = channel(opts);
+  const metadata: Record<string, string> =
+    opts.credential.kind === 'token' ? { authorization: `Bearer ${opts.credential.token}` } : {};
+  try {
+    return await ca.unary(
+      CREATE_CERTIFICATE_CALL,
+      { csr, ttl_seconds: opts.ttlSeconds },
+      { metadata, timeoutMs: opts.timeoutMs },
+    );
+  } catch (err) {
+    if (!(err instanceof GrpcError)) throw err;
+    throw new CaClientError(
+      'AUTOMESH_ERR_CA_CLIENT_REFUSED',
+      `CA refused: ${grpcStatusName(err.code)}: ${err.details}`,
+      { cause: err, grpcCode: err.code },
+    );
+  } finally {
+    ca.close();
+  }
 }
 
 /** Requests a new SVID; the result is checked (our key, chains to the bundle, one SPIFFE ID) before use. */
