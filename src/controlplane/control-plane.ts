@@ -6,10 +6,16 @@ import { join } from 'node:path';
 import type { PodBinding } from '../identity/index.js';
 import { PodTokenIssuer, issueServingCertificate, controlPlaneSpiffeId } from '../identity/index.js';
 import type { ConfigStore, LeaderElection } from '../store/index.js';
-import { EtcdConfigStore, SqliteConfigStore, leaderElectionFor } from '../store/index.js';
+import {
+  EtcdConfigStore,
+  SqliteConfigStore,
+  clusterSecretsSlotOf,
+  leaderElectionFor,
+} from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
-import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
+import { startCaServer, storePodCheck } from './ca/index.js';
+import { loadClusterSecrets } from './cluster-secrets/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
 import {
@@ -53,6 +59,11 @@ export interface ControlPlaneOptions {
   controllers?: false | ControllerSettings;
   /** The etcd lease TTL of once-only work (LeaderElection); default 10 s. */
   leaderLeaseTtlSeconds?: number;
+  /**
+   * With etcd: the key (64 hex digits) the cluster's secrets are sealed with in the store. Default:
+   * the one in stateDir, or, for the first control plane of the store, a new one kept there.
+   */
+  certificateKey?: string;
 }
 
 export interface ControllerSettings {
@@ -81,6 +92,11 @@ export interface ControlPlane extends ControlPlaneEndpoints {
   leaderElection: LeaderElection;
   /** A credential bound to one pod, for its sidecar's first certificate request. */
   mintPodToken(binding: PodBinding): string;
+  /**
+   * With etcd: the key that opens the cluster's secrets in the store (for the next replicas'
+   * `--certificate-key`), kept in `file`; `created` when this start made it.
+   */
+  certificateKey?: { hex: string; created: boolean; file: string };
   close(): Promise<void>;
 }
 
@@ -133,12 +149,17 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     }
 
-    const signer = await loadCaSigner({
+    // The CA root, pod-token key and admin token: in stateDir on SQLite; shared, sealed, in etcd.
+    const slot = clusterSecretsSlotOf(store);
+    const secrets = await loadClusterSecrets({
       stateDir: options.stateDir,
       trustDomain,
       ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
+      ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
+      ...(slot === undefined ? {} : { slot }),
     });
-    const tokens = new PodTokenIssuer(await loadPodTokenKey(options.stateDir));
+    const signer = secrets.signer;
+    const tokens = new PodTokenIssuer(secrets.podTokenKey);
     const isPodCurrent = storePodCheck(store);
     const ca = await onPreferredPort(
       previous.ca,
@@ -179,11 +200,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     );
     closers.push(() => discovery.close());
 
-    const credential = await ensureAdminCredential(options.stateDir);
     const startApi = (port: number) =>
       startApiServer({
         store,
-        adminToken: credential.token,
+        adminToken: { sha256: secrets.adminTokenSha256 },
         tls: serving,
         host,
         port,
@@ -203,6 +223,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await ensureAdminCredential(options.stateDir, {
       server: api.url,
       certificateAuthorityPem: serving.trustBundlePem.join(''),
+      token: secrets.adminToken,
     });
 
     const endpoints: ControlPlaneEndpoints = {
@@ -223,6 +244,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       controllers,
       leaderElection,
       mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
+      ...(secrets.certificateKey === undefined ? {} : { certificateKey: secrets.certificateKey }),
       close,
     };
   } catch (err) {

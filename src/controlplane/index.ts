@@ -1,5 +1,6 @@
 // Public surface of the control plane module.
 export * from './ca/index.js';
+export * from './cluster-secrets/index.js';
 export * from './apiserver/index.js';
 export * from './client/index.js';
 export * from './registry/index.js';

@@ -40,3 +40,4 @@ export {
   type EtcdLeaderElectionOptions,
 } from './etcd/etcd-leader-election.js';
 export { leaderElectionFor, type LeaderElectionOptions } from './leader-election-for.js';
+export { clusterSecretsSlotOf, type SecretSlot } from './secret-slot.js';

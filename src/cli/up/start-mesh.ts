@@ -44,6 +44,8 @@ export interface StartMeshOptions {
   nodeName?: string;
   /** Node lifecycle bounds (heartbeat grace, eviction timeout); defaults in the controllers. */
   controllers?: ControllerSettings;
+  /** With etcd: the key that opens the cluster's secrets (`--certificate-key`). */
+  certificateKey?: string;
 }
 
 /** The role label kubectl shows under ROLES for the node that also runs the control plane. */
@@ -106,6 +108,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
     ...(options.controllers === undefined ? {} : { controllers: options.controllers }),
+    ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
   });
   let runtime: NodeAgent;
   try {
