@@ -11,6 +11,7 @@ import {
   SqliteConfigStore,
   clusterSecretsSlotOf,
   leaderElectionFor,
+  replicaRosterFor,
 } from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
@@ -26,6 +27,7 @@ import {
 } from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
 import { ControllerManager } from './controllers/index.js';
+import { encodeReplicaEndpoints, liveReplicaEndpoints, type ReplicaEndpoints } from './replica-endpoints.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -57,7 +59,7 @@ export interface ControlPlaneOptions {
    * runs none in this process. Default: on, with the bounds in controllers/controller-manager.ts.
    */
   controllers?: false | ControllerSettings;
-  /** The etcd lease TTL of once-only work (LeaderElection); default 10 s. */
+  /** The etcd lease TTL of once-only work (LeaderElection) and of this replica's announcement; default 10 s. */
   leaderLeaseTtlSeconds?: number;
   /**
    * With etcd: the key (64 hex digits) the cluster's secrets are sealed with in the store. Default:
@@ -92,6 +94,8 @@ export interface ControlPlane extends ControlPlaneEndpoints {
   leaderElection: LeaderElection;
   /** A credential bound to one pod, for its sidecar's first certificate request. */
   mintPodToken(binding: PodBinding): string;
+  /** Every live replica's endpoints (this one's included), from their announcements in the store. */
+  replicas(): Promise<ReplicaEndpoints[]>;
   /**
    * With etcd: the key that opens the cluster's secrets in the store (for the next replicas'
    * `--certificate-key`), kept in `file`; `created` when this start made it.
@@ -119,6 +123,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             logger: logger.child('etcd'),
           });
     closers.push(() => store.close());
+    // Opened before anything runs or writes: a replica with a wrong certificate key does nothing.
+    // The CA root, pod-token key and admin token: in stateDir on SQLite; shared, sealed, in etcd.
+    const slot = clusterSecretsSlotOf(store);
+    const secrets = await loadClusterSecrets({
+      stateDir: options.stateDir,
+      trustDomain,
+      ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
+      ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
+      ...(slot === undefined ? {} : { slot }),
+    });
+    const signer = secrets.signer;
+    const tokens = new PodTokenIssuer(secrets.podTokenKey);
     const leaderElection = leaderElectionFor(store, {
       logger: logger.child('leader-election'),
       ...(options.leaderLeaseTtlSeconds === undefined
@@ -149,17 +165,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     }
 
-    // The CA root, pod-token key and admin token: in stateDir on SQLite; shared, sealed, in etcd.
-    const slot = clusterSecretsSlotOf(store);
-    const secrets = await loadClusterSecrets({
-      stateDir: options.stateDir,
-      trustDomain,
-      ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
-      ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
-      ...(slot === undefined ? {} : { slot }),
-    });
-    const signer = secrets.signer;
-    const tokens = new PodTokenIssuer(secrets.podTokenKey);
     const isPodCurrent = storePodCheck(store);
     const ca = await onPreferredPort(
       previous.ca,
@@ -233,6 +238,15 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       rootCertPem: ca.rootCertPem,
       trustDomain,
     };
+    // Announced while it serves (a lease-bound key with etcd), so sidecars can be given every replica.
+    const roster = replicaRosterFor(store, {
+      logger: logger.child('replicas'),
+      ...(options.leaderLeaseTtlSeconds === undefined
+        ? {}
+        : { leaseTtlSeconds: options.leaderLeaseTtlSeconds }),
+    });
+    closers.push(() => roster.close());
+    await roster.announce(encodeReplicaEndpoints(endpoints));
     await writeFile(join(options.stateDir, MESH_ROOT_FILE), ca.trustBundlePem.join(''), { mode: 0o644 });
     const file = join(options.stateDir, CONTROL_PLANE_FILE);
     await writeFile(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o644 });
@@ -244,6 +258,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       controllers,
       leaderElection,
       mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
+      replicas: () => liveReplicaEndpoints(roster),
       ...(secrets.certificateKey === undefined ? {} : { certificateKey: secrets.certificateKey }),
       close,
     };

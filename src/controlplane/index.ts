@@ -18,3 +18,4 @@ export {
   type ControllerSettings,
 } from './control-plane.js';
 export * from './controllers/index.js';
+export { encodeReplicaEndpoints, liveReplicaEndpoints, type ReplicaEndpoints } from './replica-endpoints.js';
