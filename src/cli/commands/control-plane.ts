@@ -36,6 +36,18 @@ const FLAGS = [
     usage: 'the IP address this replica serves on and announces (default 127.0.0.1)',
   },
   {
+    name: 'node-monitor-grace-period',
+    type: 'string',
+    usage:
+      'seconds without a heartbeat before a node is NotReady, when the controllers run here (default 10; give every replica the same)',
+  },
+  {
+    name: 'pod-eviction-timeout',
+    type: 'string',
+    usage:
+      'seconds a node stays NotReady before its pods are made again elsewhere, when the controllers run here (default 30)',
+  },
+  {
     name: 'api-port',
     type: 'string',
     usage: "the API server's port (default: the previous run's, else a free one)",
@@ -83,10 +95,15 @@ export async function run(args: string[]): Promise<number> {
       throw new Error(`unexpected argument "${flags.positionals[0]}": ${USAGE}`);
     const storeFlag = flagString(flags, 'store');
     if (storeFlag === undefined) throw new Error(`--store etcd://HOST:PORT[,...] is required: ${USAGE}`);
-    const prefix = flagString(flags, 'etcd-prefix');
-    const { store } = resolveUpSettings({
+    const given = (name: string, key: string): Record<string, string> => {
+      const value = flagString(flags, name);
+      return value === undefined ? {} : { [key]: value };
+    };
+    const { store, controllers } = resolveUpSettings({
       store: storeFlag,
-      ...(prefix === undefined ? {} : { etcdPrefix: prefix }),
+      ...given('etcd-prefix', 'etcdPrefix'),
+      ...given('node-monitor-grace-period', 'nodeMonitorGracePeriod'),
+      ...given('pod-eviction-timeout', 'podEvictionTimeout'),
     });
     if (store.kind !== 'etcd') {
       throw new Error(
@@ -112,6 +129,7 @@ export async function run(args: string[]): Promise<number> {
       logger: logger.child('controlplane'),
       etcd: { url: store.url, prefix: store.prefix },
       ...(port === undefined ? {} : { apiPort: port }),
+      ...(controllers === undefined ? {} : { controllers }),
       ...(certificateKey === undefined ? {} : { certificateKey }),
     });
     writeFileSync(pidFile(dir), `${process.pid}\n`);
