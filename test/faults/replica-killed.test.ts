@@ -61,7 +61,7 @@ async function inboundModes(podIP: string): Promise<string[]> {
   return dump.snapshot.inbound.map((l) => l.mode);
 }
 
-function etcdctl(cluster: EtcdCluster, endpoints: string[], args: string[]): string {
+function etcdctl(endpoints: string[], args: string[]): string {
   const run = spawnSync('etcdctl', [`--endpoints=${endpoints.join(',')}`, '--command-timeout=3s', ...args], {
     encoding: 'utf8',
     timeout: 10_000,
@@ -70,12 +70,8 @@ function etcdctl(cluster: EtcdCluster, endpoints: string[], args: string[]): str
 }
 
 /** The pid in the controllers' leader key (`host:pid token`), or undefined while nobody leads. */
-function controllersLeaderPid(cluster: EtcdCluster, endpoints: string[], prefix: string): number | undefined {
-  const value = etcdctl(cluster, endpoints, [
-    'get',
-    `${prefix}/leader/controllers`,
-    '--print-value-only',
-  ]).trim();
+function controllersLeaderPid(endpoints: string[], prefix: string): number | undefined {
+  const value = etcdctl(endpoints, ['get', `${prefix}/leader/controllers`, '--print-value-only']).trim();
   const pid = Number(/:(\d+) /.exec(value)?.[1]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
@@ -142,7 +138,7 @@ describe('a control-plane replica killed with SIGKILL, then an etcd member', { t
         assert.equal(view.discovery?.address, upEndpoints.discoveryAddress);
         assert.deepEqual(view.ca?.addresses, [upEndpoints.caAddress, r2.caAddress], 'given both replicas');
       }
-      assert.equal(controllersLeaderPid(c, c.endpoints, prefix), upPid, 'replica 1 leads the controllers');
+      assert.equal(controllersLeaderPid(c.endpoints, prefix), upPid, 'replica 1 leads the controllers');
       const serialBefore = (JSON.parse((await admin(clientIP, '/certs')).body) as { serialNumber: string })
         .serialNumber;
 
@@ -186,10 +182,23 @@ describe('a control-plane replica killed with SIGKILL, then an etcd member', { t
       });
       const leaseMovedAt = await waitFor(
         "the controllers' lease on replica 2",
-        () => controllersLeaderPid(c, c.endpoints, prefix) === r2.child.pid && Date.now(),
+        () => controllersLeaderPid(c.endpoints, prefix) === r2.child.pid && Date.now(),
         30_000,
         200,
       );
+
+      const announced = (): string[] =>
+        etcdctl(c.endpoints, ['get', '--prefix', `${prefix}/replicas/`, '--print-value-only'])
+          .trim()
+          .split('\n')
+          .filter((l) => l !== '');
+      const droppedOutAt = await waitFor(
+        'the dead replica out of the announcements',
+        () => announced().length === 1 && Date.now(),
+        30_000,
+        200,
+      );
+      assert.ok(announced()[0]?.includes(r2.discoveryAddress), 'replica 2 still announced');
 
       // A policy applied after the kill, through replica 2, reaches the sidecars.
       const backendReplica = await apiBackend(homeReplica);
@@ -243,7 +252,8 @@ describe('a control-plane replica killed with SIGKILL, then an etcd member', { t
         `${describeFigures('replica 1 SIGKILL, then etcd leader SIGKILL', figures, (Date.now() - started) / 1000)}; ` +
           `${figures.sent - sentAtKill} sent from the kill on, ${figures.failures.filter((f) => f.at >= killedAt).length} failed; ` +
           `both sidecars resynced on replica 2 ${failoverMs} ms after the kill, client certificate renewed there ` +
-          `${renewedAt - killedAt} ms after; controllers' lease moved ${leaseMovedAt - killedAt} ms after; ` +
+          `${renewedAt - killedAt} ms after; controllers' lease moved ${leaseMovedAt - killedAt} ms after, ` +
+          `the dead replica left the announcements ${droppedOutAt - killedAt} ms after; ` +
           `STRICT reached the server sidecar ${strictMs} ms after it was applied (client snapshot ` +
           `${clientVersion} -> ${clientVersionAfter}); etcd leader killed: ${acked.length} writes acknowledged, ` +
           `${writeFailures.length} failed, ${lost.length} lost`,
