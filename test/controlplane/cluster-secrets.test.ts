@@ -135,6 +135,27 @@ describe('cluster secrets shared through etcd', { timeout: 120_000 }, () => {
     assert.equal(new Set(loaded.map((l) => l.podTokenKey.toString('hex'))).size, 1);
   });
 
+  it("tells a replica that lost the race with a key of its own to use the winner's", async () => {
+    const prefix = `/secrets-test/${randomUUID()}`;
+    const slots = await Promise.all([1, 2, 3].map(() => freshSlot(prefix)));
+    const homes = slots.map(() => home());
+    const outcomes = await Promise.allSettled(
+      slots.map((slot, i) =>
+        loadClusterSecrets({ stateDir: homes[i] as string, trustDomain: TRUST_DOMAIN, slot }),
+      ),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    assert.equal(won.length, 1, 'one replica creates the secrets');
+    for (const [i, o] of outcomes.entries()) {
+      if (o.status === 'fulfilled') continue;
+      assert.match(
+        String(o.reason),
+        /another control plane created the cluster secrets .* at the same time|are sealed: start with --certificate-key/,
+      );
+      assert.deepEqual(readdirSync(homes[i] as string), [], 'its own key is not left behind');
+    }
+  });
+
   it('reads a plugged-in cacerts on each replica and refuses one with other roots', async () => {
     const slot = await freshSlot();
     const cacerts = home();

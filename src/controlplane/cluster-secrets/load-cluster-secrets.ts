@@ -89,48 +89,55 @@ async function loadShared(
       ? await readCertificateKeyFile(options.stateDir)
       : parseCertificateKey(options.certificateKey, '--certificate-key');
   const stored = await slot.read();
-  let key: Buffer;
-  let created = false;
-  let secrets: ClusterSecrets;
-  if (stored !== undefined) {
-    if (given === undefined) {
-      throw new ClusterSecretsError(
-        'AUTOMESH_ERR_CLUSTER_SECRETS_KEY_MISSING',
-        `the cluster secrets in ${slot.location} are sealed: start with --certificate-key KEY ` +
-          `(the key the first control plane printed, in its $AUTOMESH_HOME/certificate-key)`,
-      );
-    }
-    key = given;
-    secrets = unsealClusterSecrets(stored, key, slot.location);
-  } else {
-    key = given ?? generateCertificateKey();
-    created = given === undefined;
-    const mine = await localSecrets(options);
-    // The key is kept before the secrets are written: a crash in between must not leave sealed
-    // secrets nobody can open.
-    if (created) await writeCertificateKeyFile(options.stateDir, key);
-    const outcome = await slot.createIfAbsent(sealClusterSecrets(mine, key));
-    if (outcome.created) secrets = mine;
-    else {
-      created = false;
-      try {
-        secrets = unsealClusterSecrets(outcome.value, key, slot.location);
-      } catch (err) {
-        if (given === undefined) await removeCertificateKeyFile(options.stateDir);
-        throw err;
-      }
-    }
-  }
-  const signer = await signerOf(secrets, options, slot.location);
+  const { key, created, secrets } =
+    stored === undefined
+      ? await createOrOpen(options, slot, given)
+      : { key: requireKey(given, slot), created: false, secrets: undefined };
+  const opened = secrets ?? unsealClusterSecrets(stored as Buffer, key, slot.location);
+  const signer = await signerOf(opened, options, slot.location);
   // Kept where a restart finds it, so that only the first start of a replica needs the flag.
   if (!created) await keepCertificateKey(options.stateDir, key);
   return {
     signer,
-    podTokenKey: secrets.podTokenKey,
-    adminToken: secrets.adminToken,
-    adminTokenSha256: Buffer.from(sha256Hex(secrets.adminToken), 'hex'),
+    podTokenKey: opened.podTokenKey,
+    adminToken: opened.adminToken,
+    adminTokenSha256: Buffer.from(sha256Hex(opened.adminToken), 'hex'),
     certificateKey: { hex: key.toString('hex'), created, file: certificateKeyFile(options.stateDir) },
   };
+}
+
+function requireKey(given: Buffer | undefined, slot: SecretSlot): Buffer {
+  if (given !== undefined) return given;
+  throw new ClusterSecretsError(
+    'AUTOMESH_ERR_CLUSTER_SECRETS_KEY_MISSING',
+    `the cluster secrets in ${slot.location} are sealed: start with --certificate-key KEY ` +
+      `(the key the first control plane printed, in its $AUTOMESH_HOME/certificate-key)`,
+  );
+}
+
+/** The slot is empty: seal ours and create it, or, when another replica got there first, open its. */
+async function createOrOpen(
+  options: LoadClusterSecretsOptions,
+  slot: SecretSlot,
+  given: Buffer | undefined,
+): Promise<{ key: Buffer; created: boolean; secrets: ClusterSecrets }> {
+  const key = given ?? generateCertificateKey();
+  const mine = await localSecrets(options);
+  // A new key is kept before the secrets are written: a crash in between must not leave sealed
+  // secrets nobody can open.
+  if (given === undefined) await writeCertificateKeyFile(options.stateDir, key);
+  const outcome = await slot.createIfAbsent(sealClusterSecrets(mine, key));
+  if (outcome.created) return { key, created: given === undefined, secrets: mine };
+  if (given === undefined) {
+    // Ours lost the race, and a key made here cannot open what the winner sealed.
+    await removeCertificateKeyFile(options.stateDir);
+    throw new ClusterSecretsError(
+      'AUTOMESH_ERR_CLUSTER_SECRETS_KEY_MISSING',
+      `another control plane created the cluster secrets in ${slot.location} at the same time, ` +
+        `under its certificate key: start this one with --certificate-key KEY (the key it printed)`,
+    );
+  }
+  return { key, created: false, secrets: unsealClusterSecrets(outcome.value, key, slot.location) };
 }
 
 async function keepCertificateKey(stateDir: string, key: Buffer): Promise<void> {
