@@ -28,6 +28,7 @@ import {
 import { onPreferredPort, previousPorts } from './previous-ports.js';
 import { ControllerManager } from './controllers/index.js';
 import { encodeReplicaEndpoints, liveReplicaEndpoints, type ReplicaEndpoints } from './replica-endpoints.js';
+import { replicaProxyStatusHandler } from './replica-proxy-status.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -205,6 +206,23 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     );
     closers.push(() => discovery.close());
 
+    // Announced once it serves (a lease-bound key with etcd), so sidecars can be given every replica.
+    const roster = replicaRosterFor(store, {
+      logger: logger.child('replicas'),
+      ...(options.leaderLeaseTtlSeconds === undefined
+        ? {}
+        : { leaseTtlSeconds: options.leaderLeaseTtlSeconds }),
+    });
+    closers.push(() => roster.close());
+    const self: { endpoints?: ReplicaEndpoints } = {};
+    const clusterProxyStatus = replicaProxyStatusHandler({
+      self: () =>
+        self.endpoints ?? { apiServer: '', caAddress: ca.address, discoveryAddress: discovery.address },
+      local: discovery,
+      replicas: () => liveReplicaEndpoints(roster),
+      token: secrets.adminToken,
+      certificateAuthorityPem: serving.trustBundlePem.join(''),
+    });
     const startApi = (port: number) =>
       startApiServer({
         store,
@@ -213,7 +231,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         host,
         port,
         builtinNamespaces: ['default', 'istio-system'],
-        extraHandlers: [proxyStatusHandler(discovery)],
+        extraHandlers: [clusterProxyStatus, proxyStatusHandler(discovery)],
         ...(options.podLogs === undefined ? {} : { podLogs: options.podLogs }),
         ...(options.podExec === undefined ? {} : { podExec: options.podExec }),
         onInternalError: (err) => logger.error('API server error', { err }),
@@ -238,14 +256,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       rootCertPem: ca.rootCertPem,
       trustDomain,
     };
-    // Announced while it serves (a lease-bound key with etcd), so sidecars can be given every replica.
-    const roster = replicaRosterFor(store, {
-      logger: logger.child('replicas'),
-      ...(options.leaderLeaseTtlSeconds === undefined
-        ? {}
-        : { leaseTtlSeconds: options.leaderLeaseTtlSeconds }),
-    });
-    closers.push(() => roster.close());
+    self.endpoints = endpoints;
     await roster.announce(encodeReplicaEndpoints(endpoints));
     await writeFile(join(options.stateDir, MESH_ROOT_FILE), ca.trustBundlePem.join(''), { mode: 0o644 });
     const file = join(options.stateDir, CONTROL_PLANE_FILE);

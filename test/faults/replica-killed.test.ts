@@ -139,6 +139,13 @@ describe('a control-plane replica killed with SIGKILL, then an etcd member', { t
         assert.deepEqual(view.ca?.addresses, [upEndpoints.caAddress, r2.caAddress], 'given both replicas');
       }
       assert.equal(controllersLeaderPid(c.endpoints, prefix), upPid, 'replica 1 leads the controllers');
+      // proxy-status through replica 2 lists the sidecars streaming from replica 1 (it asks it).
+      const before = (await proxyStatus(homeReplica))?.items.filter((p) => p.namespace === NS) ?? [];
+      assert.deepEqual(
+        before.map((p) => p.controlPlane),
+        [upEndpoints.discoveryAddress, upEndpoints.discoveryAddress],
+        'proxy-status through replica 2 names replica 1 for both',
+      );
       const serialBefore = (JSON.parse((await admin(clientIP, '/certs')).body) as { serialNumber: string })
         .serialNumber;
 
@@ -176,9 +183,9 @@ describe('a control-plane replica killed with SIGKILL, then an etcd member', { t
         },
         20_000,
       );
-      await waitFor('proxy-status on replica 2 listing both sidecars synced', async () => {
+      await waitFor('proxy-status on replica 2 listing both sidecars synced there', async () => {
         const mine = (await proxyStatus(homeReplica))?.items.filter((p) => p.namespace === NS) ?? [];
-        return mine.length === 2 && mine.every((p) => p.synced);
+        return mine.length === 2 && mine.every((p) => p.synced && p.controlPlane === r2.discoveryAddress);
       });
       const leaseMovedAt = await waitFor(
         "the controllers' lease on replica 2",

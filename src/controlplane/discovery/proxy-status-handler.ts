@@ -22,6 +22,8 @@ export interface ProxyStatusList {
   kind: 'ProxyStatusList';
   items: ProxyStatus[];
   counters: PushCounters;
+  /** Announced replicas that did not answer (replica-proxy-status.ts), with why. */
+  unreachableReplicas?: { controlPlane: string; error: string }[];
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
