@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../src/api/index.js';
+import { ApiClient } from '../../src/controlplane/index.js';
 import { runCli } from '../support/cli.js';
 import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { startReplicaProcess, type ReplicaProcess } from '../support/replica-process.js';
@@ -146,6 +147,11 @@ describe('a control-plane replica killed with SIGKILL, then an etcd member', { t
         [upEndpoints.discoveryAddress, upEndpoints.discoveryAddress],
         'proxy-status through replica 2 names replica 1 for both',
       );
+      // And apply --wait through replica 2 waits for them too (replica 2 asks replica 1).
+      const sync = await (
+        await ApiClient.fromStateDir(homeReplica)
+      ).getPath<{ converged: boolean; proxies: number }>('/debug/sync?timeoutMs=10000');
+      assert.ok(sync.converged && sync.proxies >= 2, `sync through replica 2: ${JSON.stringify(sync)}`);
       const serialBefore = (JSON.parse((await admin(clientIP, '/certs')).body) as { serialNumber: string })
         .serialNumber;
 
