@@ -6,10 +6,17 @@ import { join } from 'node:path';
 import type { PodBinding } from '../identity/index.js';
 import { PodTokenIssuer, issueServingCertificate, controlPlaneSpiffeId } from '../identity/index.js';
 import type { ConfigStore, LeaderElection } from '../store/index.js';
-import { EtcdConfigStore, SqliteConfigStore, leaderElectionFor } from '../store/index.js';
+import {
+  EtcdConfigStore,
+  SqliteConfigStore,
+  clusterSecretsSlotOf,
+  leaderElectionFor,
+  replicaRosterFor,
+} from '../store/index.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
-import { loadCaSigner, loadPodTokenKey, startCaServer, storePodCheck } from './ca/index.js';
+import { startCaServer, storePodCheck } from './ca/index.js';
+import { loadClusterSecrets } from './cluster-secrets/index.js';
 import { MeshRegistry } from './registry/index.js';
 import { startDiscoveryServer, proxyStatusHandler } from './discovery/index.js';
 import {
@@ -20,6 +27,8 @@ import {
 } from './apiserver/index.js';
 import { onPreferredPort, previousPorts } from './previous-ports.js';
 import { ControllerManager, type ControllerSettings } from './controllers/index.js';
+import { encodeReplicaEndpoints, liveReplicaEndpoints, type ReplicaEndpoints } from './replica-endpoints.js';
+import { replicaProxyStatusHandler } from './replica-proxy-status.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -51,8 +60,13 @@ export interface ControlPlaneOptions {
    * runs none in this process. Default: on, with the bounds in controllers/controller-manager.ts.
    */
   controllers?: false | ControllerSettings;
-  /** The etcd lease TTL of once-only work (LeaderElection); default 10 s. */
+  /** The etcd lease TTL of once-only work (LeaderElection) and of this replica's announcement; default 10 s. */
   leaderLeaseTtlSeconds?: number;
+  /**
+   * With etcd: the key (64 hex digits) the cluster's secrets are sealed with in the store. Default:
+   * the one in stateDir, or, for the first control plane of the store, a new one kept there.
+   */
+  certificateKey?: string;
 }
 
 /** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */
@@ -75,6 +89,13 @@ export interface ControlPlane extends ControlPlaneEndpoints {
   leaderElection: LeaderElection;
   /** A credential bound to one pod, for its sidecar's first certificate request. */
   mintPodToken(binding: PodBinding): string;
+  /** Every live replica's endpoints (this one's included), from their announcements in the store. */
+  replicas(): Promise<ReplicaEndpoints[]>;
+  /**
+   * With etcd: the key that opens the cluster's secrets in the store (for the next replicas'
+   * `--certificate-key`), kept in `file`; `created` when this start made it.
+   */
+  certificateKey?: { hex: string; created: boolean; file: string };
   close(): Promise<void>;
 }
 
@@ -97,6 +118,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
             logger: logger.child('etcd'),
           });
     closers.push(() => store.close());
+    // Opened before anything runs or writes: a replica with a wrong certificate key does nothing.
+    // The CA root, pod-token key and admin token: in stateDir on SQLite; shared, sealed, in etcd.
+    const slot = clusterSecretsSlotOf(store);
+    const secrets = await loadClusterSecrets({
+      stateDir: options.stateDir,
+      trustDomain,
+      ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
+      ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
+      ...(slot === undefined ? {} : { slot }),
+    });
+    const signer = secrets.signer;
+    const tokens = new PodTokenIssuer(secrets.podTokenKey);
     const leaderElection = leaderElectionFor(store, {
       logger: logger.child('leader-election'),
       ...(options.leaderLeaseTtlSeconds === undefined
@@ -127,12 +160,6 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       );
     }
 
-    const signer = await loadCaSigner({
-      stateDir: options.stateDir,
-      trustDomain,
-      ...(options.pluggedInCaDir === undefined ? {} : { pluggedInCaDir: options.pluggedInCaDir }),
-    });
-    const tokens = new PodTokenIssuer(await loadPodTokenKey(options.stateDir));
     const isPodCurrent = storePodCheck(store);
     const ca = await onPreferredPort(
       previous.ca,
@@ -173,16 +200,32 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     );
     closers.push(() => discovery.close());
 
-    const credential = await ensureAdminCredential(options.stateDir);
+    // Announced once it serves (a lease-bound key with etcd), so sidecars can be given every replica.
+    const roster = replicaRosterFor(store, {
+      logger: logger.child('replicas'),
+      ...(options.leaderLeaseTtlSeconds === undefined
+        ? {}
+        : { leaseTtlSeconds: options.leaderLeaseTtlSeconds }),
+    });
+    closers.push(() => roster.close());
+    const self: { endpoints?: ReplicaEndpoints } = {};
+    const clusterProxyStatus = replicaProxyStatusHandler({
+      self: () =>
+        self.endpoints ?? { apiServer: '', caAddress: ca.address, discoveryAddress: discovery.address },
+      local: discovery,
+      replicas: () => liveReplicaEndpoints(roster),
+      token: secrets.adminToken,
+      certificateAuthorityPem: serving.trustBundlePem.join(''),
+    });
     const startApi = (port: number) =>
       startApiServer({
         store,
-        adminToken: credential.token,
+        adminToken: { sha256: secrets.adminTokenSha256 },
         tls: serving,
         host,
         port,
         builtinNamespaces: ['default', 'istio-system'],
-        extraHandlers: [proxyStatusHandler(discovery)],
+        extraHandlers: [clusterProxyStatus, proxyStatusHandler(discovery)],
         ...(options.podLogs === undefined ? {} : { podLogs: options.podLogs }),
         ...(options.podExec === undefined ? {} : { podExec: options.podExec }),
         onInternalError: (err) => logger.error('API server error', { err }),
@@ -197,6 +240,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     await ensureAdminCredential(options.stateDir, {
       server: api.url,
       certificateAuthorityPem: serving.trustBundlePem.join(''),
+      token: secrets.adminToken,
     });
 
     const endpoints: ControlPlaneEndpoints = {
@@ -206,6 +250,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       rootCertPem: ca.rootCertPem,
       trustDomain,
     };
+    self.endpoints = endpoints;
+    await roster.announce(encodeReplicaEndpoints(endpoints));
     await writeFile(join(options.stateDir, MESH_ROOT_FILE), ca.trustBundlePem.join(''), { mode: 0o644 });
     const file = join(options.stateDir, CONTROL_PLANE_FILE);
     await writeFile(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o644 });
@@ -217,6 +263,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       controllers,
       leaderElection,
       mintPodToken: (binding) => tokens.mint(binding, POD_TOKEN_TTL_SECONDS),
+      replicas: () => liveReplicaEndpoints(roster),
+      ...(secrets.certificateKey === undefined ? {} : { certificateKey: secrets.certificateKey }),
       close,
     };
   } catch (err) {

@@ -1,5 +1,6 @@
 // Public surface of the control plane module.
 export * from './ca/index.js';
+export * from './cluster-secrets/index.js';
 export * from './apiserver/index.js';
 export * from './client/index.js';
 export * from './registry/index.js';
@@ -17,3 +18,4 @@ export {
 } from './control-plane.js';
 export * from './controllers/index.js';
 export { certificateServiceClient, discoveryService } from './grpc-services.js';
+export { encodeReplicaEndpoints, liveReplicaEndpoints, type ReplicaEndpoints } from './replica-endpoints.js';

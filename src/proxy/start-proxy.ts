@@ -62,6 +62,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         renewalTrouble: () => options.certificates.renewalTrouble?.(),
         metrics,
         peers: sidecar.peers,
+        ...(options.controlPlane === undefined ? {} : { controlPlane: options.controlPlane }),
       },
       config.admin.host,
       config.admin.port,

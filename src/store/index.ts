@@ -40,3 +40,11 @@ export {
   type EtcdLeaderElectionOptions,
 } from './etcd/etcd-leader-election.js';
 export { leaderElectionFor, type LeaderElectionOptions } from './leader-election-for.js';
+export { clusterSecretsSlotOf, type SecretSlot } from './secret-slot.js';
+export {
+  LocalReplicaRoster,
+  replicaRosterFor,
+  type ReplicaRoster,
+  type ReplicaRosterOptions,
+} from './replica-roster.js';
+export { EtcdReplicaRoster, DEFAULT_ROSTER_LEASE_TTL_SECONDS } from './etcd/etcd-replica-roster.js';

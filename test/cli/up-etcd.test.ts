@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,17 @@ describe('automesh up --store etcd://', { timeout: 180_000 }, () => {
     const prefix = `/cli-test/${randomUUID()}`;
     const up = await runCli(['up', '-d', '--store', url, '--etcd-prefix', prefix], { env });
     assert.equal(up.code, 0, up.stderr);
+    // The first control plane of the store prints the certificate key once, never into its log.
+    const key = /^ {2}([0-9a-f]{64})$/m.exec(up.stdout)?.[1];
+    assert.ok(key !== undefined, up.stdout);
+    assert.match(
+      up.stdout,
+      new RegExp(`automesh control-plane --store ${url} --etcd-prefix ${prefix} --certificate-key ${key}`),
+    );
+    assert.equal(readFileSync(join(home, 'certificate-key'), 'utf8').trim(), key);
+    assert.equal(statSync(join(home, 'certificate-key')).mode & 0o777, 0o600);
+    assert.ok(!readFileSync(join(home, 'automesh.log'), 'utf8').includes(key), 'the key is not in the log');
+    assert.equal(existsSync(join(home, 'ca')), false, 'no CA files in $AUTOMESH_HOME with etcd');
     const file = join(home, 'web.yaml');
     writeFileSync(file, MANIFEST);
     const applied = await runCli(['apply', '-f', file], { env });
@@ -92,6 +103,7 @@ describe('automesh up --store etcd://', { timeout: 180_000 }, () => {
     writeFileSync(config, `store: ${url}\netcdPrefix: ${prefix}\n`);
     const again = await runCli(['up', '-d', '--config', config], { env });
     assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /certificate key/, 'printed only by the start that made it');
     const got = await runCli(
       ['get', 'service', 'web', '-n', 'etcdcli', '-o', 'jsonpath={.spec.ports[0].port}'],
       { env },

@@ -57,17 +57,33 @@ function renewalTrouble(name: string, cert: ProxyCertificate, now: number): stri
   return `${name}: certificate renewal failing${since}${count}: ${cert.renewalError ?? ''}; ${outcome}\n`;
 }
 
-/** The table, one row per proxy; refused snapshots and failing renewals get their reason after it. */
+/**
+ * The table, one row per proxy; refused snapshots and failing renewals get their reason after it.
+ * CONTROL PLANE (istioctl's ISTIOD column) names the replica each streams from, when known.
+ */
 export function formatProxyStatus(items: readonly ProxyStatus[], now: number): string {
+  const replicas = items.some((s) => s.controlPlane !== undefined);
   const rows = items.map((s) => [
     s.pod,
     s.namespace,
     s.ackedVersion ?? '-',
     syncState(s),
     s.lastAckAt === undefined ? 'never' : `${humanDuration(now - Date.parse(s.lastAckAt))} ago`,
+    ...(replicas ? [s.controlPlane ?? '-'] : []),
     certificateState(s.certificate, now),
   ]);
-  const table = formatTable(['NAME', 'NAMESPACE', 'VERSION', 'SYNCED', 'LAST ACK', 'CERTIFICATE'], rows);
+  const table = formatTable(
+    [
+      'NAME',
+      'NAMESPACE',
+      'VERSION',
+      'SYNCED',
+      'LAST ACK',
+      ...(replicas ? ['CONTROL PLANE'] : []),
+      'CERTIFICATE',
+    ],
+    rows,
+  );
   const nacks = items
     .filter((s) => s.nackError !== undefined)
     .map((s) => `${s.pod}.${s.namespace} refused ${s.nackedVersion ?? '?'}: ${s.nackError ?? ''}\n`);
@@ -157,6 +173,11 @@ export async function run(args: string[]): Promise<number> {
       );
     }
     const items = select(list.items, target, namespace);
+    for (const replica of list.unreachableReplicas ?? []) {
+      process.stderr.write(
+        `warning: the control-plane replica at ${replica.controlPlane} did not answer (${replica.error}); its sidecars are not listed\n`,
+      );
+    }
     if (output === 'json') process.stdout.write(`${JSON.stringify(items, null, 2)}\n`);
     else if (items.length === 0) process.stderr.write('No sidecars are connected.\n');
     else process.stdout.write(formatProxyStatus(items, nowMs()));

@@ -14,7 +14,7 @@ import { startMeshedSidecar, type MeshedSidecarOptions } from '../sidecar/run-me
 export const summary = 'Run a sidecar proxy (standalone from --bootstrap FILE, or fed by the control plane)';
 
 const USAGE =
-  'automesh proxy --bootstrap FILE | --pod POD -n NS --pod-ip IP --ca-address HOST:PORT --discovery-address HOST:PORT --token-path FILE --root-cert FILE';
+  'automesh proxy --bootstrap FILE | --pod POD -n NS --pod-ip IP --ca-address HOST:PORT[,...] --discovery-address HOST:PORT[,...] --token-path FILE --root-cert FILE';
 
 /** Control-plane mode settings: each flag has an environment variable, as a pod spec would set it. */
 const CONTROL_PLANE_FLAGS: Array<FlagSpec & { env: string }> = [
@@ -27,11 +27,17 @@ const CONTROL_PLANE_FLAGS: Array<FlagSpec & { env: string }> = [
     usage: 'where the app listens (env APP_HOST, default 127.0.0.1)',
     env: 'APP_HOST',
   },
-  { name: 'ca-address', type: 'string', usage: 'CA host:port (env CA_ADDRESS)', env: 'CA_ADDRESS' },
+  {
+    name: 'ca-address',
+    type: 'string',
+    usage: "CA host:port, or every replica's comma-separated (env CA_ADDRESS)",
+    env: 'CA_ADDRESS',
+  },
   {
     name: 'discovery-address',
     type: 'string',
-    usage: 'discovery host:port (env DISCOVERY_ADDRESS)',
+    usage:
+      "discovery host:port, or every replica's comma-separated in the order of --ca-address (env DISCOVERY_ADDRESS)",
     env: 'DISCOVERY_ADDRESS',
   },
   {

@@ -1,7 +1,7 @@
 // `automesh up [-d]`: the control plane (with its controllers) and this machine's node agent, in the foreground (Ctrl-C stops
 // everything and leaves no process behind) or in the background with a log file (`-d`).
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync, fstatSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createLogger } from '../../log/index.js';
 import { adminConfigPath } from '../../controlplane/index.js';
 import { stateDir } from '../context.js';
@@ -11,6 +11,7 @@ import { cliArgv } from '../self.js';
 import { isAlive, logFile, pidFile, runningPid } from '../up/daemon-files.js';
 import { startLocalMesh } from '../up/start-mesh.js';
 import { resolveUpSettings, type UpSettings } from '../up/up-config.js';
+import { certificateKeyInput, certificateKeyNotice, NEW_KEY_MARKER } from '../up/certificate-key-notice.js';
 
 const FLAGS = [
   {
@@ -28,6 +29,12 @@ const FLAGS = [
     name: 'etcd-prefix',
     type: 'string',
     usage: 'with an etcd store: keep keys under this prefix (default /automesh)',
+  },
+  {
+    name: 'certificate-key',
+    type: 'string',
+    usage:
+      'with an etcd store whose secrets exist: the key that opens them (64 hex digits; env AUTOMESH_CERTIFICATE_KEY)',
   },
   { name: 'node-name', type: 'string', usage: "this machine's Node name (default: the host name)" },
   {
@@ -51,6 +58,8 @@ const FLAGS = [
 const USAGE = 'automesh up [-d] [--store sqlite|etcd://HOST:PORT[,HOST:PORT...]] [--config FILE]';
 const READY_LINE = 'automesh is up';
 const DETACH_START_TIMEOUT_MS = 60_000;
+/** Set for the background process of `up -d`: its output is a log, where no key may go. */
+const DETACHED_ENV = 'AUTOMESH_UP_DETACHED';
 
 /** `AUTOMESH_ADDRESS_BLOCK`: the B of pod IPs 127.B.x.y (app hosts use B+1). */
 function addressBlock(env: NodeJS.ProcessEnv): number | undefined {
@@ -63,7 +72,7 @@ function addressBlock(env: NodeJS.ProcessEnv): number | undefined {
   return block;
 }
 
-async function foreground(dir: string, settings: UpSettings): Promise<number> {
+async function foreground(dir: string, settings: UpSettings, certificateKey?: string): Promise<number> {
   const logger = createLogger({ component: 'automesh' });
   const block = addressBlock(process.env);
   const { store } = settings;
@@ -75,8 +84,17 @@ async function foreground(dir: string, settings: UpSettings): Promise<number> {
     ...(settings.controllers === undefined ? {} : { controllers: settings.controllers }),
     ...(block === undefined ? {} : { addressBlock: block }),
     ...(store.kind === 'etcd' ? { etcd: { url: store.url, prefix: store.prefix } } : {}),
+    ...(certificateKey === undefined ? {} : { certificateKey }),
   });
   writeFileSync(pidFile(dir), `${process.pid}\n`);
+  const newKey = mesh.controlPlane.certificateKey;
+  if (newKey?.created === true) {
+    process.stdout.write(
+      process.env[DETACHED_ENV] === '1'
+        ? `${NEW_KEY_MARKER} ${newKey.file}\n`
+        : certificateKeyNotice(newKey, store),
+    );
+  }
   process.stdout.write(
     `${READY_LINE}: API server ${mesh.controlPlane.apiServer}, state in ${dir}. Press Ctrl-C to stop.\n` +
       `kubectl: export KUBECONFIG=${adminConfigPath(dir)}\n`,
@@ -93,12 +111,13 @@ async function foreground(dir: string, settings: UpSettings): Promise<number> {
 }
 
 /** Starts `automesh up` in the background and waits until it says it is up (or dies). */
-async function detach(dir: string, args: readonly string[]): Promise<number> {
+async function detach(dir: string, args: readonly string[], settings: UpSettings): Promise<number> {
   const log = openSync(logFile(dir), 'a', 0o600);
+  const logStart = fstatSync(log).size;
   const child = spawn(process.execPath, [...cliArgv(), 'up', ...args], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: process.env,
+    env: { ...process.env, [DETACHED_ENV]: '1' },
   });
   closeSync(log);
   child.unref();
@@ -107,9 +126,10 @@ async function detach(dir: string, args: readonly string[]): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < DETACH_START_TIMEOUT_MS) {
     await new Promise((r) => setTimeout(r, 100));
-    const text = readFileSync(logFile(dir), 'utf8');
+    const text = readFileSync(logFile(dir)).subarray(logStart).toString('utf8');
     if (text.includes(READY_LINE) && runningPid(dir) === pid) {
       process.stdout.write(`automesh is up in the background (pid ${pid}); logs: ${logFile(dir)}\n`);
+      printNewKey(text, settings);
       return 0;
     }
     if (!isAlive(pid)) {
@@ -124,6 +144,15 @@ async function detach(dir: string, args: readonly string[]): Promise<number> {
     `error: automesh did not come up within ${DETACH_START_TIMEOUT_MS / 1000}s; see ${logFile(dir)}\n`,
   );
   return 1;
+}
+
+/** The key a detached `up` made, read from where it kept it, printed here rather than in its log. */
+function printNewKey(logText: string, settings: UpSettings): void {
+  const marker = logText.split('\n').find((line) => line.startsWith(NEW_KEY_MARKER));
+  if (marker === undefined) return;
+  const file = marker.slice(NEW_KEY_MARKER.length).trim();
+  const hex = readFileSync(file, 'utf8').trim();
+  process.stdout.write(certificateKeyNotice({ hex, file }, settings.store));
 }
 
 function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
@@ -155,7 +184,10 @@ export async function run(args: string[]): Promise<number> {
     });
     // The background process gets the same settings, resolved again from the same flags.
     const foregroundArgs = args.filter((a) => a !== '-d' && a !== '--detach');
-    return await (flagBool(flags, 'detach') ? detach(dir, foregroundArgs) : foreground(dir, settings));
+    const certificateKey = certificateKeyInput(flagString(flags, 'certificate-key'), process.env);
+    return await (flagBool(flags, 'detach')
+      ? detach(dir, foregroundArgs, settings)
+      : foreground(dir, settings, certificateKey));
   } catch (error) {
     return reportError(error);
   }

@@ -1,7 +1,10 @@
 // A sidecar under a control plane: its certificate from the CA (first with the pod token, then
 // renewals with its SVID), its snapshot from discovery. Only wiring; stops in reverse order.
+// With several replicas (comma-separated addresses, position i of both lists the same replica),
+// a discovery stream that moves to another replica also moves the next renewal there, at once.
 import { readFile } from 'node:fs/promises';
 import type { ProxyHandle } from '../../proxy/index.js';
+import type { DiscoveryClient } from '../../proxy/index.js';
 import { CaClientCertificateSource, startDiscoveryClient, startProxy } from '../../proxy/index.js';
 import { createLogger } from '../../log/index.js';
 import { hostPort, runningAsRoot } from '../../runtime/host-port.js';
@@ -37,6 +40,8 @@ export async function startMeshedSidecar(options: MeshedSidecarOptions): Promise
     trustDomain: options.trustDomain,
     logger: logger.child('identity'),
   });
+  // The admin port asks how the stream stands; the stream starts once the proxy listens.
+  const streaming: { client?: DiscoveryClient } = {};
   const proxy = await startProxy({
     podIP: options.podIP,
     appHost: options.appHost,
@@ -45,6 +50,10 @@ export async function startMeshedSidecar(options: MeshedSidecarOptions): Promise
     admin: { host: options.podIP, port: options.adminPort },
     unknownHosts: options.unknownHosts,
     hostPort: (port) => hostPort(port, runningAsRoot()),
+    controlPlane: () => ({
+      discovery: streaming.client?.status(),
+      ca: { addresses: options.caAddress.split(','), issuer: certificates.issuer() },
+    }),
   }).catch(async (err: unknown) => {
     await certificates.close();
     throw err;
@@ -57,7 +66,9 @@ export async function startMeshedSidecar(options: MeshedSidecarOptions): Promise
     namespace: options.namespace,
     sink: proxy,
     logger: logger.child('discovery'),
+    onReplicaChange: ({ index }) => certificates.renewAt(index),
   });
+  streaming.client = discovery;
   logger.info('sidecar started', { podIP: options.podIP, appHost: options.appHost });
   return {
     proxy,

@@ -23,6 +23,11 @@ import {
 } from '../../runtime/index.js';
 import type { Logger } from '../../log/index.js';
 import { defaultNodeName } from './up-config.js';
+import {
+  startReplicaAddressBook,
+  type ReplicaAddressBook,
+  type ReplicaAddresses,
+} from './replica-address-book.js';
 
 export interface LocalMesh {
   controlPlane: ControlPlane;
@@ -44,20 +49,22 @@ export interface StartMeshOptions {
   nodeName?: string;
   /** Node lifecycle bounds (heartbeat grace, eviction timeout); defaults in the controllers. */
   controllers?: ControllerSettings;
+  /** With etcd: the key that opens the cluster's secrets (`--certificate-key`). */
+  certificateKey?: string;
 }
 
 /** The role label kubectl shows under ROLES for the node that also runs the control plane. */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
 /** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
-function sidecarArgs(options: StartMeshOptions, cp: ControlPlane): string[] {
+function sidecarArgs(options: StartMeshOptions, cp: ControlPlane, replicas: ReplicaAddresses): string[] {
   return [
     ...options.cliArgv,
     'proxy',
     '--ca-address',
-    cp.caAddress,
+    replicas.ca.join(','),
     '--discovery-address',
-    cp.discoveryAddress,
+    replicas.discovery.join(','),
     '--root-cert',
     join(options.stateDir, MESH_ROOT_FILE),
     '--trust-domain',
@@ -65,10 +72,16 @@ function sidecarArgs(options: StartMeshOptions, cp: ControlPlane): string[] {
   ];
 }
 
-function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
+/** Only this node's replica: what an adopted sidecar must have been started with. */
+function ownReplica(cp: ControlPlane): ReplicaAddresses {
+  return { ca: [cp.caAddress], discovery: [cp.discoveryAddress] };
+}
+
+function sidecarStarter(options: StartMeshOptions, cp: ControlPlane, book: ReplicaAddressBook) {
   return (pod: Pod, context: SidecarContext): ProcessHandle => {
     const args = [
-      ...sidecarArgs(options, cp),
+      // Every live replica, so that the sidecar fails over when its replica dies.
+      ...sidecarArgs(options, cp, book.current()),
       '--pod',
       pod.metadata.name,
       '--namespace',
@@ -106,31 +119,41 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
     ...(options.controllers === undefined ? {} : { controllers: options.controllers }),
+    ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
   });
   let runtime: NodeAgent;
+  let book: ReplicaAddressBook | undefined;
   try {
+    book = await startReplicaAddressBook(controlPlane, options.logger.child('replicas'));
     runtime = await startNodeAgent({
       backend: controlPlane.store,
       stateDir: options.stateDir,
       nodeName: options.nodeName ?? defaultNodeName(hostname()),
       labels: { [CONTROL_PLANE_ROLE_LABEL]: '' },
-      startSidecar: sidecarStarter(options, controlPlane),
+      startSidecar: sidecarStarter(options, controlPlane, book),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       // A fresh token well before the last one runs out, as kubelet does for projected tokens.
       podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
-      // A sidecar left by a killed `up` is adopted only if it would be started the same way now.
-      sidecarLauncher: [process.execPath, ...sidecarArgs(options, controlPlane)].join(' '),
+      // A sidecar left by a killed `up` is adopted only if it would be started the same way now
+      // (the other replicas in its list may have come and gone: not part of the comparison).
+      sidecarLauncher: [
+        process.execPath,
+        ...sidecarArgs(options, controlPlane, ownReplica(controlPlane)),
+      ].join(' '),
       logger: options.logger.child('node'),
       ...(options.addressBlock === undefined ? {} : { addressBlock: options.addressBlock }),
     });
   } catch (err) {
+    book?.stop();
     await controlPlane.close();
     throw err;
   }
+  const addressBook = book;
   return {
     controlPlane,
     runtime,
     stop: async () => {
+      addressBook.stop();
       await runtime.stop();
       await controlPlane.close();
     },

@@ -25,14 +25,20 @@ async function readExisting(file: string): Promise<ClientConfig | undefined> {
   }
 }
 
+/** The admin credential in the state directory, or undefined when none was written yet. */
+export async function readAdminCredential(stateDir: string): Promise<ClientConfig | undefined> {
+  return readExisting(adminConfigPath(stateDir));
+}
+
 /**
  * Returns the admin credential, creating the token on first use. `server` and the CA that signs
  * its certificate, when given, are recorded (call again once the API server listens); the token
- * never changes once written.
+ * never changes once written, unless `token` is given: the token control-plane replicas share
+ * (from the store) then replaces it.
  */
 export async function ensureAdminCredential(
   stateDir: string,
-  options: { server?: string; certificateAuthorityPem?: string } = {},
+  options: { server?: string; certificateAuthorityPem?: string; token?: string } = {},
 ): Promise<AdminCredential> {
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const file = adminConfigPath(stateDir);
@@ -40,11 +46,12 @@ export async function ensureAdminCredential(
   const authority = options.certificateAuthorityPem ?? existing?.certificateAuthorityPem;
   const config: ClientConfig = {
     server: options.server ?? existing?.server ?? '',
-    token: existing?.token ?? randomBytes(32).toString('base64url'),
+    token: options.token ?? existing?.token ?? randomBytes(32).toString('base64url'),
     ...(authority === undefined ? {} : { certificateAuthorityPem: authority }),
   };
   if (
     existing === undefined ||
+    existing.token !== config.token ||
     existing.server !== config.server ||
     existing.certificateAuthorityPem !== config.certificateAuthorityPem
   ) {

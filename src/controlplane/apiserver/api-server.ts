@@ -11,7 +11,7 @@ import { ApiError } from './api-error.js';
 import type { ConfigStore } from '../../store/index.js';
 import type { ListenerLimits } from '../listener-limits.js';
 import { API_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
-import { bearerChecker } from './bearer-auth.js';
+import { bearerChecker, type AdminTokenCheck } from './bearer-auth.js';
 import { mapError } from './error-mapper.js';
 import { sendJson } from './http-io.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
@@ -42,7 +42,8 @@ export interface ApiServerTls {
 
 export interface ApiServerOptions {
   store: ConfigStore;
-  adminToken: string;
+  /** The admin bearer token, or its SHA-256 digest. */
+  adminToken: AdminTokenCheck;
   tls: ApiServerTls;
   /** Defaults to 127.0.0.1: the API is local unless deliberately exposed. */
   host?: string;

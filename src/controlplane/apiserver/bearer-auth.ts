@@ -7,9 +7,15 @@ import { ApiError } from './api-error.js';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
-export function bearerChecker(adminToken: string): (req: IncomingMessage) => void {
-  if (adminToken.length < 16) throw new Error('the admin token must be at least 16 characters');
-  const expected = digest(adminToken);
+/** The admin token, or only its SHA-256 digest (what control-plane replicas share in the store). */
+export type AdminTokenCheck = string | { sha256: Buffer };
+
+export function bearerChecker(adminToken: AdminTokenCheck): (req: IncomingMessage) => void {
+  if (typeof adminToken === 'string' && adminToken.length < 16)
+    throw new Error('the admin token must be at least 16 characters');
+  if (typeof adminToken !== 'string' && adminToken.sha256.length !== 32)
+    throw new Error('the admin token digest must be 32 bytes (SHA-256)');
+  const expected = typeof adminToken === 'string' ? digest(adminToken) : adminToken.sha256;
   return (req) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

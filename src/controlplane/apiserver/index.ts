@@ -7,7 +7,7 @@ export {
   type ApiServerTls,
   type ExtraHandler,
 } from './api-server.js';
-export { ensureAdminCredential, type AdminCredential } from './admin-credential.js';
+export { ensureAdminCredential, readAdminCredential, type AdminCredential } from './admin-credential.js';
 export { ApiError, type ApiErrorCode } from './api-error.js';
 export { parseRoute, AUTOMESH_GROUP_VERSION, type Route } from './route.js';
 export { failureStatus, isStatus, type Status, type StatusCause, type StatusReason } from './status.js';

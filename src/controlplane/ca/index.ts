@@ -3,8 +3,17 @@
 export type { CaErrorCode } from './ca-error.js';
 export { CaError } from './ca-error.js';
 export type { LoadCaSignerOptions } from './load-ca-signer.js';
-export { loadCaSigner, ROOT_CERT_FILE, ROOT_KEY_FILE } from './load-ca-signer.js';
-export { loadPodTokenKey, POD_TOKEN_KEY_FILE } from './load-pod-token-key.js';
+export {
+  loadCaSigner,
+  newRootSigner,
+  pluggedInSigner,
+  readPersistedRoot,
+  rootSigner,
+  ROOT_CERT_FILE,
+  ROOT_KEY_FILE,
+} from './load-ca-signer.js';
+export { loadPodTokenKey, readPodTokenKey, POD_TOKEN_KEY_FILE } from './load-pod-token-key.js';
+export { writePrivateFile } from './private-file.js';
 export type { CertificateAuthorityOptions, IssueRequest, IssueResult } from './certificate-authority.js';
 export {
   CertificateAuthority,

@@ -36,40 +36,51 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-async function selfSignedSigner(options: LoadCaSignerOptions): Promise<CaSigner> {
-  const certPath = join(options.stateDir, ROOT_CERT_FILE);
-  const keyPath = join(options.stateDir, ROOT_KEY_FILE);
+/** The signer of a root certificate and its key (PEM), as persisted or as shared by replicas. */
+export async function rootSigner(certPem: string, keyPem: string, trustDomain: string): Promise<CaSigner> {
+  return {
+    keys: await importKeyPair(keyPem),
+    cert: new x509.X509Certificate(certPem),
+    certPem,
+    chainPem: [],
+    rootsPem: [certPem],
+    trustDomain,
+  };
+}
+
+/** A fresh self-signed root, in memory only: the caller decides where it is kept. */
+export async function newRootSigner(trustDomain: string, clock: Clock = systemClock): Promise<CaSigner> {
+  const keys = await generateKeyPair();
+  const cert = await createRootCertificate(trustDomain, keys, clock.now());
+  const certPem = cert.toString('pem') + '\n';
+  return { keys, cert, certPem, chainPem: [], rootsPem: [certPem], trustDomain };
+}
+
+/** The root persisted under `<stateDir>/ca/`, or undefined when there is none yet. */
+export async function readPersistedRoot(
+  stateDir: string,
+  trustDomain: string,
+): Promise<CaSigner | undefined> {
+  const certPath = join(stateDir, ROOT_CERT_FILE);
+  const keyPath = join(stateDir, ROOT_KEY_FILE);
   const [certPem, keyPem] = [await readIfExists(certPath), await readIfExists(keyPath)];
-  if (certPem !== undefined && keyPem !== undefined) {
-    const keys = await importKeyPair(keyPem);
-    return {
-      keys,
-      cert: new x509.X509Certificate(certPem),
-      certPem,
-      chainPem: [],
-      rootsPem: [certPem],
-      trustDomain: options.trustDomain,
-    };
-  }
+  if (certPem !== undefined && keyPem !== undefined) return rootSigner(certPem, keyPem, trustDomain);
   if (certPem !== undefined || keyPem !== undefined) {
     throw new CaError(
       'AUTOMESH_ERR_CA_STATE',
       `only one of ${certPath} and ${keyPath} exists; restore or remove both`,
     );
   }
-  const keys = await generateKeyPair();
-  const cert = await createRootCertificate(options.trustDomain, keys, (options.clock ?? systemClock).now());
-  const newCertPem = cert.toString('pem') + '\n';
-  await writePrivateFile(keyPath, keys.privateKeyPem);
-  await writePublicFile(certPath, newCertPem);
-  return {
-    keys,
-    cert,
-    certPem: newCertPem,
-    chainPem: [],
-    rootsPem: [newCertPem],
-    trustDomain: options.trustDomain,
-  };
+  return undefined;
+}
+
+async function selfSignedSigner(options: LoadCaSignerOptions): Promise<CaSigner> {
+  const persisted = await readPersistedRoot(options.stateDir, options.trustDomain);
+  if (persisted !== undefined) return persisted;
+  const fresh = await newRootSigner(options.trustDomain, options.clock);
+  await writePrivateFile(join(options.stateDir, ROOT_KEY_FILE), fresh.keys.privateKeyPem);
+  await writePublicFile(join(options.stateDir, ROOT_CERT_FILE), fresh.certPem);
+  return fresh;
 }
 
 function sameKey(certPem: string, keyPem: string): boolean {
@@ -78,7 +89,7 @@ function sameKey(certPem: string, keyPem: string): boolean {
   return fromCert.equals(fromKey);
 }
 
-async function pluggedInSigner(dir: string, trustDomain: string): Promise<CaSigner> {
+export async function pluggedInSigner(dir: string, trustDomain: string): Promise<CaSigner> {
   const read = async (name: string): Promise<string> => {
     const text = await readIfExists(join(dir, name));
     if (text === undefined) throw new CaError('AUTOMESH_ERR_CA_PLUGGED_IN', `${join(dir, name)} is missing`);

@@ -1,6 +1,6 @@
 // Read-only HTTP endpoints over discovery, for the API server to mount behind its credential
 // check: `GET /debug/proxy-status` (what `automesh proxy-status` prints) and
-// `GET /debug/sync?timeoutMs=&pod=ns/name` (what `automesh apply --wait` waits on).
+// `GET /debug/sync?timeoutMs=&pod=ns/name[&revision=N]` (what `automesh apply --wait` waits on).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_CONVERGENCE_TIMEOUT_MS } from './constants.js';
@@ -22,6 +22,8 @@ export interface ProxyStatusList {
   kind: 'ProxyStatusList';
   items: ProxyStatus[];
   counters: PushCounters;
+  /** Announced replicas that did not answer (replica-proxy-status.ts), with why. */
+  unreachableReplicas?: { controlPlane: string; error: string }[];
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -69,8 +71,14 @@ export function proxyStatusHandler(
         ? Math.min(asked, MAX_SYNC_TIMEOUT_MS)
         : DEFAULT_CONVERGENCE_TIMEOUT_MS;
     const pods = affectedPods(url.searchParams);
+    // Another replica asks with the revision its own wait was for (replica-proxy-status.ts).
+    const revision = Number(url.searchParams.get('revision') ?? NaN);
     view
-      .waitForConvergence({ timeoutMs, ...(pods === undefined ? {} : { affectedPods: pods }) })
+      .waitForConvergence({
+        timeoutMs,
+        ...(pods === undefined ? {} : { affectedPods: pods }),
+        ...(Number.isInteger(revision) && revision >= 0 ? { revision } : {}),
+      })
       .then((result) => sendJson(res, 200, { kind: 'SyncResult', ...result }))
       .catch((err: unknown) =>
         sendJson(res, 500, { kind: 'Status', status: 'Failure', message: String(err), code: 500 }),

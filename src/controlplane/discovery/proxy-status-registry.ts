@@ -23,6 +23,8 @@ export interface ProxyStatus {
   nacks: number;
   /** The proxy's certificate as it last reported it (absent until it does). */
   certificate?: ProxyCertificate;
+  /** The discovery address of the control-plane replica it streams from, when replicas run. */
+  controlPlane?: string;
 }
 
 /** A proxy's SVID as the proxy reports it; the renewal fields only while renewals fail. */

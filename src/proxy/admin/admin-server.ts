@@ -1,4 +1,5 @@
-// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers. Off the data path,
+// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers,
+// /control_plane. Off the data path,
 // so node:http is fine here. Never serves the private key.
 
 import { createServer } from 'node:http';
@@ -15,6 +16,8 @@ export interface AdminState {
   renewalTrouble(): RenewalTrouble | undefined;
   metrics: ProxyMetrics;
   peers: PeerObservations;
+  /** Which control-plane replica the sidecar streams from and which CA issued its certificate. */
+  controlPlane?: () => Record<string, unknown>;
 }
 
 export function certificateView(
@@ -130,8 +133,19 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
     case '/peers':
       json(200, peersView(state));
       return;
+    case '/control_plane':
+      json(
+        state.controlPlane === undefined ? 404 : 200,
+        state.controlPlane?.() ?? { error: 'standalone: no control plane' },
+      );
+      return;
     default:
-      send(res, 404, 'text/plain', 'endpoints: /config_dump /certs /ready /stats/prometheus /peers\n');
+      send(
+        res,
+        404,
+        'text/plain',
+        'endpoints: /config_dump /certs /ready /stats/prometheus /peers /control_plane\n',
+      );
   }
 }
 

@@ -77,6 +77,11 @@ export interface ProxyOptions {
    * not running as root. Applied to inbound listeners, the app and endpoints. Identity by default.
    */
   hostPort?: (port: number) => number;
+  /**
+   * How the sidecar stands with its control plane (which replica it streams from, which CA issued
+   * its certificate), shown at the admin port's /control_plane. Absent in standalone mode.
+   */
+  controlPlane?: () => Record<string, unknown>;
 }
 
 export interface ProxyConfig {

@@ -3,6 +3,8 @@
 // stream is lost the sink keeps serving the last good snapshot while the client reconnects with
 // back-off and jitter, says which version it has, and resyncs. It also tells the control plane
 // how its certificate stands (after the hello, on renewal, on each failed renewal), for proxy-status.
+// Given several control-plane replicas, it talks to one at a time and moves to the next one in the
+// list each time a stream is lost or cannot be opened, so a dead replica costs one reconnect.
 
 import type { PeerCertificate } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
@@ -22,10 +24,13 @@ import type { CertificateStatusMessage, ProxyMessage, SnapshotMessage } from '..
 import { GrpcChannel, STREAM_SNAPSHOTS, clientMethod, grpcStatusName } from '../../wire/index.js';
 import type { GrpcChannelOptions, GrpcError, GrpcStream } from '../../wire/index.js';
 import { parseSnapshot } from './parse-snapshot.js';
+import { splitAddresses } from '../control-plane-addresses.js';
 
 export interface DiscoveryClientOptions {
-  /** host:port of the discovery server. */
-  address: string;
+  /** host:port of the discovery server; several (a list, or comma-separated) for replicas. */
+  address: string | readonly string[];
+  /** Called when a stream to a replica other than the previous one delivered its first snapshot. */
+  onReplicaChange?: (change: { address: string; index: number; previous: string | undefined }) => void;
   /** Roots the control plane's serving certificate must chain to. */
   caRootPem: string | string[];
   certificateSource: CertificateSource;
@@ -42,6 +47,8 @@ export interface DiscoveryClientOptions {
 
 export interface DiscoveryClientStatus {
   connected: boolean;
+  /** The replica streamed from (or being tried). */
+  address: string;
   /** The version of the last snapshot the sink accepted. */
   version?: string;
   /** Epoch ms of the last accepted snapshot. */
@@ -84,7 +91,12 @@ class DiscoveryStreamClient implements DiscoveryClient {
   private readonly options: DiscoveryClientOptions;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly state: DiscoveryClientStatus = { connected: false, reconnects: 0 };
+  private readonly state: DiscoveryClientStatus;
+  private readonly addresses: readonly string[];
+  /** The replica tried now, as an index into `addresses`. */
+  private index = 0;
+  /** The replica that last delivered a snapshot. */
+  private servedBy: string | undefined;
   private attempt = 0;
   private closed = false;
   private active: { channel: GrpcChannel; call: Call } | undefined;
@@ -96,6 +108,9 @@ class DiscoveryStreamClient implements DiscoveryClient {
 
   constructor(options: DiscoveryClientOptions) {
     this.options = options;
+    this.addresses = splitAddresses(options.address);
+    if (this.addresses.length === 0) throw new Error('discovery client: no control-plane address');
+    this.state = { connected: false, address: this.addresses[0] as string, reconnects: 0 };
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.first = new Promise((resolve) => (this.resolveFirst = resolve));
@@ -132,7 +147,9 @@ class DiscoveryStreamClient implements DiscoveryClient {
       });
       return;
     }
-    const channel = new GrpcChannel(this.options.address, this.channelOptions(cert));
+    const address = this.addresses[this.index] as string;
+    this.state.address = address;
+    const channel = new GrpcChannel(address, this.channelOptions(cert));
     const call = channel.stream(STREAM);
     this.active = { channel, call };
     call.on('data', (message: SnapshotMessage) => this.onSnapshot(call, message));
@@ -192,9 +209,24 @@ class DiscoveryStreamClient implements DiscoveryClient {
       this.attempt = 0;
       call.write({ ack: { version: message.version } });
       this.resolveFirst();
+      this.noteServedBy(this.state.address);
     } else {
       this.logger.warn('snapshot refused', { version: message.version, error: result.error });
       call.write({ nack: { version: message.version, error: result.error } });
+    }
+  }
+
+  private noteServedBy(address: string): void {
+    const previous = this.servedBy;
+    if (previous === address) return;
+    this.servedBy = address;
+    if (previous !== undefined)
+      this.logger.info('resynced on another control-plane replica', { address, previous });
+    if (previous === undefined) return;
+    try {
+      this.options.onReplicaChange?.({ address, index: this.index, previous });
+    } catch (err) {
+      this.logger.warn('replica change listener failed', { err: String(err) });
     }
   }
 
@@ -214,11 +246,14 @@ class DiscoveryStreamClient implements DiscoveryClient {
     if (this.closed) return;
     this.state.connected = false;
     this.state.lastError = reason;
+    // The next replica in the list: the one that failed is likely dead, the others likely not.
+    this.index = (this.index + 1) % this.addresses.length;
     const delay = backoffDelayMs(this.attempt++, this.options.backoff, this.options.random);
     this.logger.warn('discovery stream lost; reconnecting', {
       reason,
       delayMs: delay,
       version: this.state.version,
+      next: this.addresses[this.index],
     });
     this.retryTimer = setTimeout(() => {
       this.state.reconnects++;

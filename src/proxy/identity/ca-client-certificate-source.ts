@@ -1,6 +1,8 @@
 // The sidecar's CertificateSource backed by the mesh CA: first certificate with the pod token,
 // renewals over mTLS with the current SVID at half-life ± jitter, back-off on failure while the
 // current certificate stays in force. Listeners get each new certificate for new connections.
+// Given several CA replicas, each request goes to the one that answered last and, when that one
+// cannot be reached, to the next ones in turn.
 
 import { GrpcStatus } from '../../wire/index.js';
 import { readFile } from 'node:fs/promises';
@@ -12,10 +14,17 @@ import type { CertificateSource, RenewalTrouble, Unsubscribe, WorkloadCertificat
 import { CaClientError } from './ca-client-error.js';
 import { renewalDelayMs, retryDelayMs } from './renewal-schedule.js';
 import { requestCertificate } from './request-certificate.js';
+import { splitAddresses } from '../control-plane-addresses.js';
+
+/** The replica did not answer (refused, gone, deadline): another may. A refusal is not retried elsewhere. */
+function unreachable(err: unknown): boolean {
+  const code = err instanceof CaClientError ? err.grpcCode : undefined;
+  return code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED;
+}
 
 export interface CaClientOptions {
-  /** `host:port` of the CA server. */
-  caAddress: string;
+  /** `host:port` of the CA server; several (a list, or comma-separated) for replicas. */
+  caAddress: string | readonly string[];
   /** Root(s) that sign the CA server's certificate (the mesh root). */
   caRootPem: string | string[];
   /** File holding the pod token; re-read before every token-authenticated call. */
@@ -46,9 +55,15 @@ export class CaClientCertificateSource implements CertificateSource {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private failures = 0;
-  private opts!: Required<Omit<CaClientOptions, 'caRootPem' | 'logger' | 'clock' | 'random'>> & {
+  private opts!: Required<
+    Omit<CaClientOptions, 'caAddress' | 'caRootPem' | 'logger' | 'clock' | 'random'>
+  > & {
     caRootsPem: string[];
   };
+  private addresses: string[] = [];
+  /** The replica asked first: the one that answered last. */
+  private preferred = 0;
+  private lastIssuer: string | undefined;
   private clock: Clock = systemClock;
   private random: () => number = Math.random;
   private log: Logger = createLogger({ component: 'ca-client' });
@@ -59,8 +74,10 @@ export class CaClientCertificateSource implements CertificateSource {
     this.random = options.random ?? Math.random;
     this.log = options.logger ?? this.log;
     const trustDomain = options.trustDomain ?? 'cluster.local';
+    this.addresses = splitAddresses(options.caAddress);
+    if (this.addresses.length === 0)
+      throw new CaClientError('AUTOMESH_ERR_CA_CLIENT_START', 'no CA address given');
     this.opts = {
-      caAddress: options.caAddress,
       caRootsPem: Array.isArray(options.caRootPem) ? options.caRootPem : [options.caRootPem],
       tokenPath: options.tokenPath,
       ttlSeconds: options.ttlSeconds ?? 0,
@@ -91,7 +108,7 @@ export class CaClientCertificateSource implements CertificateSource {
         if (Date.now() + wait > deadline) {
           throw new CaClientError(
             'AUTOMESH_ERR_CA_CLIENT_START',
-            `no certificate from ${this.opts.caAddress}: ${(err as Error).message}`,
+            `no certificate from ${this.addresses.join(',')}: ${(err as Error).message}`,
             { cause: err },
           );
         }
@@ -107,6 +124,21 @@ export class CaClientCertificateSource implements CertificateSource {
 
   current(): WorkloadCertificate | undefined {
     return this.cert;
+  }
+
+  /** The CA replica that issued the certificate in force (for the admin port). */
+  issuer(): string | undefined {
+    return this.lastIssuer;
+  }
+
+  /**
+   * Renews soon (within `jitterMs`, spread so that sidecars moving together do not all ask at
+   * once) at replica `index` first: the sidecar's discovery stream moved there.
+   */
+  renewAt(index: number, jitterMs = 1_000): void {
+    if (this.closed || this.cert === undefined) return;
+    this.preferred = index % this.addresses.length;
+    this.schedule(Math.round(this.random() * jitterMs));
   }
 
   onUpdate(listener: (cert: WorkloadCertificate) => void): Unsubscribe {
@@ -132,10 +164,31 @@ export class CaClientCertificateSource implements CertificateSource {
     return Promise.resolve();
   }
 
+  /** One request, at each replica in turn from the preferred one while they cannot be reached. */
   private async fetch(): Promise<WorkloadCertificate> {
+    for (let i = 0; ; i++) {
+      const index = (this.preferred + i) % this.addresses.length;
+      const caAddress = this.addresses[index] as string;
+      try {
+        const cert = await this.fetchFrom(caAddress);
+        this.preferred = index;
+        this.lastIssuer = caAddress;
+        return cert;
+      } catch (err) {
+        if (i + 1 >= this.addresses.length || !unreachable(err)) throw err;
+        this.log.warn('CA replica unreachable; asking the next one', {
+          caAddress,
+          next: this.addresses[(index + 1) % this.addresses.length],
+          error: (err as Error).message,
+        });
+      }
+    }
+  }
+
+  private async fetchFrom(caAddress: string): Promise<WorkloadCertificate> {
     const nowMs = this.clock.now();
     const current = this.cert;
-    const request = { ...this.opts, nowMs, timeoutMs: this.opts.requestTimeoutMs };
+    const request = { ...this.opts, caAddress, nowMs, timeoutMs: this.opts.requestTimeoutMs };
     if (current === undefined || current.notAfter.getTime() <= nowMs)
       return requestCertificate({ ...request, credential: { kind: 'token', token: await this.readToken() } });
     try {

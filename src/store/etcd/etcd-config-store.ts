@@ -40,6 +40,7 @@ import { briefCause, isOutcomeUnknown, storeErrorOf } from './etcd-errors.js';
 import { DEFAULT_ETCD_PREFIX, EtcdKeys, prefixEnd } from './etcd-keys.js';
 import { retryWhileUnavailable } from './etcd-retry.js';
 import { EtcdRpc } from './etcd-rpc.js';
+import { EtcdSecretSlot } from './etcd-secret-slot.js';
 import { EtcdWatchFeed } from './etcd-watch-feed.js';
 import { EtcdWatcher } from './etcd-watcher.js';
 
@@ -331,6 +332,12 @@ export class EtcdConfigStore implements ConfigStore {
 
   revision(): number {
     return this.rev;
+  }
+
+  /** The key the control-plane replicas keep their shared, sealed secrets in (never a resource). */
+  clusterSecretsSlot(): EtcdSecretSlot {
+    this.assertOpen();
+    return new EtcdSecretSlot(this.rpc, this.keys.clusterSecrets(), this.callTimeoutMs);
   }
 
   async close(): Promise<void> {

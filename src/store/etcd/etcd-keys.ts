@@ -4,6 +4,7 @@
 //   <prefix>/compact                       the compactor's clock (etcd-compactor.ts)
 //   <prefix>/leader/<name>                 who leads a piece of once-only work (etcd-leader-election.ts)
 //   <prefix>/secrets/cluster               the cluster's shared secrets, encrypted (cluster-secrets)
+//   <prefix>/replicas/<id>                 a live control-plane replica's addresses, on its lease
 // Only <prefix>/r/ is ever served through the API: the others are not resources.
 // Kind first, as kube-apiserver's /registry/<resource>/<namespace>/<name>: a list of one kind is
 // one range read. Names and namespaces are DNS labels, so they never contain '/'.
@@ -45,6 +46,15 @@ export class EtcdKeys {
 
   leader(name: string): Buffer {
     return Buffer.from(`${this.prefix}/leader/${name}`);
+  }
+
+  /** Every live replica's announcement (etcd-replica-roster.ts). */
+  replicas(): Buffer {
+    return Buffer.from(`${this.prefix}/replicas/`);
+  }
+
+  replica(id: string): Buffer {
+    return Buffer.from(`${this.prefix}/replicas/${id}`);
   }
 
   clusterSecrets(): Buffer {
