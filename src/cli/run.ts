@@ -18,6 +18,10 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     summary: 'Start the control plane and the local runtime (-d: in the background)',
     load: () => import('./commands/up.js'),
   },
+  node: {
+    summary: 'Join another host to the mesh (node token create, node join)',
+    load: () => import('./commands/node.js'),
+  },
   down: { summary: 'Stop the mesh started by automesh up -d', load: () => import('./commands/down.js') },
   install: {
     summary: 'Install or reconfigure the mesh: install --set KEY=VALUE',

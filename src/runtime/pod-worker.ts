@@ -82,6 +82,7 @@ export class PodWorker {
   private startingNow = false;
   private lastReported = '';
   private probedOnce = false;
+  private tokenWritten = false;
   constructor(private readonly options: PodWorkerOptions) {
     const { pod, dir } = options;
     const binding = {
@@ -91,6 +92,24 @@ export class PodWorker {
       podUid: pod.metadata.uid ?? '',
     };
     this.token = new PodTokenFile(dir.tokenFile, binding, options.mintPodToken, options.logger);
+  }
+
+  /**
+   * The token the sidecar's first certificate request needs, before it starts. A failure (the
+   * control plane unreachable) is logged; the sidecar then fails its request and is restarted
+   * with back-off, each restart asking for a token again.
+   */
+  private async firstToken(): Promise<void> {
+    try {
+      await this.token.write();
+    } catch (err) {
+      this.options.logger.warn('pod token could not be minted', {
+        pod: this.options.pod.metadata.name,
+        error: (err as Error).message,
+      });
+    } finally {
+      this.tokenWritten = true;
+    }
   }
 
   /** True until the first status is known (processes started or adopted, adopted ones probed). */
@@ -114,6 +133,7 @@ export class PodWorker {
   async start(): Promise<void> {
     this.startingNow = true;
     try {
+      if (this.options.injected) await this.firstToken(); // an adopted sidecar gets a fresh one too
       await this.startSlots();
     } finally {
       this.startingNow = false;
@@ -227,7 +247,6 @@ export class PodWorker {
     const running = previous?.state['running'] as { startedAt?: unknown } | undefined;
     const startedAt = typeof running?.startedAt === 'string' ? new Date(running.startedAt) : new Date();
     slot.adopted = true;
-    if (name === SIDECAR_CONTAINER_NAME && o.injected) this.token.write(); // a fresh one, as at a start
     supervisor.adopt(
       handle,
       Number.isNaN(startedAt.getTime()) ? new Date() : startedAt,
@@ -289,7 +308,8 @@ export class PodWorker {
     const o = this.options;
     if (o.startSidecar === undefined)
       throw new Error('no sidecar launcher configured (RuntimeOptions.startSidecar)');
-    this.token.write();
+    // The first start waited for a token (start()); a restart renews it, the old one still valid.
+    if (this.tokenWritten) this.token.renew();
     writeSidecarRecord(o.dir, {
       pod: o.pod.metadata.name,
       namespace: o.pod.metadata.namespace ?? 'default',

@@ -1,6 +1,7 @@
 // `automesh up [-d]`: the control plane (with its controllers) and this machine's node agent, in the foreground (Ctrl-C stops
 // everything and leaves no process behind) or in the background with a log file (`-d`).
 import { spawn } from 'node:child_process';
+import { isIP } from 'node:net';
 import { mkdirSync, openSync, closeSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createLogger } from '../../log/index.js';
 import { adminConfigPath } from '../../controlplane/index.js';
@@ -30,6 +31,12 @@ const FLAGS = [
     usage: 'with an etcd store: keep keys under this prefix (default /automesh)',
   },
   { name: 'node-name', type: 'string', usage: "this machine's Node name (default: the host name)" },
+  {
+    name: 'listen',
+    type: 'string',
+    usage:
+      "the address the API server, CA and discovery listen on and other hosts reach them at (default 127.0.0.1); also this node's InternalIP",
+  },
   {
     name: 'node-monitor-grace-period',
     type: 'string',
@@ -63,7 +70,14 @@ function addressBlock(env: NodeJS.ProcessEnv): number | undefined {
   return block;
 }
 
-async function foreground(dir: string, settings: UpSettings): Promise<number> {
+/** `--listen`: one IP address (a host name would leave the serving certificate without it). */
+function listenAddress(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (isIP(text) === 0) throw new Error(`--listen must be an IP address of this host, got "${text}"`);
+  return text;
+}
+
+async function foreground(dir: string, settings: UpSettings, listen: string | undefined): Promise<number> {
   const logger = createLogger({ component: 'automesh' });
   const block = addressBlock(process.env);
   const { store } = settings;
@@ -74,6 +88,7 @@ async function foreground(dir: string, settings: UpSettings): Promise<number> {
     ...(settings.nodeName === undefined ? {} : { nodeName: settings.nodeName }),
     ...(settings.controllers === undefined ? {} : { controllers: settings.controllers }),
     ...(block === undefined ? {} : { addressBlock: block }),
+    ...(listen === undefined ? {} : { listen }),
     ...(store.kind === 'etcd' ? { etcd: { url: store.url, prefix: store.prefix } } : {}),
   });
   writeFileSync(pidFile(dir), `${process.pid}\n`);
@@ -153,9 +168,12 @@ export async function run(args: string[]): Promise<number> {
       ...optional('nodeMonitorGracePeriod', flagString(flags, 'node-monitor-grace-period')),
       ...optional('podEvictionTimeout', flagString(flags, 'pod-eviction-timeout')),
     });
+    const listen = listenAddress(flagString(flags, 'listen'));
     // The background process gets the same settings, resolved again from the same flags.
     const foregroundArgs = args.filter((a) => a !== '-d' && a !== '--detach');
-    return await (flagBool(flags, 'detach') ? detach(dir, foregroundArgs) : foreground(dir, settings));
+    return await (flagBool(flags, 'detach')
+      ? detach(dir, foregroundArgs)
+      : foreground(dir, settings, listen));
   } catch (error) {
     return reportError(error);
   }

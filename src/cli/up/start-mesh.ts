@@ -1,11 +1,8 @@
 // Starts the whole local mesh in this process: the control plane (with the controllers), then one
 // node agent for this machine that runs the pods bound to it (app processes plus one sidecar
 // process per injected pod) against the control plane's store.
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from '../../api/index.js';
 import {
   startControlPlane,
   MESH_ROOT_FILE,
@@ -13,16 +10,10 @@ import {
   type ControlPlane,
   type ControllerSettings,
 } from '../../controlplane/index.js';
-import {
-  podDirectory,
-  execEnvironment,
-  startNodeAgent,
-  type NodeAgent,
-  type SidecarContext,
-  type ProcessHandle,
-} from '../../runtime/index.js';
+import { podDirectory, execEnvironment, startNodeAgent, type NodeAgent } from '../../runtime/index.js';
 import type { Logger } from '../../log/index.js';
 import { defaultNodeName } from './up-config.js';
+import { sidecarLauncher, sidecarStarter, type SidecarTarget } from './sidecar-starter.js';
 
 export interface LocalMesh {
   controlPlane: ControlPlane;
@@ -42,6 +33,8 @@ export interface StartMeshOptions {
   etcd?: { url: string; prefix: string };
   /** This machine's Node name (default: the host name, see defaultNodeName). */
   nodeName?: string;
+  /** Where the control plane listens (and this node's InternalIP); loopback by default. */
+  listen?: string;
   /** Node lifecycle bounds (heartbeat grace, eviction timeout); defaults in the controllers. */
   controllers?: ControllerSettings;
 }
@@ -49,48 +42,13 @@ export interface StartMeshOptions {
 /** The role label kubectl shows under ROLES for the node that also runs the control plane. */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
-/** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
-function sidecarArgs(options: StartMeshOptions, cp: ControlPlane): string[] {
-  return [
-    ...options.cliArgv,
-    'proxy',
-    '--ca-address',
-    cp.caAddress,
-    '--discovery-address',
-    cp.discoveryAddress,
-    '--root-cert',
-    join(options.stateDir, MESH_ROOT_FILE),
-    '--trust-domain',
-    cp.trustDomain,
-  ];
-}
-
-function sidecarStarter(options: StartMeshOptions, cp: ControlPlane) {
-  return (pod: Pod, context: SidecarContext): ProcessHandle => {
-    const args = [
-      ...sidecarArgs(options, cp),
-      '--pod',
-      pod.metadata.name,
-      '--namespace',
-      pod.metadata.namespace ?? 'default',
-      '--pod-ip',
-      context.podIP,
-      '--app-host',
-      context.appHost,
-      '--token-path',
-      context.tokenPath,
-    ];
-    const log = openSync(context.logPath, 'a', 0o600);
-    try {
-      // context.env marks the process as this pod's, so that an `up` started after this one was
-      // killed adopts it instead of restarting it.
-      return spawn(process.execPath, args, {
-        stdio: ['ignore', log, log],
-        env: { ...process.env, ...context.env },
-      });
-    } finally {
-      closeSync(log);
-    }
+function sidecarTarget(options: StartMeshOptions, cp: ControlPlane): SidecarTarget {
+  return {
+    cliArgv: options.cliArgv,
+    caAddress: cp.caAddress,
+    discoveryAddress: cp.discoveryAddress,
+    rootCertFile: join(options.stateDir, MESH_ROOT_FILE),
+    trustDomain: cp.trustDomain,
   };
 }
 
@@ -105,6 +63,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     },
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
+    ...(options.listen === undefined ? {} : { host: options.listen }),
     ...(options.controllers === undefined ? {} : { controllers: options.controllers }),
   });
   let runtime: NodeAgent;
@@ -114,12 +73,13 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
       stateDir: options.stateDir,
       nodeName: options.nodeName ?? defaultNodeName(hostname()),
       labels: { [CONTROL_PLANE_ROLE_LABEL]: '' },
-      startSidecar: sidecarStarter(options, controlPlane),
+      ...(options.listen === undefined ? {} : { internalIP: options.listen }),
+      startSidecar: sidecarStarter(sidecarTarget(options, controlPlane)),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       // A fresh token well before the last one runs out, as kubelet does for projected tokens.
       podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
       // A sidecar left by a killed `up` is adopted only if it would be started the same way now.
-      sidecarLauncher: [process.execPath, ...sidecarArgs(options, controlPlane)].join(' '),
+      sidecarLauncher: sidecarLauncher(sidecarTarget(options, controlPlane)),
       logger: options.logger.child('node'),
       ...(options.addressBlock === undefined ? {} : { addressBlock: options.addressBlock }),
     });

@@ -1,0 +1,80 @@
+// A joined host's node agent, in the foreground: its credential and the mesh root in its own state
+// directory (node.kubeconfig 0600, mesh-root.pem), the agent against the API server (ApiBackend),
+// sidecars started with the control plane's CA and discovery addresses from the cluster info, and
+// pod tokens asked of the API server (TokenRequest) for the pods bound to this node.
+
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PodBinding } from '../../identity/index.js';
+import {
+  ApiClient,
+  MESH_ROOT_FILE,
+  POD_TOKEN_TTL_SECONDS,
+  renderKubeconfig,
+} from '../../controlplane/index.js';
+import type { Logger } from '../../log/index.js';
+import { ApiBackend, startNodeAgent, type NodeAgent } from '../../runtime/index.js';
+import { sidecarLauncher, sidecarStarter, type SidecarTarget } from '../up/sidecar-starter.js';
+import type { JoinedCluster } from './join-cluster.js';
+
+export const NODE_CONFIG_FILE = 'node.kubeconfig';
+/** Every call of the agent but its watches ends within this. */
+const NODE_REQUEST_TIMEOUT_MS = 10_000;
+
+export interface JoinedNodeOptions {
+  stateDir: string;
+  nodeName: string;
+  internalIP: string;
+  cliArgv: readonly string[];
+  logger: Logger;
+  labels?: Record<string, string>;
+}
+
+function podTokenMinter(client: ApiClient) {
+  return async (binding: PodBinding): Promise<string> => {
+    const path = `/api/v1/namespaces/${encodeURIComponent(binding.namespace)}/serviceaccounts/${encodeURIComponent(binding.serviceAccount)}/token`;
+    const answer = await client.postPath<{ status: { token: string } }>(path, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {
+        expirationSeconds: POD_TOKEN_TTL_SECONDS,
+        boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: binding.pod, uid: binding.podUid },
+      },
+    });
+    return answer.status.token;
+  };
+}
+
+export async function startJoinedNode(
+  cluster: JoinedCluster,
+  options: JoinedNodeOptions,
+): Promise<NodeAgent> {
+  const config = {
+    server: cluster.server,
+    token: cluster.credential,
+    certificateAuthorityPem: cluster.info.rootCertPem,
+  };
+  await writeFile(join(options.stateDir, NODE_CONFIG_FILE), renderKubeconfig(config), { mode: 0o600 });
+  const rootCertFile = join(options.stateDir, MESH_ROOT_FILE);
+  await writeFile(rootCertFile, cluster.info.rootCertPem, { mode: 0o644 });
+  const client = new ApiClient(config, { requestTimeoutMs: NODE_REQUEST_TIMEOUT_MS });
+  const target: SidecarTarget = {
+    cliArgv: options.cliArgv,
+    caAddress: cluster.info.caAddress,
+    discoveryAddress: cluster.info.discoveryAddress,
+    rootCertFile,
+    trustDomain: cluster.info.trustDomain,
+  };
+  return startNodeAgent({
+    backend: new ApiBackend(client, options.logger.child('api-backend')),
+    stateDir: options.stateDir,
+    nodeName: options.nodeName,
+    internalIP: options.internalIP,
+    ...(options.labels === undefined ? {} : { labels: options.labels }),
+    startSidecar: sidecarStarter(target),
+    mintPodToken: podTokenMinter(client),
+    podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
+    sidecarLauncher: sidecarLauncher(target),
+    logger: options.logger.child('node'),
+  });
+}
