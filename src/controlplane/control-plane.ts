@@ -60,6 +60,8 @@ export interface ControllerSettings {
   nodeMonitorGraceMs?: number;
   nodeMonitorPeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  /** The cluster pod range when pods are routed between hosts (each Node gets a /24 of it). */
+  clusterCIDR?: string;
 }
 
 /** Where the control plane's endpoints are, for sidecars (written to `controlplane.json`). */
@@ -229,6 +231,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       caAddress: ca.address,
       discoveryAddress: discovery.address,
       trustDomain,
+      ...(options.controllers === false || options.controllers?.clusterCIDR === undefined
+        ? {}
+        : { clusterCIDR: options.controllers.clusterCIDR }),
     });
     await writeFile(join(options.stateDir, MESH_ROOT_FILE), ca.trustBundlePem.join(''), { mode: 0o644 });
     const file = join(options.stateDir, CONTROL_PLANE_FILE);

@@ -125,6 +125,10 @@ export class PodWorker {
     return this.options.pod;
   }
 
+  get podIP(): string {
+    return this.options.podIP;
+  }
+
   /** Ready: every container is running and answers on its ports (the sidecar on /ready). */
   get ready(): boolean {
     return this.slots.length > 0 && this.slots.every((s) => s.ready);

@@ -32,6 +32,12 @@ const FLAGS = [
   },
   { name: 'node-name', type: 'string', usage: "this machine's Node name (default: the host name)" },
   {
+    name: 'pod-cidr',
+    type: 'string',
+    usage:
+      'route pods between hosts: each node gets a /24 of this range (e.g. 198.19.0.0/16) for its pod IPs (needs root); default: loopback pod IPs on one machine',
+  },
+  {
     name: 'listen',
     type: 'string',
     usage:
@@ -77,7 +83,12 @@ function listenAddress(text: string | undefined): string | undefined {
   return text;
 }
 
-async function foreground(dir: string, settings: UpSettings, listen: string | undefined): Promise<number> {
+async function foreground(
+  dir: string,
+  settings: UpSettings,
+  listen: string | undefined,
+  podCidr: string | undefined,
+): Promise<number> {
   const logger = createLogger({ component: 'automesh' });
   const block = addressBlock(process.env);
   const { store } = settings;
@@ -89,6 +100,7 @@ async function foreground(dir: string, settings: UpSettings, listen: string | un
     ...(settings.controllers === undefined ? {} : { controllers: settings.controllers }),
     ...(block === undefined ? {} : { addressBlock: block }),
     ...(listen === undefined ? {} : { listen }),
+    ...(podCidr === undefined ? {} : { clusterCIDR: podCidr }),
     ...(store.kind === 'etcd' ? { etcd: { url: store.url, prefix: store.prefix } } : {}),
   });
   writeFileSync(pidFile(dir), `${process.pid}\n`);
@@ -173,7 +185,7 @@ export async function run(args: string[]): Promise<number> {
     const foregroundArgs = args.filter((a) => a !== '-d' && a !== '--detach');
     return await (flagBool(flags, 'detach')
       ? detach(dir, foregroundArgs)
-      : foreground(dir, settings, listen));
+      : foreground(dir, settings, listen, flagString(flags, 'pod-cidr')));
   } catch (error) {
     return reportError(error);
   }

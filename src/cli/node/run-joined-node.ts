@@ -75,6 +75,8 @@ export async function startJoinedNode(
     mintPodToken: podTokenMinter(client),
     podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
     sidecarLauncher: sidecarLauncher(target),
+    // A control plane with a cluster pod range routes pods between hosts; without one, loopback.
+    ...(cluster.info.clusterCIDR === undefined ? {} : { podNetwork: 'routed' as const }),
     logger: options.logger.child('node'),
   });
 }

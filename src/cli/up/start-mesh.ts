@@ -35,6 +35,8 @@ export interface StartMeshOptions {
   nodeName?: string;
   /** Where the control plane listens (and this node's InternalIP); loopback by default. */
   listen?: string;
+  /** The cluster pod range when pods are routed between hosts (`up --pod-cidr`); loopback pods otherwise. */
+  clusterCIDR?: string;
   /** Node lifecycle bounds (heartbeat grace, eviction timeout); defaults in the controllers. */
   controllers?: ControllerSettings;
 }
@@ -64,7 +66,14 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
     ...(options.listen === undefined ? {} : { host: options.listen }),
-    ...(options.controllers === undefined ? {} : { controllers: options.controllers }),
+    ...(options.controllers === undefined && options.clusterCIDR === undefined
+      ? {}
+      : {
+          controllers: {
+            ...options.controllers,
+            ...(options.clusterCIDR === undefined ? {} : { clusterCIDR: options.clusterCIDR }),
+          },
+        }),
   });
   let runtime: NodeAgent;
   try {
@@ -74,6 +83,7 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
       nodeName: options.nodeName ?? defaultNodeName(hostname()),
       labels: { [CONTROL_PLANE_ROLE_LABEL]: '' },
       ...(options.listen === undefined ? {} : { internalIP: options.listen }),
+      ...(options.clusterCIDR === undefined ? {} : { podNetwork: 'routed' as const }),
       startSidecar: sidecarStarter(sidecarTarget(options, controlPlane)),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       // A fresh token well before the last one runs out, as kubelet does for projected tokens.
