@@ -4,11 +4,14 @@
 // there; on 410 Gone (history compacted) or after errors it lists again and reports what changed
 // meanwhile (ADDED, MODIFIED, DELETED against what it had seen), so no change is lost across a
 // network partition. Reconnects back off (0.5 s doubling to 10 s) and the first failure of an
-// outage is logged as a warning, the return as info.
+// outage is logged as a warning, the return as info. With several API servers (control-plane
+// replicas) a call that cannot reach one goes to the next, and a broken watch reopens on the next.
 
 import type { Resource, ResourceKind } from '../api/index.js';
 import { ApiClientError } from '../controlplane/index.js';
-import type { ApiClient, ClientWatchEvent } from '../controlplane/index.js';
+import type { ClientWatchEvent } from '../controlplane/index.js';
+import type { ApiClient } from '../controlplane/index.js';
+import { ApiServers } from './api-servers.js';
 import type { Logger } from '../log/index.js';
 import type { BackendWatchEvent, RuntimeBackend } from './runtime-backend.js';
 
@@ -34,7 +37,7 @@ class KindWatch {
   private wake: (() => void) | undefined;
 
   constructor(
-    private readonly client: ApiClient,
+    private readonly servers: ApiServers,
     private readonly kind: ResourceKind,
     private readonly onEvent: (event: BackendWatchEvent) => void,
     private readonly logger: Logger,
@@ -65,6 +68,7 @@ class KindWatch {
           continue;
         }
         this.failed(err);
+        this.servers.next();
         // The stream may have missed changes while broken: list again once it is back.
         this.version = undefined;
         await this.sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** (this.failures - 1)));
@@ -96,7 +100,7 @@ class KindWatch {
 
   /** Lists the kind; after a gap, reports the difference from what was seen as events. */
   private async relist(report: boolean): Promise<void> {
-    const list = await this.client.list(this.kind);
+    const list = await this.servers.call((c) => c.list(this.kind));
     const now = new Map(list.items.map((r) => [keyOf(r), { ...r, kind: this.kind } as Resource]));
     if (report) {
       for (const [key, object] of now) {
@@ -115,7 +119,7 @@ class KindWatch {
   /** One watch stream from `version`, until the server ends it or it falls silent too long. */
   private async follow(): Promise<void> {
     let gone = false;
-    const handle = this.client.watch(
+    const handle = this.servers.current().watch(
       this.kind,
       {
         ...(this.version === undefined ? {} : { resourceVersion: this.version }),
@@ -156,29 +160,31 @@ class KindWatch {
 }
 
 export class ApiBackend implements RuntimeBackend {
+  private readonly servers: ApiServers;
+
   constructor(
-    private readonly client: ApiClient,
+    servers: ApiClient | ApiServers,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.servers = servers instanceof ApiServers ? servers : new ApiServers([servers]);
+  }
 
   async list(kind: ResourceKind, options: { namespace?: string } = {}): Promise<{ items: Resource[] }> {
-    const list = await this.client.list(
-      kind,
-      options.namespace === undefined ? {} : { namespace: options.namespace },
-    );
+    const scope = options.namespace === undefined ? {} : { namespace: options.namespace };
+    const list = await this.servers.call((c) => c.list(kind, scope));
     return { items: list.items.map((r) => ({ ...r, kind }) as Resource) };
   }
 
   get(kind: ResourceKind, namespace: string | undefined, name: string): Promise<Resource | undefined> {
-    return this.client.find(kind, name, namespace === undefined ? {} : { namespace });
+    return this.servers.call((c) => c.find(kind, name, namespace === undefined ? {} : { namespace }));
   }
 
   create(resource: Resource): Promise<Resource> {
-    return this.client.create(resource);
+    return this.servers.call((c) => c.create(resource));
   }
 
   update(resource: Resource): Promise<Resource> {
-    return this.client.update(resource);
+    return this.servers.call((c) => c.update(resource));
   }
 
   async delete(
@@ -187,7 +193,9 @@ export class ApiBackend implements RuntimeBackend {
     name: string,
   ): Promise<Resource | undefined> {
     try {
-      return await this.client.delete(kind, name, namespace === undefined ? {} : { namespace });
+      return await this.servers.call((c) =>
+        c.delete(kind, name, namespace === undefined ? {} : { namespace }),
+      );
     } catch (err) {
       if (err instanceof ApiClientError && err.notFound) return undefined;
       throw err;
@@ -200,7 +208,7 @@ export class ApiBackend implements RuntimeBackend {
   ): () => void {
     const kinds = options.kinds ?? [];
     if (kinds.length === 0) throw new Error('an API backend watches named kinds only');
-    const watches = kinds.map((kind) => new KindWatch(this.client, kind, onEvent, this.logger));
+    const watches = kinds.map((kind) => new KindWatch(this.servers, kind, onEvent, this.logger));
     for (const w of watches) w.start();
     return () => watches.forEach((w) => w.stop());
   }

@@ -22,3 +22,4 @@ export type { PodView, Resolution } from './service-table.js';
 export { RuntimeError } from './runtime-error.js';
 export type { RuntimeErrorCode } from './runtime-error.js';
 export { ApiBackend } from './api-backend.js';
+export { ApiServers } from './api-servers.js';

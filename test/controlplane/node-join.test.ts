@@ -17,7 +17,7 @@ import {
 import { JoinTokenRegistry, JOIN_TOKENS_FILE } from '../../src/controlplane/nodes/index.js';
 import { caCertHash } from '../../src/identity/index.js';
 import { silentLogger } from '../../src/log/index.js';
-import { ApiBackend, startNodeAgent, type NodeAgent } from '../../src/runtime/index.js';
+import { ApiBackend, ApiServers, startNodeAgent, type NodeAgent } from '../../src/runtime/index.js';
 import { joinCluster } from '../../src/cli/node/join-cluster.js';
 import { randomAddressBlock } from '../runtime/support.js';
 import { waitFor } from '../support/wait-for.js';
@@ -187,6 +187,30 @@ describe('automesh node join (API side)', () => {
     assert.equal((await refusal(request('mine', 'another-uid'))).httpStatus, 404);
     await admin.delete('Pod', 'mine', { namespace: NS });
     await admin.delete('Pod', 'theirs', { namespace: NS });
+  });
+
+  it('moves to the next API server when one cannot be reached, for calls and watches', async () => {
+    const down = new ApiClient({
+      server: 'https://127.0.0.1:1',
+      token: 'x'.repeat(20),
+      certificateAuthorityPem: cp.rootCertPem,
+    });
+    const backend = new ApiBackend(new ApiServers([down, node]), silentLogger);
+    const nodes = await backend.list('Node');
+    assert.ok(nodes.items.some((n) => n.metadata.name === 'n1'));
+    const seen: string[] = [];
+    const stop = new ApiBackend(new ApiServers([down, node]), silentLogger).watch({ kinds: ['Pod'] }, (e) =>
+      seen.push(`${e.type} ${e.object.metadata.name}`),
+    );
+    try {
+      // The first server is down: the watch lists and follows on the second after its back-off.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await admin.create(pod('watched', 'n9'));
+      await waitFor('the watch event', () => seen.includes('ADDED watched'), 15_000, 100);
+    } finally {
+      stop();
+      await admin.delete('Pod', 'watched', { namespace: NS });
+    }
   });
 
   it('runs a node agent over the API: its pod starts, gets Ready, and its status is written through the API', async () => {

@@ -96,6 +96,7 @@ async function join(args: string[]): Promise<number> {
     stateDir: dir,
     nodeName,
     internalIP,
+    controlPlanes,
     cliArgv: cliArgv(),
     logger,
   });

@@ -13,7 +13,7 @@ import {
   renderKubeconfig,
 } from '../../controlplane/index.js';
 import type { Logger } from '../../log/index.js';
-import { ApiBackend, startNodeAgent, type NodeAgent } from '../../runtime/index.js';
+import { ApiBackend, ApiServers, startNodeAgent, type NodeAgent } from '../../runtime/index.js';
 import { sidecarLauncher, sidecarStarter, type SidecarTarget } from '../up/sidecar-starter.js';
 import type { JoinedCluster } from './join-cluster.js';
 
@@ -28,19 +28,23 @@ export interface JoinedNodeOptions {
   cliArgv: readonly string[];
   logger: Logger;
   labels?: Record<string, string>;
+  /** Every `--control-plane` address given (`HOST:PORT`): the agent fails over between them. */
+  controlPlanes?: readonly string[];
 }
 
-function podTokenMinter(client: ApiClient) {
+function podTokenMinter(servers: ApiServers) {
   return async (binding: PodBinding): Promise<string> => {
     const path = `/api/v1/namespaces/${encodeURIComponent(binding.namespace)}/serviceaccounts/${encodeURIComponent(binding.serviceAccount)}/token`;
-    const answer = await client.postPath<{ status: { token: string } }>(path, {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: {
-        expirationSeconds: POD_TOKEN_TTL_SECONDS,
-        boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: binding.pod, uid: binding.podUid },
-      },
-    });
+    const answer = await servers.call((client) =>
+      client.postPath<{ status: { token: string } }>(path, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {
+          expirationSeconds: POD_TOKEN_TTL_SECONDS,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: binding.pod, uid: binding.podUid },
+        },
+      }),
+    );
     return answer.status.token;
   };
 }
@@ -57,7 +61,15 @@ export async function startJoinedNode(
   await writeFile(join(options.stateDir, NODE_CONFIG_FILE), renderKubeconfig(config), { mode: 0o600 });
   const rootCertFile = join(options.stateDir, MESH_ROOT_FILE);
   await writeFile(rootCertFile, cluster.info.rootCertPem, { mode: 0o644 });
-  const client = new ApiClient(config, { requestTimeoutMs: NODE_REQUEST_TIMEOUT_MS });
+  // The server that answered the join first, then the other addresses given and the replicas it named.
+  const urls = [cluster.server, ...(options.controlPlanes ?? []), ...cluster.info.apiServers].map((a) =>
+    a.startsWith('https://') ? a : `https://${a}`,
+  );
+  const servers = new ApiServers(
+    [...new Set(urls)].map(
+      (server) => new ApiClient({ ...config, server }, { requestTimeoutMs: NODE_REQUEST_TIMEOUT_MS }),
+    ),
+  );
   const target: SidecarTarget = {
     cliArgv: options.cliArgv,
     caAddress: cluster.info.caAddress,
@@ -66,13 +78,13 @@ export async function startJoinedNode(
     trustDomain: cluster.info.trustDomain,
   };
   return startNodeAgent({
-    backend: new ApiBackend(client, options.logger.child('api-backend')),
+    backend: new ApiBackend(servers, options.logger.child('api-backend')),
     stateDir: options.stateDir,
     nodeName: options.nodeName,
     internalIP: options.internalIP,
     ...(options.labels === undefined ? {} : { labels: options.labels }),
     startSidecar: sidecarStarter(target),
-    mintPodToken: podTokenMinter(client),
+    mintPodToken: podTokenMinter(servers),
     podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
     sidecarLauncher: sidecarLauncher(target),
     // A control plane with a cluster pod range routes pods between hosts; without one, loopback.
