@@ -100,6 +100,10 @@ async function join(args: string[]): Promise<number> {
     cliArgv: cliArgv(),
     logger,
   });
+  if (cluster.info.clusterCIDR === undefined)
+    process.stderr.write(
+      "warning: the control plane routes no pods between hosts (start it with 'automesh up --pod-cidr CIDR'): pods on this host get loopback addresses, reachable from this host only\n",
+    );
   process.stdout.write(
     `node ${nodeName} joined the mesh at ${cluster.server} (InternalIP ${internalIP}); state in ${dir}. Press Ctrl-C to stop.\n`,
   );
