@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/log/index.js';
 import { ApiBackend, ApiServers, startNodeAgent, type NodeAgent } from '../../src/runtime/index.js';
 import { joinCluster } from '../../src/cli/node/join-cluster.js';
 import { randomAddressBlock } from '../runtime/support.js';
+import { relay } from '../support/tcp-relay.js';
 import { waitFor } from '../support/wait-for.js';
 
 const NS = 'default';
@@ -53,6 +54,7 @@ describe('automesh node join (API side)', () => {
   let token: string;
   let hash: string;
   let node: ApiClient;
+  let nodeToken: string;
   const agents: NodeAgent[] = [];
   const agentDirs: string[] = [];
 
@@ -124,6 +126,7 @@ describe('automesh node join (API side)', () => {
     assert.equal(joined.localAddress, '127.0.0.1');
     assert.equal(joined.info.caAddress, cp.caAddress);
     assert.equal(joined.info.discoveryAddress, cp.discoveryAddress);
+    nodeToken = joined.credential;
     node = new ApiClient({
       server: joined.server,
       token: joined.credential,
@@ -210,6 +213,38 @@ describe('automesh node join (API side)', () => {
     } finally {
       stop();
       await admin.delete('Pod', 'watched', { namespace: NS });
+    }
+  });
+
+  it('lists again after a broken watch and reports what changed meanwhile', async () => {
+    const cut = await relay(Number(new URL(cp.apiServer).port));
+    const through = new ApiClient(
+      { server: `https://127.0.0.1:${cut.port}`, token: nodeToken, certificateAuthorityPem: cp.rootCertPem },
+      { requestTimeoutMs: 2_000 },
+    );
+    await admin.create(pod('before', 'n9'));
+    const seen: string[] = [];
+    const stop = new ApiBackend(through, silentLogger).watch({ kinds: ['Pod'] }, (e) =>
+      seen.push(`${e.type} ${e.object.metadata.name}`),
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      cut.cut();
+      await admin.delete('Pod', 'before', { namespace: NS });
+      await admin.create(pod('during', 'n9'));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(seen.length, 0, 'nothing gets through while cut');
+      cut.restore();
+      await waitFor(
+        'the changes made while cut',
+        () => seen.includes('DELETED before') && seen.includes('ADDED during'),
+        20_000,
+        100,
+      );
+    } finally {
+      stop();
+      await cut.close();
+      await admin.delete('Pod', 'during', { namespace: NS });
     }
   });
 

@@ -360,7 +360,7 @@ describe('a mesh on three hosts', { skip: unavailable, timeout: 10 * 60_000 }, (
     assert.deepEqual(await readyAddresses(h1, 'legacy'), [legacyIP], 'the same pod, not one made again');
   });
 
-  it('stops a joined host with Ctrl-C: its pods stop, nothing is left running in it', async () => {
+  it('stops a joined host with Ctrl-C (nothing left running in it); its deleted Node loses its routes', async () => {
     const h2 = hosts.host('h2');
     const join = daemons[1];
     assert.ok(join);
@@ -369,5 +369,18 @@ describe('a mesh on three hosts', { skip: unavailable, timeout: 10 * 60_000 }, (
     assert.match(logs.get('h2') ?? '', /node stopped/);
     const left = spawnSync('ip', ['netns', 'pids', h2.netns], { encoding: 'utf8' }).stdout.trim();
     assert.equal(left, '', `processes left in h2: ${left}`);
+    // Its Node deleted, the other hosts remove their route to its pod range.
+    const h1 = hosts.host('h1');
+    const range = (await cli(h1, ['get', 'node', 'h2', '-o', 'jsonpath={.spec.podCIDR}'])).stdout.trim();
+    assert.match(range, /^198\.19\.\d+\.0\/24$/);
+    const routes = () => hosts.run(h1, ['ip', 'route', 'show', 'proto', '211']).then((r) => r.stdout);
+    assert.match(await routes(), new RegExp(`^${range.replace(/\./g, '\\.')} via 198\\.18\\.0\\.2 `, 'm'));
+    assert.equal((await cli(h1, ['delete', 'node', 'h2'])).code, 0);
+    await waitFor(
+      'the route to h2 removed on h1',
+      async () => !(await routes()).includes(range),
+      20_000,
+      250,
+    );
   });
 });

@@ -199,6 +199,10 @@ export class NetnsHosts {
         clearTimeout(timer);
         resolve({ code: code ?? (signal === null ? -1 : 128), stdout, stderr });
       });
+      // A command that exits without reading its input (ip, curl) closes the pipe first: not a failure.
+      child.stdin?.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') reject(err);
+      });
       child.stdin?.end(options.input ?? '');
     });
   }
