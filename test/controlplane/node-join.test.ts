@@ -146,6 +146,20 @@ describe('automesh node join (API side)', () => {
     assert.equal((await refusal(node.getPath('/debug/proxy-status'))).httpStatus, 403);
     await node.list('Pod');
     await node.list('Service');
+    // Its role and node-restriction labels are not its to set (pods pinned by them go elsewhere).
+    const current = await node.get('Node', 'n1');
+    const relabelled = await node.update({
+      ...current,
+      metadata: {
+        ...current.metadata,
+        labels: {
+          'node-role.kubernetes.io/control-plane': '',
+          'node-restriction.kubernetes.io/zone': 'a',
+          own: 'yes',
+        },
+      },
+    });
+    assert.deepEqual(relabelled.metadata.labels, { own: 'yes' });
     const nobody = new ApiClient({
       server: cp.apiServer,
       token: 'not-a-credential-at-all',

@@ -1,6 +1,7 @@
 // What a node credential may do, after Kubernetes' Node authorizer and NodeRestriction admission:
 // read the kinds a node agent needs (Nodes, Pods, Services, Endpoints, Namespaces), write only its
-// own Node (never its podCIDR once the control plane gave one: that decides where other hosts route),
+// own Node (never its podCIDR once the control plane gave one: that decides where other hosts route;
+// nor its role and node-restriction labels),
 // and write only the status of pods bound to it (a status subresource's semantics: whatever else
 // the body says, the rest of the stored pod stays). Everything else is 403 Forbidden. Applied as a
 // view of the store, so every handler (get, list, watch, create, update, patch, delete, apply)
@@ -24,6 +25,19 @@ function forbidden(nodeName: string, what: string): ApiError {
   return new ApiError('AUTOMESH_ERR_API_FORBIDDEN', `node "${nodeName}" cannot ${what}`);
 }
 
+/**
+ * Labels a node may not give itself (NodeRestriction's `node-restriction.kubernetes.io/`, and the
+ * roles): whatever it sends, those stay as stored, so a node cannot attract pods pinned elsewhere.
+ */
+const PROTECTED_LABEL_PREFIXES = ['node-restriction.kubernetes.io/', 'node-role.kubernetes.io/'];
+const isProtected = (key: string): boolean => PROTECTED_LABEL_PREFIXES.some((p) => key.startsWith(p));
+
+function withProtectedLabels(node: Node, stored: Node | undefined): Node {
+  const own = Object.entries(node.metadata.labels ?? {}).filter(([key]) => !isProtected(key));
+  const kept = Object.entries(stored?.metadata.labels ?? {}).filter(([key]) => isProtected(key));
+  return { ...node, metadata: { ...node.metadata, labels: Object.fromEntries([...own, ...kept]) } };
+}
+
 function isConflict(err: unknown): boolean {
   return (err as { code?: string }).code === 'AUTOMESH_ERR_STORE_CONFLICT';
 }
@@ -35,7 +49,7 @@ export function nodeRestrictedStore(store: ConfigStore, nodeName: string): Confi
   const writeNode = async (node: Resource, create: boolean): Promise<Resource> => {
     if (node.metadata.name !== nodeName) throw forbidden(nodeName, `write Node "${node.metadata.name}"`);
     const stored = (await store.get('Node', undefined, nodeName)) as Node | undefined;
-    const given = node as Node;
+    const given = withProtectedLabels(node as Node, stored);
     const podCIDR = stored?.spec?.podCIDR;
     const kept: Node =
       podCIDR === undefined
