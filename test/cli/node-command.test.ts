@@ -1,8 +1,11 @@
 // `automesh node`: its usage errors, and the Go-style durations `--ttl` takes.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDurationSeconds } from '../../src/cli/node/duration.js';
-import { runCli } from '../support/cli.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli as runCliIn } from '../support/cli.js';
 
 describe('automesh node', () => {
   it('reads --ttl as kubeadm does', () => {
@@ -15,6 +18,9 @@ describe('automesh node', () => {
   });
 
   it('names what is missing or malformed before reaching any server', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'automesh-node-cli-'));
+    after(() => rmSync(home, { recursive: true, force: true }));
+    const runCli = (args: string[]) => runCliIn(args, { env: { AUTOMESH_HOME: home } });
     const missing = await runCli(['node', 'join', '--token', 'abcdef.0123456789abcdef']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /--control-plane is required/);

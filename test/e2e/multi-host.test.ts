@@ -360,7 +360,7 @@ describe('a mesh on three hosts', { skip: unavailable, timeout: 10 * 60_000 }, (
     assert.deepEqual(await readyAddresses(h1, 'legacy'), [legacyIP], 'the same pod, not one made again');
   });
 
-  it('stops a joined host with Ctrl-C (nothing left running in it); its deleted Node loses its routes', async () => {
+  it("stops a joined host with Ctrl-C (nothing left running in it), starts it again without a token, and removes a deleted Node's routes", async () => {
     const h2 = hosts.host('h2');
     const join = daemons[1];
     assert.ok(join);
@@ -369,8 +369,25 @@ describe('a mesh on three hosts', { skip: unavailable, timeout: 10 * 60_000 }, (
     assert.match(logs.get('h2') ?? '', /node stopped/);
     const left = spawnSync('ip', ['netns', 'pids', h2.netns], { encoding: 'utf8' }).stdout.trim();
     assert.equal(left, '', `processes left in h2: ${left}`);
-    // Its Node deleted, the other hosts remove their route to its pod range.
+    // Started again with no token: it uses the credential it got when it joined.
     const h1 = hosts.host('h1');
+    logs.set('h2', '');
+    await start(
+      h2,
+      ['node', 'join'],
+      /node h2 joined the mesh at https:\/\/198\.18\.0\.1:\d+ \(InternalIP 198\.18\.0\.2\)/,
+    );
+    await waitFor(
+      'h2 Ready again',
+      async () => /h2 +Ready /.test((await cli(h1, ['get', 'nodes'])).stdout),
+      30_000,
+      500,
+    );
+    const again = daemons[daemons.length - 1];
+    assert.ok(again);
+    again.kill('SIGINT');
+    assert.equal(await exited(again, 30_000), 0, logs.get('h2')?.slice(-2000));
+    // Its Node deleted, the other hosts remove their route to its pod range.
     const range = (await cli(h1, ['get', 'node', 'h2', '-o', 'jsonpath={.spec.podCIDR}'])).stdout.trim();
     assert.match(range, /^198\.19\.\d+\.0\/24$/);
     const routes = () => hosts.run(h1, ['ip', 'route', 'show', 'proto', '211']).then((r) => r.stdout);

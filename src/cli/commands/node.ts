@@ -11,8 +11,8 @@ import { reportError } from '../output/report-error.js';
 import { cliArgv } from '../self.js';
 import { defaultNodeName } from '../up/up-config.js';
 import { parseDurationSeconds } from '../node/duration.js';
-import { joinCluster } from '../node/join-cluster.js';
-import { startJoinedNode } from '../node/run-joined-node.js';
+import { joinCluster, rejoinCluster, type JoinedCluster } from '../node/join-cluster.js';
+import { readSavedNode, startJoinedNode } from '../node/run-joined-node.js';
 
 const TOKEN_FLAGS = [
   { name: 'ttl', type: 'string', usage: 'how long the token is valid, e.g. 30m, 2h (default 1h)' },
@@ -35,7 +35,7 @@ const JOIN_FLAGS = [
   COMMON_FLAGS.help,
 ] as const;
 const USAGE =
-  'automesh node token create [--ttl DURATION] | automesh node join --control-plane ADDR[,ADDR] --token TOKEN --ca-cert-hash sha256:HEX';
+  'automesh node token create [--ttl DURATION] | automesh node join --control-plane ADDR[,ADDR] --token TOKEN --ca-cert-hash sha256:HEX (again without them on a host that joined before)';
 
 async function tokenCreate(args: string[]): Promise<number> {
   const flags = parseFlags(args, TOKEN_FLAGS);
@@ -79,19 +79,30 @@ async function join(args: string[]): Promise<number> {
     process.stdout.write(formatFlagHelp(USAGE, 'Join this host to a mesh and run its pods.', JOIN_FLAGS));
     return 0;
   }
-  const controlPlanes = required(flagString(flags, 'control-plane'), 'control-plane')
-    .split(',')
-    .filter((a) => a !== '');
-  const token = required(flagString(flags, 'token'), 'token');
-  const hash = required(flagString(flags, 'ca-cert-hash'), 'ca-cert-hash').toLowerCase();
-  if (!/^sha256:[0-9a-f]{64}$/.test(hash))
-    throw new Error(`--ca-cert-hash must be sha256: and 64 hex digits, got "${hash}"`);
-  const nodeName = flagString(flags, 'node-name') ?? defaultNodeName(hostname());
   const dir = stateDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logger = createLogger({ component: 'automesh' });
-  const cluster = await joinCluster({ controlPlanes, token, caCertHash: hash, nodeName });
-  const internalIP = flagString(flags, 'internal-ip') ?? cluster.localAddress;
+  const saved = flagString(flags, 'token') === undefined ? await readSavedNode(dir) : undefined;
+  let cluster: JoinedCluster;
+  let nodeName: string;
+  let controlPlanes: string[];
+  if (saved !== undefined) {
+    // A host that joined before: its own credential, no token needed (a kubelet restarting).
+    cluster = await rejoinCluster(saved);
+    nodeName = saved.nodeName;
+    controlPlanes = saved.controlPlanes;
+  } else {
+    controlPlanes = required(flagString(flags, 'control-plane'), 'control-plane')
+      .split(',')
+      .filter((a) => a !== '');
+    const token = required(flagString(flags, 'token'), 'token');
+    const hash = required(flagString(flags, 'ca-cert-hash'), 'ca-cert-hash').toLowerCase();
+    if (!/^sha256:[0-9a-f]{64}$/.test(hash))
+      throw new Error(`--ca-cert-hash must be sha256: and 64 hex digits, got "${hash}"`);
+    nodeName = flagString(flags, 'node-name') ?? defaultNodeName(hostname());
+    cluster = await joinCluster({ controlPlanes, token, caCertHash: hash, nodeName });
+  }
+  const internalIP = flagString(flags, 'internal-ip') ?? saved?.internalIP ?? cluster.localAddress;
   const agent = await startJoinedNode(cluster, {
     stateDir: dir,
     nodeName,

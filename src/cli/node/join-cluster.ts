@@ -110,3 +110,37 @@ export async function joinCluster(ask: JoinRequest): Promise<JoinedCluster> {
   }
   throw new JoinError(failures.join('; '));
 }
+
+/**
+ * A host that joined before and restarts: its credential and the root it pinned then
+ * (`node.kubeconfig`), the cluster info read again over TLS verified against that root.
+ */
+export async function rejoinCluster(saved: {
+  server: string;
+  credential: string;
+  rootCertPem: string;
+  controlPlanes: readonly string[];
+}): Promise<JoinedCluster> {
+  const failures: string[] = [];
+  for (const server of [...new Set([saved.server, ...saved.controlPlanes])]) {
+    const url = server.startsWith('https://') ? server : `https://${server}`;
+    const client = new ApiClient({
+      server: url,
+      token: saved.credential,
+      certificateAuthorityPem: saved.rootCertPem,
+    });
+    try {
+      const info = await client.getPath<ClusterInfo>(CLUSTER_INFO_PATH, { timeoutMs: DISCOVERY_TIMEOUT_MS });
+      if (caCertHash(info.rootCertPem) !== caCertHash(saved.rootCertPem))
+        throw new JoinError(
+          `refusing to start: the control plane at ${url} now has another root than the one this host joined`,
+        );
+      const { localAddress } = await fetchUntrusted(url);
+      return { info, server: url, credential: saved.credential, localAddress };
+    } catch (err) {
+      if (err instanceof JoinError && err.message.startsWith('refusing')) throw err;
+      failures.push((err as Error).message);
+    }
+  }
+  throw new JoinError(`cannot reach the control plane this host joined: ${failures.join('; ')}`);
+}

@@ -3,10 +3,11 @@
 // sidecars started with the control plane's CA and discovery addresses from the cluster info, and
 // pod tokens asked of the API server (TokenRequest) for the pods bound to this node.
 
-import { writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PodBinding } from '../../identity/index.js';
 import {
+  parseKubeconfig,
   ApiClient,
   MESH_ROOT_FILE,
   POD_TOKEN_TTL_SECONDS,
@@ -18,6 +19,36 @@ import { sidecarLauncher, sidecarStarter, type SidecarTarget } from '../up/sidec
 import type { JoinedCluster } from './join-cluster.js';
 
 export const NODE_CONFIG_FILE = 'node.kubeconfig';
+/** What a restart of a joined host needs beside its credential: its name, address and servers. */
+export const NODE_STATE_FILE = 'node.json';
+
+export interface SavedNode {
+  nodeName: string;
+  internalIP: string;
+  controlPlanes: string[];
+}
+
+/** The credential and settings of a host that joined before, or undefined. */
+export async function readSavedNode(
+  stateDir: string,
+): Promise<(SavedNode & { server: string; credential: string; rootCertPem: string }) | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, NODE_STATE_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const saved = JSON.parse(text) as SavedNode;
+  const config = parseKubeconfig(await readFile(join(stateDir, NODE_CONFIG_FILE), 'utf8'), NODE_CONFIG_FILE);
+  if (config.certificateAuthorityPem === undefined) throw new Error(`${NODE_CONFIG_FILE} has no CA`);
+  return {
+    ...saved,
+    server: config.server,
+    credential: config.token,
+    rootCertPem: config.certificateAuthorityPem,
+  };
+}
 /** Every call of the agent but its watches ends within this. */
 const NODE_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -58,7 +89,17 @@ export async function startJoinedNode(
     token: cluster.credential,
     certificateAuthorityPem: cluster.info.rootCertPem,
   };
-  await writeFile(join(options.stateDir, NODE_CONFIG_FILE), renderKubeconfig(config), { mode: 0o600 });
+  const configFile = join(options.stateDir, NODE_CONFIG_FILE);
+  await writeFile(configFile, renderKubeconfig(config), { mode: 0o600 });
+  await chmod(configFile, 0o600); // an older file keeps its mode through writeFile
+  const saved: SavedNode = {
+    nodeName: options.nodeName,
+    internalIP: options.internalIP,
+    controlPlanes: [...(options.controlPlanes ?? [])],
+  };
+  await writeFile(join(options.stateDir, NODE_STATE_FILE), `${JSON.stringify(saved, null, 2)}\n`, {
+    mode: 0o644,
+  });
   const rootCertFile = join(options.stateDir, MESH_ROOT_FILE);
   await writeFile(rootCertFile, cluster.info.rootCertPem, { mode: 0o644 });
   // The server that answered the join first, then the other addresses given and the replicas it named.
