@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     summary: 'Run one more control-plane replica on the etcd store of a mesh (API server, CA, discovery)',
     load: () => import('./commands/control-plane.js'),
   },
+  node: {
+    summary: 'Join another host to the mesh (node token create, node join)',
+    load: () => import('./commands/node.js'),
+  },
   down: { summary: 'Stop the mesh started by automesh up -d', load: () => import('./commands/down.js') },
   install: {
     summary: 'Install or reconfigure the mesh: install --set KEY=VALUE',

@@ -29,6 +29,7 @@ import { onPreferredPort, previousPorts } from './previous-ports.js';
 import { ControllerManager, type ControllerSettings } from './controllers/index.js';
 import { encodeReplicaEndpoints, liveReplicaEndpoints, type ReplicaEndpoints } from './replica-endpoints.js';
 import { replicaProxyStatusHandler } from './replica-proxy-status.js';
+import { nodeJoinService } from './nodes/index.js';
 
 /** Pod tokens are needed only for the first certificate; renewals use the SVID. */
 export const POD_TOKEN_TTL_SECONDS = 3600;
@@ -217,6 +218,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       token: secrets.adminToken,
       certificateAuthorityPem: serving.trustBundlePem.join(''),
     });
+    // Hosts that join (automesh node join): join tokens, node credentials, the public cluster info.
+    const nodeJoin = await nodeJoinService(options.stateDir);
     const startApi = (port: number) =>
       startApiServer({
         store,
@@ -226,6 +229,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         port,
         builtinNamespaces: ['default', 'istio-system'],
         extraHandlers: [clusterProxyStatus, proxyStatusHandler(discovery)],
+        nodeCredentials: nodeJoin.credentials,
+        nodeJoin,
+        podTokens: (binding, ttlSeconds) => {
+          const ttl = Math.min(ttlSeconds ?? POD_TOKEN_TTL_SECONDS, POD_TOKEN_TTL_SECONDS);
+          return { token: tokens.mint(binding, ttl), expiresAt: new Date(Date.now() + ttl * 1000) };
+        },
         ...(options.podLogs === undefined ? {} : { podLogs: options.podLogs }),
         ...(options.podExec === undefined ? {} : { podExec: options.podExec }),
         onInternalError: (err) => logger.error('API server error', { err }),
@@ -252,6 +261,18 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     };
     self.endpoints = endpoints;
     await roster.announce(encodeReplicaEndpoints(endpoints));
+    nodeJoin.setClusterInfo({
+      apiVersion: 'automesh.io/v1',
+      kind: 'ClusterInfo',
+      rootCertPem: ca.rootCertPem,
+      apiServers: [api.url],
+      caAddress: ca.address,
+      discoveryAddress: discovery.address,
+      trustDomain,
+      ...(options.controllers === false || options.controllers?.clusterCIDR === undefined
+        ? {}
+        : { clusterCIDR: options.controllers.clusterCIDR }),
+    });
     await writeFile(join(options.stateDir, MESH_ROOT_FILE), ca.trustBundlePem.join(''), { mode: 0o644 });
     const file = join(options.stateDir, CONTROL_PLANE_FILE);
     await writeFile(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o644 });

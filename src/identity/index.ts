@@ -37,3 +37,4 @@ export type { PodBinding, PodTokenClaims, PodTokenCheck, PodTokenVerifier } from
 export { PodTokenIssuer, POD_TOKEN_AUDIENCE, POD_TOKEN_ISSUER } from './pod-token.js';
 export type { ServingCertificate, ServingCertificateOptions } from './issue-serving-certificate.js';
 export { issueServingCertificate, SERVING_CERT_TTL_MS } from './issue-serving-certificate.js';
+export { caCertHash, isCaCertHash, CA_CERT_HASH_PREFIX } from './ca-cert-hash.js';

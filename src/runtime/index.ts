@@ -21,3 +21,5 @@ export { ServiceTable, parseServiceHost } from './service-table.js';
 export type { PodView, Resolution } from './service-table.js';
 export { RuntimeError } from './runtime-error.js';
 export type { RuntimeErrorCode } from './runtime-error.js';
+export { ApiBackend } from './api-backend.js';
+export { ApiServers } from './api-servers.js';

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointPodOf, podIsReady, runsSidecar } from '../api/index.js';
-import type { EndpointPod, Pod, Service } from '../api/index.js';
+import type { EndpointPod, Node, Pod, Service } from '../api/index.js';
 import { NODE_HEARTBEAT_MS, SerialTask, namespacedKey } from '../controlplane/index.js';
 import { silentLogger } from '../log/index.js';
 import type { Logger } from '../log/index.js';
@@ -19,6 +19,7 @@ import { killLeftoverPod, readLeftovers } from './leftover-processes.js';
 import type { LeftoverPod } from './leftover-processes.js';
 import { NodeRegistration } from './node-registration.js';
 import { podDirectory } from './pod-directory.js';
+import { PodNetwork, podRoutesOf } from './pod-network.js';
 import { PodStatusWriter } from './pod-status-writer.js';
 import { PodWorker } from './pod-worker.js';
 import type { MintPodToken, StartSidecar } from './pod-worker.js';
@@ -28,6 +29,8 @@ import type { BackoffOptions } from './supervised-process.js';
 
 /** How often the agent relists its pods whatever the watch said (a watch that reconnected may have missed events). */
 export const NODE_RESYNC_MS = 10_000;
+/** How long a routed node waits for the control plane to give its Node a podCIDR. */
+const POD_CIDR_WAIT_MS = 30_000;
 
 export interface NodeAgentOptions {
   backend: RuntimeBackend;
@@ -39,6 +42,13 @@ export interface NodeAgentOptions {
   internalIP?: string;
   /** Second octet of pod IPs (default 10: 127.10.0.0/16, the node's podCIDR; app hosts in 127.11.0.0/16). */
   addressBlock?: number;
+  /**
+   * `loopback` (the default): pod IPs on 127.B, reachable on this host only, no root needed.
+   * `routed`: the control plane gives the Node a podCIDR; pod IPs come from it and go on `lo`,
+   * other nodes' podCIDRs get routes via their InternalIP (pod-network.ts; root). App hosts stay
+   * on 127.B+1.
+   */
+  podNetwork?: 'loopback' | 'routed';
   /** Extra labels of the Node (nodeSelector matches them). */
   labels?: Record<string, string>;
   /** How often the Node's heartbeat is written (default NODE_HEARTBEAT_MS). */
@@ -89,7 +99,8 @@ class Agent implements NodeAgent {
   readonly nodeName: string;
   private readonly entries = new Map<string, Entry>();
   private readonly table = new ServiceTable();
-  private readonly allocator: AddressAllocator;
+  private allocator: AddressAllocator;
+  private readonly network: PodNetwork | undefined;
   private readonly registration: NodeRegistration;
   private readonly isRoot: boolean;
   private readonly internalIP: string;
@@ -109,12 +120,15 @@ class Agent implements NodeAgent {
     this.internalIP = options.internalIP ?? '127.0.0.1';
     this.logger = options.logger ?? silentLogger;
     const block = options.addressBlock ?? DEFAULT_ADDRESS_BLOCK;
+    // Routed: replaced once the Node has its podCIDR (start()); loopback: the node states its range.
     this.allocator = new AddressAllocator(block, join(options.stateDir, 'pod-addresses.json'));
+    this.network =
+      options.podNetwork === 'routed' ? new PodNetwork(this.logger.child('pod-network')) : undefined;
     this.registration = new NodeRegistration({
       backend: options.backend,
       nodeName: options.nodeName,
       internalIP: this.internalIP,
-      podCIDR: this.allocator.cidr,
+      ...(this.network === undefined ? { podCIDR: this.allocator.cidr } : {}),
       ...(options.labels !== undefined ? { labels: options.labels } : {}),
       heartbeatMs: options.heartbeatMs ?? NODE_HEARTBEAT_MS,
       logger: this.logger,
@@ -126,12 +140,39 @@ class Agent implements NodeAgent {
 
   async start(): Promise<void> {
     await this.registration.start();
-    this.unwatch = this.options.backend.watch({ kinds: ['Pod', 'Service'] }, (e) => this.onEvent(e));
+    if (this.network !== undefined) {
+      const podCIDR = await this.assignedPodCidr();
+      const block = this.options.addressBlock ?? DEFAULT_ADDRESS_BLOCK;
+      this.allocator = AddressAllocator.inRange(
+        podCIDR,
+        block + 1,
+        join(this.options.stateDir, 'pod-addresses.json'),
+      );
+      this.logger.info('pods routed between hosts', { podCIDR });
+    }
+    const kinds =
+      this.network === undefined ? (['Pod', 'Service'] as const) : (['Pod', 'Service', 'Node'] as const);
+    this.unwatch = this.options.backend.watch({ kinds }, (e) => this.onEvent(e));
     const pods = (await this.options.backend.list('Pod')).items as Pod[];
     this.keepLeftovers(pods);
     this.reconciler.kick();
     await this.reconciler.idle();
     this.resyncTimer = setInterval(() => this.reconciler.kick(), NODE_RESYNC_MS);
+  }
+
+  /** The podCIDR the control plane gave this Node (its node IPAM), waited for. */
+  private async assignedPodCidr(): Promise<string> {
+    const deadline = Date.now() + POD_CIDR_WAIT_MS;
+    for (;;) {
+      const node = (await this.options.backend.get('Node', undefined, this.nodeName)) as Node | undefined;
+      const podCIDR = node?.spec?.podCIDR;
+      if (podCIDR !== undefined && !podCIDR.startsWith('127.')) return podCIDR;
+      if (Date.now() > deadline)
+        throw new Error(
+          `node "${this.nodeName}" got no pod range within ${POD_CIDR_WAIT_MS / 1000} s: is the control plane started with --pod-cidr?`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 
   /** Pods this agent should run: bound to its node. */
@@ -187,10 +228,13 @@ class Agent implements NodeAgent {
 
   private async reconcile(): Promise<void> {
     if (this.stopped) return;
-    const [services, list] = await Promise.all([
+    const [services, list, nodes] = await Promise.all([
       this.options.backend.list('Service'),
       this.options.backend.list('Pod'),
+      this.network === undefined ? undefined : this.options.backend.list('Node'),
     ]);
+    if (this.network !== undefined && nodes !== undefined)
+      await this.network.syncRoutes(podRoutesOf(nodes.items as Node[], this.nodeName));
     const pods = list.items as Pod[];
     this.table.setServices(services.items as Service[]);
     const mine = new Map(pods.filter((p) => this.isMine(p)).map((p) => [keyOf(p), p]));
@@ -262,6 +306,7 @@ class Agent implements NodeAgent {
         return;
       }
     }
+    if (this.network !== undefined) await this.network.addAddress(addresses.podIP);
     const worker = this.workerFor(status.current, addresses, key, leftover?.pids);
     const entry: Entry = { key, uid: pod.metadata.uid, worker, status, gone: false };
     this.entries.set(key, entry);
@@ -329,6 +374,7 @@ class Agent implements NodeAgent {
     const removal = (async () => {
       await entry.worker.stop();
       if (this.entries.has(entry.key)) return; // a new pod of that name already took the address
+      if (this.network !== undefined) await this.network.removeAddress(entry.worker.podIP);
       this.allocator.release(entry.key);
       rmSync(entry.worker.dir.path, { recursive: true, force: true });
     })();
@@ -356,6 +402,10 @@ class Agent implements NodeAgent {
     this.entries.clear();
     for (const e of entries) e.status.close();
     await Promise.all([...entries.map((e) => e.worker.stop()), ...this.removals]);
+    if (this.network !== undefined) {
+      for (const e of entries) await this.network.removeAddress(e.worker.podIP);
+      await this.network.syncRoutes(new Map());
+    }
   }
 }
 

@@ -18,8 +18,11 @@ export interface NodeIdentity {
   nodeName: string;
   /** The host's address other hosts reach its pods through; every pod's status.hostIP. */
   internalIP: string;
-  /** The node's pod address range (`127.B.0.0/16`). */
-  podCIDR: string;
+  /**
+   * The node's pod address range (`127.B.0.0/16`) when the node states its own; absent when the
+   * control plane assigns one (pods routed between hosts): the stored one is kept.
+   */
+  podCIDR?: string;
   labels?: Labels;
 }
 
@@ -71,7 +74,10 @@ export function nodeObject(identity: NodeIdentity, stored: Node | undefined, now
         ...identity.labels,
       },
     },
-    spec: { ...stored?.spec, podCIDR: identity.podCIDR, podCIDRs: [identity.podCIDR] },
+    spec: {
+      ...stored?.spec,
+      ...(identity.podCIDR === undefined ? {} : { podCIDR: identity.podCIDR, podCIDRs: [identity.podCIDR] }),
+    },
     status: {
       ...stored?.status,
       addresses: [

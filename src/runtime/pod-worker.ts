@@ -84,6 +84,7 @@ export class PodWorker {
   private startingNow = false;
   private lastReported = '';
   private probedOnce = false;
+  private tokenWritten = false;
   constructor(private readonly options: PodWorkerOptions) {
     const { pod, dir } = options;
     const binding = {
@@ -93,6 +94,24 @@ export class PodWorker {
       podUid: pod.metadata.uid ?? '',
     };
     this.token = new PodTokenFile(dir.tokenFile, binding, options.mintPodToken, options.logger);
+  }
+
+  /**
+   * The token the sidecar's first certificate request needs, before it starts. A failure (the
+   * control plane unreachable) is logged; the sidecar then fails its request and is restarted
+   * with back-off, each restart asking for a token again.
+   */
+  private async firstToken(): Promise<void> {
+    try {
+      await this.token.write();
+    } catch (err) {
+      this.options.logger.warn('pod token could not be minted', {
+        pod: this.options.pod.metadata.name,
+        error: (err as Error).message,
+      });
+    } finally {
+      this.tokenWritten = true;
+    }
   }
 
   /** True until the first status is known (processes started or adopted, adopted ones probed). */
@@ -108,6 +127,10 @@ export class PodWorker {
     return this.options.pod;
   }
 
+  get podIP(): string {
+    return this.options.podIP;
+  }
+
   /** Ready: every container is running and answers on its ports (the sidecar on /ready). */
   get ready(): boolean {
     return this.slots.length > 0 && this.slots.every((s) => s.ready);
@@ -116,6 +139,7 @@ export class PodWorker {
   async start(): Promise<void> {
     this.startingNow = true;
     try {
+      if (this.options.injected) await this.firstToken(); // an adopted sidecar gets a fresh one too
       await this.startSlots();
     } finally {
       this.startingNow = false;
@@ -229,7 +253,6 @@ export class PodWorker {
     const running = previous?.state['running'] as { startedAt?: unknown } | undefined;
     const startedAt = typeof running?.startedAt === 'string' ? new Date(running.startedAt) : new Date();
     slot.adopted = true;
-    if (name === SIDECAR_CONTAINER_NAME && o.injected) this.token.write(); // a fresh one, as at a start
     supervisor.adopt(
       handle,
       Number.isNaN(startedAt.getTime()) ? new Date() : startedAt,
@@ -291,7 +314,8 @@ export class PodWorker {
     const o = this.options;
     if (o.startSidecar === undefined)
       throw new Error('no sidecar launcher configured (RuntimeOptions.startSidecar)');
-    this.token.write();
+    // The first start waited for a token (start()); a restart renews it, the old one still valid.
+    if (this.tokenWritten) this.token.renew();
     writeSidecarRecord(o.dir, {
       pod: o.pod.metadata.name,
       namespace: namespaceOf(o.pod),

@@ -11,11 +11,16 @@ const describeRoute = (path: string): string => {
   if (route.type === 'pod-log') return `log ${route.namespace} ${route.name}`;
   if (route.type === 'pod-exec') return `exec ${route.namespace} ${route.name}`;
   if (route.type === 'openapi') return `openapi ${route.group || 'core'} ${route.version}`;
+  if (route.type === 'serviceaccount-token') return `token ${route.namespace} ${route.name}`;
+  if (route.type === 'node-join') return `join ${route.endpoint}`;
   return [route.kind.kind, route.apiVersion, route.namespace ?? '-', route.name ?? '-'].join(' ');
 };
 
 describe('API server routes', () => {
   const table: [string, string][] = [
+    ['/api/v1/namespaces/web/serviceaccounts/sleep/token', 'token web sleep'],
+    ['/apis/automesh.io/v1/clusterinfo', 'join clusterinfo'],
+    ['/apis/automesh.io/v1/nodecredentials', 'join nodecredentials'],
     ['/api/v1/namespaces', 'Namespace v1 - -'],
     ['/api/v1/namespaces/foo', 'Namespace v1 - foo'],
     ['/api/v1/namespaces/foo/pods', 'Pod v1 foo -'],

@@ -1,6 +1,7 @@
 // `automesh up [-d]`: the control plane (with its controllers) and this machine's node agent, in the foreground (Ctrl-C stops
 // everything and leaves no process behind) or in the background with a log file (`-d`).
 import { spawn } from 'node:child_process';
+import { isIP } from 'node:net';
 import { mkdirSync, openSync, closeSync, fstatSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { createLogger } from '../../log/index.js';
 import { adminConfigPath } from '../../controlplane/index.js';
@@ -38,6 +39,18 @@ const FLAGS = [
   },
   { name: 'node-name', type: 'string', usage: "this machine's Node name (default: the host name)" },
   {
+    name: 'pod-cidr',
+    type: 'string',
+    usage:
+      'route pods between hosts: each node gets a /24 of this range (e.g. 198.19.0.0/16) for its pod IPs (needs root); default: loopback pod IPs on one machine',
+  },
+  {
+    name: 'listen',
+    type: 'string',
+    usage:
+      "the address the API server, CA and discovery listen on and other hosts reach them at (default 127.0.0.1); also this node's InternalIP",
+  },
+  {
     name: 'node-monitor-grace-period',
     type: 'string',
     usage: 'seconds without a heartbeat before a node is NotReady (default 10)',
@@ -72,7 +85,20 @@ function addressBlock(env: NodeJS.ProcessEnv): number | undefined {
   return block;
 }
 
-async function foreground(dir: string, settings: UpSettings, certificateKey?: string): Promise<number> {
+/** `--listen`: one IP address (a host name would leave the serving certificate without it). */
+function listenAddress(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (isIP(text) === 0) throw new Error(`--listen must be an IP address of this host, got "${text}"`);
+  return text;
+}
+
+async function foreground(
+  dir: string,
+  settings: UpSettings,
+  listen: string | undefined,
+  podCidr: string | undefined,
+  certificateKey?: string,
+): Promise<number> {
   const logger = createLogger({ component: 'automesh' });
   const block = addressBlock(process.env);
   const { store } = settings;
@@ -83,6 +109,8 @@ async function foreground(dir: string, settings: UpSettings, certificateKey?: st
     ...(settings.nodeName === undefined ? {} : { nodeName: settings.nodeName }),
     ...(settings.controllers === undefined ? {} : { controllers: settings.controllers }),
     ...(block === undefined ? {} : { addressBlock: block }),
+    ...(listen === undefined ? {} : { listen }),
+    ...(podCidr === undefined ? {} : { clusterCIDR: podCidr }),
     ...(store.kind === 'etcd' ? { etcd: { url: store.url, prefix: store.prefix } } : {}),
     ...(certificateKey === undefined ? {} : { certificateKey }),
   });
@@ -182,12 +210,13 @@ export async function run(args: string[]): Promise<number> {
       ...optional('nodeMonitorGracePeriod', flagString(flags, 'node-monitor-grace-period')),
       ...optional('podEvictionTimeout', flagString(flags, 'pod-eviction-timeout')),
     });
+    const listen = listenAddress(flagString(flags, 'listen'));
     // The background process gets the same settings, resolved again from the same flags.
     const foregroundArgs = args.filter((a) => a !== '-d' && a !== '--detach');
     const certificateKey = certificateKeyInput(flagString(flags, 'certificate-key'), process.env);
     return await (flagBool(flags, 'detach')
       ? detach(dir, foregroundArgs, settings)
-      : foreground(dir, settings, certificateKey));
+      : foreground(dir, settings, listen, flagString(flags, 'pod-cidr'), certificateKey));
   } catch (error) {
     return reportError(error);
   }

@@ -1,11 +1,8 @@
 // Starts the whole local mesh in this process: the control plane (with the controllers), then one
 // node agent for this machine that runs the pods bound to it (app processes plus one sidecar
 // process per injected pod) against the control plane's store.
-import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Pod } from '../../api/index.js';
 import {
   startControlPlane,
   MESH_ROOT_FILE,
@@ -13,14 +10,7 @@ import {
   type ControlPlane,
   type ControllerSettings,
 } from '../../controlplane/index.js';
-import {
-  podDirectory,
-  execEnvironment,
-  startNodeAgent,
-  type NodeAgent,
-  type SidecarContext,
-  type ProcessHandle,
-} from '../../runtime/index.js';
+import { podDirectory, execEnvironment, startNodeAgent, type NodeAgent } from '../../runtime/index.js';
 import type { Logger } from '../../log/index.js';
 import { defaultNodeName } from './up-config.js';
 import {
@@ -28,6 +18,7 @@ import {
   type ReplicaAddressBook,
   type ReplicaAddresses,
 } from './replica-address-book.js';
+import { sidecarLauncher, sidecarStarter, type SidecarTarget } from './sidecar-starter.js';
 
 export interface LocalMesh {
   controlPlane: ControlPlane;
@@ -47,6 +38,10 @@ export interface StartMeshOptions {
   etcd?: { url: string; prefix: string };
   /** This machine's Node name (default: the host name, see defaultNodeName). */
   nodeName?: string;
+  /** Where the control plane listens (and this node's InternalIP); loopback by default. */
+  listen?: string;
+  /** The cluster pod range when pods are routed between hosts (`up --pod-cidr`); loopback pods otherwise. */
+  clusterCIDR?: string;
   /** Node lifecycle bounds (heartbeat grace, eviction timeout); defaults in the controllers. */
   controllers?: ControllerSettings;
   /** With etcd: the key that opens the cluster's secrets (`--certificate-key`). */
@@ -56,54 +51,14 @@ export interface StartMeshOptions {
 /** The role label kubectl shows under ROLES for the node that also runs the control plane. */
 const CONTROL_PLANE_ROLE_LABEL = 'node-role.kubernetes.io/control-plane';
 
-/** The sidecar's command line up to the pod's own flags: the same for every pod of this mesh. */
-function sidecarArgs(options: StartMeshOptions, cp: ControlPlane, replicas: ReplicaAddresses): string[] {
-  return [
-    ...options.cliArgv,
-    'proxy',
-    '--ca-address',
-    replicas.ca.join(','),
-    '--discovery-address',
-    replicas.discovery.join(','),
-    '--root-cert',
-    join(options.stateDir, MESH_ROOT_FILE),
-    '--trust-domain',
-    cp.trustDomain,
-  ];
-}
-
-/** Only this node's replica: what an adopted sidecar must have been started with. */
-function ownReplica(cp: ControlPlane): ReplicaAddresses {
-  return { ca: [cp.caAddress], discovery: [cp.discoveryAddress] };
-}
-
-function sidecarStarter(options: StartMeshOptions, cp: ControlPlane, book: ReplicaAddressBook) {
-  return (pod: Pod, context: SidecarContext): ProcessHandle => {
-    const args = [
-      // Every live replica, so that the sidecar fails over when its replica dies.
-      ...sidecarArgs(options, cp, book.current()),
-      '--pod',
-      pod.metadata.name,
-      '--namespace',
-      pod.metadata.namespace ?? 'default',
-      '--pod-ip',
-      context.podIP,
-      '--app-host',
-      context.appHost,
-      '--token-path',
-      context.tokenPath,
-    ];
-    const log = openSync(context.logPath, 'a', 0o600);
-    try {
-      // context.env marks the process as this pod's, so that an `up` started after this one was
-      // killed adopts it instead of restarting it.
-      return spawn(process.execPath, args, {
-        stdio: ['ignore', log, log],
-        env: { ...process.env, ...context.env },
-      });
-    } finally {
-      closeSync(log);
-    }
+function sidecarTarget(options: StartMeshOptions, cp: ControlPlane, book: ReplicaAddressBook): SidecarTarget {
+  return {
+    cliArgv: options.cliArgv,
+    caAddress: cp.caAddress,
+    discoveryAddress: cp.discoveryAddress,
+    rootCertFile: join(options.stateDir, MESH_ROOT_FILE),
+    trustDomain: cp.trustDomain,
+    replicas: () => book.current(),
   };
 }
 
@@ -118,28 +73,35 @@ export async function startLocalMesh(options: StartMeshOptions): Promise<LocalMe
     },
     ...(options.svidTtlSeconds === undefined ? {} : { svidTtlSeconds: options.svidTtlSeconds }),
     ...(options.etcd === undefined ? {} : { etcd: options.etcd }),
-    ...(options.controllers === undefined ? {} : { controllers: options.controllers }),
     ...(options.certificateKey === undefined ? {} : { certificateKey: options.certificateKey }),
+    ...(options.listen === undefined ? {} : { host: options.listen }),
+    ...(options.controllers === undefined && options.clusterCIDR === undefined
+      ? {}
+      : {
+          controllers: {
+            ...options.controllers,
+            ...(options.clusterCIDR === undefined ? {} : { clusterCIDR: options.clusterCIDR }),
+          },
+        }),
   });
   let runtime: NodeAgent;
   let book: ReplicaAddressBook | undefined;
   try {
     book = await startReplicaAddressBook(controlPlane, options.logger.child('replicas'));
+    const target = sidecarTarget(options, controlPlane, book);
     runtime = await startNodeAgent({
       backend: controlPlane.store,
       stateDir: options.stateDir,
       nodeName: options.nodeName ?? defaultNodeName(hostname()),
       labels: { [CONTROL_PLANE_ROLE_LABEL]: '' },
-      startSidecar: sidecarStarter(options, controlPlane, book),
+      ...(options.listen === undefined ? {} : { internalIP: options.listen }),
+      ...(options.clusterCIDR === undefined ? {} : { podNetwork: 'routed' as const }),
+      startSidecar: sidecarStarter(target),
       mintPodToken: (binding) => controlPlane.mintPodToken(binding),
       // A fresh token well before the last one runs out, as kubelet does for projected tokens.
       podTokenRefreshMs: (POD_TOKEN_TTL_SECONDS * 1000) / 2,
-      // A sidecar left by a killed `up` is adopted only if it would be started the same way now
-      // (the other replicas in its list may have come and gone: not part of the comparison).
-      sidecarLauncher: [
-        process.execPath,
-        ...sidecarArgs(options, controlPlane, ownReplica(controlPlane)),
-      ].join(' '),
+      // A sidecar left by a killed `up` is adopted only if it would be started the same way now.
+      sidecarLauncher: sidecarLauncher(target),
       logger: options.logger.child('node'),
       ...(options.addressBlock === undefined ? {} : { addressBlock: options.addressBlock }),
     });

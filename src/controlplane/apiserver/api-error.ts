@@ -6,6 +6,7 @@ import type { StatusCause, StatusReason } from './status.js';
 
 export type ApiErrorCode =
   | 'AUTOMESH_ERR_API_UNAUTHORIZED'
+  | 'AUTOMESH_ERR_API_FORBIDDEN'
   | 'AUTOMESH_ERR_API_NOT_FOUND'
   | 'AUTOMESH_ERR_API_ALREADY_EXISTS'
   | 'AUTOMESH_ERR_API_CONFLICT'
@@ -19,6 +20,7 @@ export type ApiErrorCode =
 
 const HTTP: Record<ApiErrorCode, { status: number; reason: StatusReason }> = {
   AUTOMESH_ERR_API_UNAUTHORIZED: { status: 401, reason: 'Unauthorized' },
+  AUTOMESH_ERR_API_FORBIDDEN: { status: 403, reason: 'Forbidden' },
   AUTOMESH_ERR_API_NOT_FOUND: { status: 404, reason: 'NotFound' },
   AUTOMESH_ERR_API_ALREADY_EXISTS: { status: 409, reason: 'AlreadyExists' },
   AUTOMESH_ERR_API_CONFLICT: { status: 409, reason: 'Conflict' },

@@ -11,7 +11,14 @@ import { ApiError } from './api-error.js';
 import type { ConfigStore } from '../../store/index.js';
 import type { ListenerLimits } from '../listener-limits.js';
 import { API_LISTENER_LIMITS, listenerLimits } from '../listener-limits.js';
-import { bearerChecker, type AdminTokenCheck } from './bearer-auth.js';
+import {
+  requestAuthenticator,
+  requireAdmin,
+  type AdminTokenCheck,
+  type NodeCredentialVerifier,
+} from './request-auth.js';
+import type { NodeJoin } from './node-join-handlers.js';
+import type { PodTokenMinter } from './token-request-handler.js';
 import { mapError } from './error-mapper.js';
 import { sendJson } from './http-io.js';
 import { DEFAULT_BODY_LIMIT_BYTES } from './read-json-body.js';
@@ -64,6 +71,12 @@ export interface ApiServerOptions {
   podExec?: PodExecutor;
   /** The clock for Table AGE cells; Date.now by default. */
   nowMs?: () => number;
+  /** Node credentials the server accepts beside the admin token (held to their node). */
+  nodeCredentials?: NodeCredentialVerifier;
+  /** Cluster info, join tokens and node credentials for hosts that join; absent: 404. */
+  nodeJoin?: NodeJoin;
+  /** Pod tokens for TokenRequest (`serviceaccounts/{sa}/token`); absent: 404. */
+  podTokens?: PodTokenMinter;
   /** Header, idle and connection limits of the listener. Default `API_LISTENER_LIMITS`. */
   limits?: Partial<ListenerLimits>;
   /** How often a watch that allows bookmarks gets one. Default `WATCH_BOOKMARK_INTERVAL_MS`. */
@@ -129,7 +142,11 @@ function httpServerOptions(limits: ListenerLimits): ServerOptions & { handshakeT
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  const checkAuth = bearerChecker(options.adminToken);
+  const authenticate = requestAuthenticator(options.adminToken, options.nodeCredentials);
+  const access = {
+    ...(options.nodeJoin === undefined ? {} : { nodeJoin: options.nodeJoin }),
+    ...(options.podTokens === undefined ? {} : { podTokens: options.podTokens }),
+  };
   const ctx: HandlerContext = {
     store: options.store,
     decode: options.decode ?? defaultDecode,
@@ -162,14 +179,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const limits = listenerLimits(API_LISTENER_LIMITS, options.limits);
   const tlsOptions = { key: options.tls.privateKeyPem, cert: options.tls.certChainPem.join('') };
   const server: Server = createServer({ ...httpServerOptions(limits), ...tlsOptions }, (req, res) => {
+    let principal;
     try {
-      checkAuth(req);
-      if (extraHandlers.some((handle) => handle(req, res))) return;
+      principal = authenticate(req);
+      // The extra handlers (/debug/...) are the admin's; a node or nobody is refused there.
+      if (principal.kind === 'admin' && extraHandlers.some((handle) => handle(req, res))) return;
+      if (principal.kind !== 'admin' && (req.url ?? '').startsWith('/debug/'))
+        requireAdmin(principal, 'read debug endpoints');
     } catch (err) {
       fail(res, err);
       return;
     }
-    routeRequest(ctx, watches, req, res).catch((err: unknown) => fail(res, err));
+    routeRequest(ctx, access, principal, watches, req, res).catch((err: unknown) => fail(res, err));
   });
   // WebSocket upgrades (kubectl exec) skip the request handler: the same credential check, and a
   // refusal answered as a plain HTTP response on the socket, from the same error mapper.
@@ -184,7 +205,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     try {
-      checkAuth(req);
+      requireAdmin(authenticate(req), 'exec in pods');
       const url = new URL(req.url ?? '/', 'https://localhost');
       const target = parseRoute(url.pathname);
       if (target.type !== 'pod-exec')

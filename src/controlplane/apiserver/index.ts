@@ -17,3 +17,7 @@ export { WATCH_MAX_BUFFERED_BYTES } from './watch-stream.js';
 export type { DecodeFn } from './validate-write.js';
 export type { PodLogSource } from './pod-log-handler.js';
 export type { PodExecutor } from './pod-exec-handler.js';
+export type { ClusterInfo, NodeJoin } from './node-join-handlers.js';
+export type { PodTokenMinter } from './token-request-handler.js';
+export type { Principal, NodeCredentialVerifier } from './request-auth.js';
+export { nodeRestrictedStore } from './node-restriction.js';

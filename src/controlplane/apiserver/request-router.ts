@@ -18,16 +18,45 @@ import { handlePodLog } from './pod-log-handler.js';
 import { parseRoute } from './route.js';
 import { handleWatch, type WatchRegistry } from './watch-stream.js';
 import { queryFlag } from './query-flag.js';
+import { handleNodeJoin, type NodeJoin } from './node-join-handlers.js';
+import { nodeRestrictedStore } from './node-restriction.js';
+import { requireAdmin, requireCredential, type Principal } from './request-auth.js';
+import { handleTokenRequest, type PodTokenMinter } from './token-request-handler.js';
+
+/** What the join and token paths need beyond the store; absent parts answer 404. */
+export interface NodeAccess {
+  nodeJoin?: NodeJoin;
+  podTokens?: PodTokenMinter;
+}
 
 export async function routeRequest(
-  ctx: HandlerContext,
+  base: HandlerContext,
+  access: NodeAccess,
+  principal: Principal,
   watches: WatchRegistry,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const target = parseRoute(url.pathname);
+  let target;
+  try {
+    target = parseRoute(url.pathname);
+  } catch (err) {
+    requireCredential(principal); // nobody learns which paths exist without a credential
+    throw err;
+  }
   const method = req.method ?? 'GET';
+  // The join paths take hosts that have no credential yet; everything else needs one.
+  if (target.type === 'node-join')
+    return handleNodeJoin(access.nodeJoin, target.endpoint, principal, base.bodyLimitBytes, req, res);
+  requireCredential(principal);
+  const ctx: HandlerContext =
+    principal.kind === 'node'
+      ? { ...base, store: nodeRestrictedStore(base.store, principal.nodeName) }
+      : base;
+  if (target.type === 'serviceaccount-token')
+    return handleTokenRequest(ctx.store, access.podTokens, target, principal, ctx.bodyLimitBytes, req, res);
+  if (target.type === 'pod-log') requireAdmin(principal, 'read pod logs');
   if (target.type === 'pod-exec') {
     throw new ApiError(
       'AUTOMESH_ERR_API_BAD_REQUEST',

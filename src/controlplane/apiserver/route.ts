@@ -8,6 +8,8 @@
 //   /openapi/v3, /openapi/v3/api/v1, /openapi/v3/apis/{group}/{version}   OpenAPI v3 documents
 //   /api/v1/namespaces/{ns}/pods/{name}/log            a container's output
 //   /api/v1/namespaces/{ns}/pods/{name}/exec           a command in a container (WebSocket)
+//   /api/v1/namespaces/{ns}/serviceaccounts/{sa}/token  a pod token (TokenRequest)
+//   /apis/automesh.io/v1/clusterinfo|jointokens|nodecredentials   joining a host (node-join-handlers)
 // Pure: no I/O, so it is tested directly and shared by every handler.
 
 import { KINDS, kindForResource, kindsAt, type KindInfo } from '../../api/index.js';
@@ -15,6 +17,10 @@ import { ApiError } from './api-error.js';
 
 /** The group/version of automesh's own endpoints (batch apply). */
 export const AUTOMESH_GROUP_VERSION = 'automesh.io/v1';
+
+/** automesh.io/v1 paths for joining a host: public root and addresses, join tokens, node credentials. */
+export const NODE_JOIN_ENDPOINTS = ['clusterinfo', 'jointokens', 'nodecredentials'] as const;
+export type NodeJoinEndpoint = (typeof NODE_JOIN_ENDPOINTS)[number];
 
 export type Route =
   | { type: 'apply' }
@@ -24,6 +30,8 @@ export type Route =
   | { type: 'openapi'; group: string; version: string }
   | { type: 'pod-log'; namespace: string; name: string }
   | { type: 'pod-exec'; namespace: string; name: string }
+  | { type: 'serviceaccount-token'; namespace: string; name: string }
+  | { type: 'node-join'; endpoint: NodeJoinEndpoint }
   | {
       type: 'resource';
       kind: KindInfo;
@@ -92,6 +100,9 @@ export function parseRoute(pathname: string): Route {
   const apiVersion = group === '' ? version : `${group}/${version}`;
   if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && rest[0] === 'apply')
     return { type: 'apply' };
+  const joinEndpoint = NODE_JOIN_ENDPOINTS.find((e) => e === rest[0]);
+  if (apiVersion === AUTOMESH_GROUP_VERSION && rest.length === 1 && joinEndpoint !== undefined)
+    return { type: 'node-join', endpoint: joinEndpoint };
 
   // Pod subresources: logs and exec.
   const subresource = rest[4];
@@ -101,6 +112,14 @@ export function parseRoute(pathname: string): Route {
       return { type, namespace: rest[1] as string, name: rest[3] as string };
     }
   }
+  if (
+    apiVersion === 'v1' &&
+    rest[0] === 'namespaces' &&
+    rest[2] === 'serviceaccounts' &&
+    rest.length === 5 &&
+    subresource === 'token'
+  )
+    return { type: 'serviceaccount-token', namespace: rest[1] as string, name: rest[3] as string };
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const kind = kindForResource(group, version, rest[2] as string);
     if (!kind || !kind.namespaced || rest.length > 4) throw notFound(pathname);

@@ -75,11 +75,17 @@ export class ApiClient {
   readonly server: string;
   private readonly token: string;
   private readonly ca: string | undefined;
+  private readonly requestTimeoutMs: number | undefined;
 
-  constructor(config: ClientConfig) {
+  /**
+   * `requestTimeoutMs` bounds every call but watches (a long-running agent on another host must not
+   * wait on a request lost in a network partition); absent: no bound (the CLI's short calls).
+   */
+  constructor(config: ClientConfig, options: { requestTimeoutMs?: number } = {}) {
     this.server = config.server.replace(/\/+$/, '');
     this.token = config.token;
     this.ca = config.certificateAuthorityPem;
+    this.requestTimeoutMs = options.requestTimeoutMs;
   }
 
   /** A client from `<state dir>/admin.kubeconfig` ($AUTOMESH_HOME or ~/.automesh by default). */
@@ -173,6 +179,11 @@ export class ApiClient {
     return this.request<T>('GET', path, undefined, signal);
   }
 
+  /** POST of a JSON body to a path the kinds do not describe (TokenRequest, the join endpoints). */
+  async postPath<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
   /** Streams changes of one kind until stopped, timed out or ended by the server. */
   watch<T extends Resource = Resource>(
     kind: ResourceKind | KindInfo,
@@ -231,7 +242,10 @@ export class ApiClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const response = await this.send(method, path, body, signal);
+    const bounded =
+      signal ??
+      (this.requestTimeoutMs === undefined ? undefined : AbortSignal.timeout(this.requestTimeoutMs));
+    const response = await this.send(method, path, body, bounded);
     const text = await response.text();
     let parsed: unknown;
     try {

@@ -17,6 +17,8 @@ import { EndpointsController } from './endpoints-controller.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import type { BackendWatchEvent, ResourceBackend } from './resource-backend.js';
 import { Scheduler } from './scheduler.js';
+import { NodeIpamController } from './node-ipam-controller.js';
+import { DEFAULT_NODE_CIDR_MASK_SIZE, parseCidr } from './pod-cidr-plan.js';
 import { SerialTask } from './serial-task.js';
 
 /** How often node agents write their heartbeat (Node status). */
@@ -36,6 +38,13 @@ export interface ControllerSettings {
   nodeMonitorPeriodMs?: number;
   /** Default POD_EVICTION_TIMEOUT_MS. */
   podEvictionTimeoutMs?: number;
+  /**
+   * The cluster pod range (`198.19.0.0/16`) when pods are routed between hosts: every Node then
+   * gets a `nodeCidrMaskSize` block of it as spec.podCIDR. Absent: nodes state their own (loopback).
+   */
+  clusterCIDR?: string;
+  /** Default DEFAULT_NODE_CIDR_MASK_SIZE (/24). */
+  nodeCidrMaskSize?: number;
 }
 
 export interface ControllerOptions extends ControllerSettings {
@@ -48,11 +57,23 @@ export interface ControllerOptions extends ControllerSettings {
 const placementFacts = (node: Node): string =>
   stableJson({ ready: nodeIsReady(node), labels: node.metadata.labels ?? {}, spec: node.spec ?? {} });
 
+function ipamFor(options: ControllerOptions): NodeIpamController | undefined {
+  if (options.clusterCIDR === undefined) return undefined;
+  const cluster = parseCidr(options.clusterCIDR);
+  const mask = options.nodeCidrMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE;
+  if (cluster === undefined || mask < cluster.prefix || mask > 30)
+    throw new RangeError(
+      `the cluster pod range "${options.clusterCIDR}" is not an IPv4 CIDR wider than /${mask}`,
+    );
+  return new NodeIpamController(options.backend, cluster, mask, options.logger.child('node-ipam'));
+}
+
 export class ControllerManager {
   private readonly deployments: DeploymentController;
   private readonly scheduler: Scheduler;
   private readonly lifecycle: NodeLifecycleController;
   private readonly endpoints: EndpointsController;
+  private readonly ipam: NodeIpamController | undefined;
   /** One task for both kinds of pass, so controllers never run concurrently with themselves. */
   private readonly pass: SerialTask;
   /** Set by watch events: the next pass reads everything, otherwise it only judges nodes. */
@@ -76,6 +97,7 @@ export class ControllerManager {
       logger.child('node-lifecycle'),
     );
     this.endpoints = new EndpointsController(backend, logger.child('endpoints'));
+    this.ipam = ipamFor(options);
     const onError = (err: unknown): void => logger.warn('controller pass failed', { err });
     this.pass = new SerialTask(() => this.runPass(), onError);
   }
@@ -123,6 +145,7 @@ export class ControllerManager {
     this.fullPassWanted = false;
     const view = await readClusterView(this.options.backend);
     for (const node of view.nodes) this.nodeFacts.set(node.metadata.name, placementFacts(node));
+    await this.ipam?.reconcile(view);
     await this.deployments.reconcile(view);
     await this.scheduler.reconcile(view);
     await this.lifecycle.reconcile(view);

@@ -19,3 +19,13 @@ export { schedulePod, NodeLoad } from './schedule-pod.js';
 export type { Placement } from './schedule-pod.js';
 export { judgeNode } from './node-health.js';
 export type { NodeJudgement, NodeLifecycleConfig, NodeObservation } from './node-health.js';
+export {
+  planPodCidrs,
+  parseCidr,
+  parseIpv4,
+  ipv4Text,
+  cidrText,
+  cidrContains,
+  DEFAULT_NODE_CIDR_MASK_SIZE,
+} from './pod-cidr-plan.js';
+export type { Ipv4Cidr } from './pod-cidr-plan.js';
