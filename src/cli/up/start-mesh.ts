@@ -13,11 +13,7 @@ import {
 import { podDirectory, execEnvironment, startNodeAgent, type NodeAgent } from '../../runtime/index.js';
 import type { Logger } from '../../log/index.js';
 import { defaultNodeName } from './up-config.js';
-import {
-  startReplicaAddressBook,
-  type ReplicaAddressBook,
-  type ReplicaAddresses,
-} from './replica-address-book.js';
+import { startReplicaAddressBook, type ReplicaAddressBook } from './replica-address-book.js';
 import { sidecarLauncher, sidecarStarter, type SidecarTarget } from './sidecar-starter.js';
 
 export interface LocalMesh {
