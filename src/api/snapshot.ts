@@ -47,6 +47,17 @@ export interface InboundListener {
   mode: ServerMode;
   /** Why this mode, for people: "STRICT (Policy full/httpbin, service httpbin port 8000)". */
   reason: string;
+  /**
+   * The mode the port would have with the policies annotated `automesh.io/enforcement: shadow`
+   * enforced, present only when it differs from `mode`: the sidecar counts and logs every
+   * connection that mode would have refused, and refuses none of them.
+   */
+  shadow?: {
+    mode: ServerMode;
+    /** The shadow policy that decided, e.g. `PeerAuthentication full/strict`. */
+    source: string;
+    reason: string;
+  };
 }
 
 /** The TLS a client sidecar uses toward one endpoint. */

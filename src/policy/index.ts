@@ -37,3 +37,5 @@ export type {
   Verdict,
 } from './strict-readiness.js';
 export { REQUIRE_MTLS_LABEL } from './require-mtls.js';
+export { ENFORCEMENT_ANNOTATION, SHADOW, isShadow } from './enforcement-annotation.js';
+export { shadowModeIn } from './shadow-enforcement.js';

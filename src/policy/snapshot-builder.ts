@@ -22,6 +22,7 @@ import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor, targetPortOn } from './names.js';
 import { requireMtlsFor } from './require-mtls.js';
 import { serverModeIn } from './server-mode.js';
+import { shadowModeIn } from './shadow-enforcement.js';
 
 /** Hex characters kept from the SHA-256 content hash for a snapshot version. */
 export const SNAPSHOT_VERSION_HEX_CHARS = 16;
@@ -97,11 +98,15 @@ export class SnapshotBuilder {
     const ports = [...new Set(workload.ports.map((p) => p.containerPort))].sort((a, b) => a - b);
     return ports.map((port) => {
       const decision = serverModeIn(this.index, workload, port);
+      const shadow = shadowModeIn(this.index, workload, port);
       return {
         port,
         protocol: this.inboundProtocol(workload, port),
         mode: decision.mode,
         reason: decision.reason,
+        ...(shadow === undefined
+          ? {}
+          : { shadow: { mode: shadow.mode, source: shadow.source, reason: shadow.reason } }),
       };
     });
   }

@@ -32,8 +32,11 @@ interface PeersAnswer {
     peers: {
       arrival: ObservedPort['peers'][number]['arrival'];
       peer: string;
+      address?: string;
       connections: number;
+      requests?: number;
       reason?: string;
+      shadow?: { refusals: number; reason: string; policy: string };
       lastSeen: string;
     }[];
   }[];
@@ -69,9 +72,13 @@ function toObserved(port: PeersAnswer['ports'][number]): ObservedPort {
     peers: port.peers.map((p) => ({
       arrival: p.arrival,
       peer: p.peer,
+      ...(p.address === undefined ? {} : { address: p.address }),
       connections: p.connections,
+      // A sidecar from before request counts: its connections are the best count there is.
+      requests: p.requests ?? p.connections,
       lastSeen: Date.parse(p.lastSeen),
       ...(p.reason === undefined ? {} : { reason: p.reason }),
+      ...(p.shadow === undefined ? {} : { shadow: p.shadow }),
     })),
   };
 }

@@ -64,12 +64,13 @@ function certificateMetrics(
 
 /** Each inbound port with its mode now and the peers seen on it in the observation window. */
 function peersView(state: AdminState): Record<string, unknown> {
-  const modes = new Map((state.snapshot()?.inbound ?? []).map((l) => [l.port, l.mode]));
+  const listeners = new Map((state.snapshot()?.inbound ?? []).map((l) => [l.port, l]));
   return {
     windowSeconds: state.peers.windowMs / 1000,
     ports: state.peers.view().map(({ port, observedSince, peers }) => ({
       port,
-      mode: modes.get(port) ?? 'unknown',
+      mode: listeners.get(port)?.mode ?? 'unknown',
+      ...(listeners.get(port)?.shadow === undefined ? {} : { shadow: listeners.get(port)!.shadow }),
       observedSince: new Date(observedSince).toISOString(),
       peers: peers.map((p) => ({
         ...p,

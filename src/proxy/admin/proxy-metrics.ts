@@ -39,6 +39,7 @@ export class ProxyMetrics {
   private readonly connections: Series = new Map();
   private readonly handshakeFailures: Series = new Map();
   private readonly retired: Series = new Map();
+  private readonly shadowRefusals: Series = new Map();
   private readonly active = { inbound: 0, outbound: 0 };
 
   /** The counter for a label set (shared by every caller with the same labels). */
@@ -79,6 +80,12 @@ export class ProxyMetrics {
   connectionRetired(direction: Direction, reason: string): void {
     const key = labelText({ direction, reason });
     this.retired.set(key, (this.retired.get(key) ?? 0) + 1);
+  }
+
+  /** An admitted connection a shadow policy's mode would have refused (shadow enforcement). */
+  shadowRefusal(reason: string, policy: string): void {
+    const key = labelText({ reason, policy });
+    this.shadowRefusals.set(key, (this.shadowRefusals.get(key) ?? 0) + 1);
   }
 
   handshakeFailure(direction: Direction, reason: string): void {
@@ -133,6 +140,12 @@ export class ProxyMetrics {
       'Downstream connections the sidecar closed on its own, by reason: mode_change (the new mode of their port does not admit them), max_age.',
       'counter',
       this.retired,
+    );
+    family(
+      'automesh_shadow_refusals_total',
+      'Inbound connections let in that a policy annotated automesh.io/enforcement: shadow would have refused, by reason and policy.',
+      'counter',
+      this.shadowRefusals,
     );
     const active: Series = new Map([
       ['direction="inbound"', this.active.inbound],

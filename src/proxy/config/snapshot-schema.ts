@@ -33,6 +33,7 @@ const upstreamTls = z.discriminatedUnion('mode', [
 ]);
 
 const protocol = z.enum(['http', 'tcp', 'auto']);
+const serverMode = z.enum(['STRICT', 'PERMISSIVE', 'DISABLE']);
 
 export const proxySnapshotSchema = z.object({
   version: z.string().min(1),
@@ -49,7 +50,15 @@ export const proxySnapshotSchema = z.object({
     trustDomain: z.string().min(1),
     rootNamespace: z.string(),
   }),
-  inbound: z.array(z.object({ port, protocol, mode: z.enum(['STRICT', 'PERMISSIVE', 'DISABLE']), reason })),
+  inbound: z.array(
+    z.object({
+      port,
+      protocol,
+      mode: serverMode,
+      reason,
+      shadow: z.object({ mode: serverMode, source: z.string(), reason }).optional(),
+    }),
+  ),
   outbound: z.array(
     z.object({
       hostname: z.string().min(1),

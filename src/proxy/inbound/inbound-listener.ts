@@ -27,8 +27,8 @@ import { spiffeIdOf, xfccElement } from '../tls/spiffe-san.js';
 import { MESH_ALPN, plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { RequestHead } from '../http/request-head.js';
-import type { PeerObservations } from './peer-observations.js';
-import { modeAdmits, PLAINTEXT, TLS_PASSTHROUGH } from './admission.js';
+import type { PeerObservations, PeerTally } from './peer-observations.js';
+import { modeAdmits, PLAINTEXT, shadowRefusal, TLS_PASSTHROUGH } from './admission.js';
 import type { Admission } from './admission.js';
 import { DownstreamConnections } from './downstream-connections.js';
 
@@ -187,7 +187,8 @@ export class InboundListener {
   }
 
   private plaintext(socket: Socket, initial: Buffer | null, admission: Admission): void {
-    if (!this.admit(socket, admission)) {
+    const tally = this.admit(socket, admission);
+    if (tally === undefined) {
       // Only STRICT refuses what the sidecar did not authenticate.
       const empty = initial === null || initial.length === 0;
       const reason = empty ? 'no_bytes_on_strict' : 'plaintext_on_strict';
@@ -197,7 +198,7 @@ export class InboundListener {
       return;
     }
     this.env.metrics.connectionOpened(this.labels(PLAINTEXT_PEER));
-    this.serve(socket, initial, PLAINTEXT_PEER);
+    this.serve(socket, initial, PLAINTEXT_PEER, tally);
   }
 
   private onSecure(socket: TLSSocket): void {
@@ -214,7 +215,8 @@ export class InboundListener {
       socket.destroy();
       return;
     }
-    if (!this.admit(socket, { kind: 'mtls', peer: id })) {
+    const tally = this.admit(socket, { kind: 'mtls', peer: id });
+    if (tally === undefined) {
       this.env.metrics.handshakeFailure('inbound', 'mtls_not_admitted');
       this.env.peers.refused(this.config.port, addressOf(socket), 'mtls_not_admitted');
       socket.destroy();
@@ -226,28 +228,33 @@ export class InboundListener {
       xfcc: `x-forwarded-client-cert: ${xfccElement(own, cert, id)}`,
     };
     this.env.metrics.connectionOpened(this.labels(peer));
-    this.serve(socket, null, peer);
+    this.serve(socket, null, peer, tally);
   }
 
-  private serve(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
+  /** An L4 connection counts as one request for its peer; HTTP counts each exchange. */
+  private serve(socket: Socket, initial: Buffer | null, peer: PeerInfo, tally: PeerTally): void {
     const { protocol } = this.config;
     if (protocol === 'tcp') {
+      tally.request();
       this.pipeToApp(socket, initial);
       return;
     }
     if (protocol === 'http') {
-      this.startHttp(socket, initial, peer);
+      this.startHttp(socket, initial, peer, tally);
       return;
     }
     const options = { timeoutMs: this.env.sniffTimeoutMs, dialApp: () => this.dialApp() };
     sniffProtocol(socket, initial, options, (decision) => {
-      if (decision.kind === 'http') this.startHttp(socket, decision.bytes, peer);
-      else pipeSockets(socket, decision.app, decision.bytes);
+      if (decision.kind === 'http') this.startHttp(socket, decision.bytes, peer, tally);
+      else {
+        tally.request();
+        pipeSockets(socket, decision.app, decision.bytes);
+      }
     });
   }
 
-  private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
-    const session = new HttpSession(socket, this.hooks(peer), this.env.pool, this.env.session);
+  private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo, tally: PeerTally): void {
+    const session = new HttpSession(socket, this.hooks(peer, tally), this.env.pool, this.env.session);
     this.admitted.servesHttp(socket, session);
     session.start(initial);
     socket.resume();
@@ -263,15 +270,26 @@ export class InboundListener {
     return app;
   }
 
-  /** Tracks the connection if the mode in force admits it: a later mode change is checked against it too. */
-  private admit(socket: Socket, admission: Admission): boolean {
-    if (!modeAdmits(this.config.mode, admission)) return false;
+  /**
+   * Tracks the connection if the mode in force admits it (a later mode change is checked against
+   * it too), and records its peer, with what the shadow mode, if any, would have done with it.
+   * Undefined when refused.
+   */
+  private admit(socket: Socket, admission: Admission): PeerTally | undefined {
+    const { mode, shadow, port } = this.config;
+    if (!modeAdmits(mode, admission)) return undefined;
     this.admitted.track(socket, admission);
-    this.env.peers.admitted(this.config.port, admission, addressOf(socket));
-    return true;
+    const wouldRefuse = shadow === undefined ? undefined : shadowRefusal(shadow.mode, admission);
+    if (wouldRefuse !== undefined) this.env.metrics.shadowRefusal(wouldRefuse, shadow!.source);
+    return this.env.peers.admitted(
+      port,
+      admission,
+      addressOf(socket),
+      wouldRefuse === undefined ? undefined : { reason: wouldRefuse, policy: shadow!.source },
+    );
   }
 
-  private hooks(peer: PeerInfo): SessionHooks {
+  private hooks(peer: PeerInfo, tally: PeerTally): SessionHooks {
     const counter = this.env.metrics.requestCounter(this.labels(peer));
     const append = peer.xfcc === undefined ? [] : [peer.xfcc];
     return {
@@ -286,7 +304,10 @@ export class InboundListener {
           tunnel: false,
         };
       },
-      recordRequest: (_conn, status) => counter.inc(status),
+      recordRequest: (_conn, status) => {
+        counter.inc(status);
+        tally.request();
+      },
       recordConnectFailure: () => undefined,
     };
   }
