@@ -9,6 +9,7 @@ import { InboundListener } from './inbound/inbound-listener.js';
 import type { InboundEnvironment } from './inbound/inbound-listener.js';
 import { DEFAULT_OBSERVATION_WINDOW_MS, PeerObservations } from './inbound/peer-observations.js';
 import { createLogger } from '../log/index.js';
+import { DestinationObservations } from './outbound/destination-observations.js';
 import { OutboundTable } from './outbound/outbound-table.js';
 import type { ApplyResult } from './sources.js';
 import type { MeshTls } from './tls/mesh-tls.js';
@@ -30,6 +31,8 @@ export class Sidecar {
   private readonly unsubscribeRotation: () => void;
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly log = createLogger({ component: 'sidecar' });
+  /** What the outbound side sent to each destination endpoint, and why (admin /destinations). */
+  readonly destinations = new DestinationObservations();
   /** Who connected to each inbound port, and how (admin /peers). */
   readonly peers = new PeerObservations(DEFAULT_OBSERVATION_WINDOW_MS, Date.now, {
     // Once per peer and port per window: the counts take every connection, the log says who.

@@ -51,6 +51,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     unknownHosts: config.unknownHosts,
     table: () => sidecar.table,
     ownId: () => sidecar.ownId(),
+    destinations: sidecar.destinations,
   });
   let admin: Server | undefined;
   try {
@@ -62,6 +63,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         renewalTrouble: () => options.certificates.renewalTrouble?.(),
         metrics,
         peers: sidecar.peers,
+        destinations: sidecar.destinations,
       },
       config.admin.host,
       config.admin.port,

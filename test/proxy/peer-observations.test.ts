@@ -274,4 +274,41 @@ describe('a server sidecar shows who connected at /peers', () => {
       /^automesh_shadow_refusals_total\{reason="plaintext_on_strict",policy="PeerAuthentication full\/strict"\} [1-9]/m,
     );
   });
+
+  it('the client sidecar shows what it sent to each endpoint and why at /destinations', async () => {
+    await mesh.setServerMode('PERMISSIVE');
+    await mesh.setClientTls({ mode: 'DISABLE', reason: 'auto mTLS: endpoint has no sidecar' });
+    assert.equal((await viaClient()).status, 200);
+    await mesh.setClientTls({ mode: 'REFUSE', reason: 'automesh.io/require-mtls is true (pod label)' });
+    assert.equal((await viaClient()).status, 503);
+    await mesh.setClientTls('mesh');
+    assert.equal((await viaClient()).status, 200);
+    const r = await httpRequest({
+      host: mesh.client.podIP,
+      port: mesh.clientProxy.adminPort,
+      path: '/destinations',
+    });
+    const view = JSON.parse(r.body) as {
+      windowSeconds: number;
+      destinations: {
+        service: string;
+        address: string;
+        sent: string;
+        reason: string;
+        requests: number;
+        failures: number;
+      }[];
+    };
+    assert.equal(view.windowSeconds, 600);
+    const sent = (mode: string) => view.destinations.find((d) => d.sent === mode);
+    assert.equal(sent('DISABLE')?.reason, 'auto mTLS: endpoint has no sidecar');
+    assert.equal(sent('DISABLE')?.address, mesh.server.podIP);
+    assert.deepEqual(
+      [sent('REFUSE')?.reason, sent('REFUSE')?.requests, sent('REFUSE')?.failures],
+      ['automesh.io/require-mtls is true (pod label)', 1, 1],
+    );
+    assert.equal(sent('ISTIO_MUTUAL')?.service, 'httpbin.full.svc.cluster.local');
+    assert.ok(sent('ISTIO_MUTUAL')!.requests >= 1);
+    assert.equal(sent('ISTIO_MUTUAL')?.failures, 0);
+  });
 });

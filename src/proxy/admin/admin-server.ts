@@ -1,4 +1,4 @@
-// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers. Off the data path,
+// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers, /destinations. Off the data path,
 // so node:http is fine here. Never serves the private key.
 
 import { createServer } from 'node:http';
@@ -6,6 +6,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ProxySnapshot } from '../../api/index.js';
 import type { RenewalTrouble, WorkloadCertificate } from '../sources.js';
 import type { PeerObservations } from '../inbound/peer-observations.js';
+import type { DestinationObservations } from '../outbound/destination-observations.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 
 export interface AdminState {
@@ -15,6 +16,7 @@ export interface AdminState {
   renewalTrouble(): RenewalTrouble | undefined;
   metrics: ProxyMetrics;
   peers: PeerObservations;
+  destinations: DestinationObservations;
 }
 
 export function certificateView(
@@ -131,8 +133,23 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
     case '/peers':
       json(200, peersView(state));
       return;
+    case '/destinations':
+      json(200, {
+        windowSeconds: state.destinations.windowMs / 1000,
+        destinations: state.destinations.view().map((d) => ({
+          ...d,
+          firstSeen: new Date(d.firstSeen).toISOString(),
+          lastSeen: new Date(d.lastSeen).toISOString(),
+        })),
+      });
+      return;
     default:
-      send(res, 404, 'text/plain', 'endpoints: /config_dump /certs /ready /stats/prometheus /peers\n');
+      send(
+        res,
+        404,
+        'text/plain',
+        'endpoints: /config_dump /certs /ready /stats/prometheus /peers /destinations\n',
+      );
   }
 }
 

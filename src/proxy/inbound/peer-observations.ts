@@ -14,6 +14,7 @@
 // cannot grow it.
 
 import type { Admission } from './admission.js';
+import { DEFAULT_OBSERVATION_WINDOW_MS, WINDOW_SLICES, WindowedCount } from '../windowed-count.js';
 
 /** How a peer arrived: the admission kinds, plus connections the sidecar refused. */
 export type Arrival = Admission['kind'] | 'refused';
@@ -58,40 +59,7 @@ export interface PeerObservationsOptions {
 }
 
 export const MAX_PEERS_PER_PORT = 256;
-/** The mesh's default observation window (behaviour.md): 10 minutes. */
-export const DEFAULT_OBSERVATION_WINDOW_MS = 10 * 60_000;
-/** Counts move in tenths of the window: a count covers between 0.9 and 1 window. */
-export const WINDOW_SLICES = 10;
-
-/** A count over the last window, in WINDOW_SLICES slices. */
-class WindowedCount {
-  private readonly slots = new Array<number>(WINDOW_SLICES).fill(0);
-  /** The slice (now / sliceMs) the newest slot belongs to. */
-  private slice = Number.NEGATIVE_INFINITY;
-
-  constructor(private readonly sliceMs: number) {}
-
-  add(now: number): void {
-    this.advance(now);
-    this.slots[this.slice % WINDOW_SLICES]!++;
-  }
-
-  total(now: number): number {
-    this.advance(now);
-    let sum = 0;
-    for (const n of this.slots) sum += n;
-    return sum;
-  }
-
-  private advance(now: number): void {
-    const slice = Math.floor(now / this.sliceMs);
-    if (slice <= this.slice) return;
-    const gap = slice - this.slice;
-    if (gap >= WINDOW_SLICES) this.slots.fill(0);
-    else for (let i = 1; i <= gap; i++) this.slots[(this.slice + i) % WINDOW_SLICES] = 0;
-    this.slice = slice;
-  }
-}
+export { DEFAULT_OBSERVATION_WINDOW_MS };
 
 class PeerRecord implements PeerTally {
   readonly connections: WindowedCount;

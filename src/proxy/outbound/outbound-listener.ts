@@ -14,6 +14,7 @@ import type { HttpSessionConfig } from '../session/http-session.js';
 import type { Route, SessionHooks } from '../session/route.js';
 import { plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { Destination, DestinationObservations } from './destination-observations.js';
 import type { OutboundTable } from './outbound-table.js';
 import { SingleEndpoint, splitAuthority } from './outbound-table.js';
 
@@ -33,6 +34,8 @@ export interface OutboundEnvironment {
   /** The table of the snapshot in force (undefined before the first). */
   table(): OutboundTable | undefined;
   ownId(): string;
+  /** What was sent to each destination endpoint, and why (admin /destinations). */
+  destinations: DestinationObservations;
 }
 
 const ABSOLUTE = /^http:\/\/([^/?#]+)(.*)$/i;
@@ -47,7 +50,11 @@ export class OutboundListener {
     this.server.maxConnections = env.maxConnections;
     this.hooks = {
       route: (head) => this.route(head),
-      recordRequest: (conn, status) => this.counterFor(conn).inc(status),
+      recordRequest: (conn, status) => {
+        this.counterFor(conn).inc(status);
+        const destination = this.destinationFor(conn);
+        if (destination !== undefined) env.destinations.request(destination, status);
+      },
       recordConnectFailure: (err: NodeJS.ErrnoException) =>
         env.metrics.handshakeFailure('outbound', (err.code ?? 'connect_error').toLowerCase()),
     };
@@ -64,6 +71,15 @@ export class OutboundListener {
     });
     if (conn !== null) conn.metricsCell = counter;
     return counter;
+  }
+
+  /** The mesh endpoint a connection goes to (none for passthrough hosts and the app). */
+  private destinationFor(conn: UpstreamConnection | null): Destination | undefined {
+    if (conn === null) return undefined;
+    if (conn.destinationCell !== undefined) return (conn.destinationCell as Destination | null) ?? undefined;
+    const found = this.env.table()?.destinationOf(conn.info.key);
+    conn.destinationCell = found ?? null;
+    return found;
   }
 
   get connectionCount(): number {
@@ -140,6 +156,7 @@ export class OutboundListener {
       return { kind: 'forward', head: outHead, endpoints: new SingleEndpoint(dialer), attempts: 1, tunnel };
     }
     if (target.refusal !== undefined) {
+      if (target.refused !== undefined) this.env.destinations.request(target.refused, 503);
       return { kind: 'local', status: 503, body: `${UPSTREAM_RESET_PREFIX}mTLS required, ${target.refusal}` };
     }
     const endpoints = target.sequence();
