@@ -16,15 +16,27 @@ export interface MeshSettings {
   rootNamespace: string;
   /** values.automesh.requireMtls: the default for clients without the automesh.io/require-mtls label. */
   requireMtls: boolean;
+  /**
+   * values.automesh.safeChanges: what apply, delete and install do with a write that would make
+   * observed client → server traffic fail: `warn` (write it, with a warning per pair) or
+   * `refuse` (write nothing unless --force). Read by the CLI only.
+   */
+  safeChanges: SafeChanges;
 }
 
-/** What a sidecar is told of the mesh values: requireMtls is applied by the control plane, per client. */
-export type SnapshotMeshSettings = Omit<MeshSettings, 'requireMtls'>;
+export type SafeChanges = 'warn' | 'refuse';
+
+/**
+ * What a sidecar is told of the mesh values: requireMtls is applied by the control plane, per
+ * client; safeChanges concerns writes, not traffic.
+ */
+export type SnapshotMeshSettings = Omit<MeshSettings, 'requireMtls' | 'safeChanges'>;
 
 export const DEFAULT_MESH_SETTINGS: Readonly<MeshSettings> = Object.freeze({
   autoMtls: true,
   mtlsEnabled: false,
   requireMtls: false,
+  safeChanges: 'warn',
   trustDomain: 'cluster.local',
   rootNamespace: 'istio-system',
 });

@@ -39,3 +39,7 @@ export type {
 export { REQUIRE_MTLS_LABEL } from './require-mtls.js';
 export { ENFORCEMENT_ANNOTATION, SHADOW, isShadow } from './enforcement-annotation.js';
 export { shadowModeIn } from './shadow-enforcement.js';
+export { breakingChanges } from './breaking-changes.js';
+export type { BrokenPair } from './breaking-changes.js';
+export { observedBreaks, formatObservedBreak, windowText } from './observed-breaks.js';
+export type { ObservedBreak, ServerPortTraffic, WorkloadOf, WriteStep } from './observed-breaks.js';

@@ -1,0 +1,143 @@
+// The seed's migration from PERMISSIVE to STRICT, replayed with the real CLI (issue 12, Done
+// means): strict-readiness names legacy/sleep as the plaintext client of httpbin.full; a shadow
+// STRICT counts its requests and refuses none; a STRICT apply warns with that pair on stderr
+// (stdout as kubectl's), --dry-run writes nothing, and under values.automesh.safeChanges=refuse
+// the write is refused until --force; once sleep.legacy is injected and restarted, STRICT goes
+// through without a warning and with zero failed requests from any client with a sidecar under a
+// steady stream.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pod, Resource } from '../../src/api/index.js';
+import { decodeManifests, injectSidecar } from '../../src/api/index.js';
+import { hostPort } from '../../src/runtime/index.js';
+import {
+  createAll,
+  describeFigures,
+  httpGet,
+  readyPods,
+  RequestStream,
+  sampleResources,
+  sleep,
+  startFaultMesh,
+  untilReachable,
+} from '../faults/support/mesh.js';
+import type { FaultMesh } from '../faults/support/mesh.js';
+import { randomAddressBlock } from '../runtime/support.js';
+import { REPO_ROOT, runCli } from '../support/cli.js';
+
+const URL = 'http://httpbin.full:8000/get';
+const proxyOf = (pod: Pod): string => `http://${pod.status!.podIP!}:${hostPort(15001)}`;
+
+function sleepIn(namespace: string, injected: boolean): Resource[] {
+  const file = 'samples/sleep/sleep.yaml';
+  const decoded = decodeManifests(readFileSync(join(REPO_ROOT, file), 'utf8'), file);
+  return decoded.resources.map((r) => {
+    const placed = { ...r, metadata: { ...r.metadata, namespace } } as Resource;
+    return injected ? injectSidecar(placed) : placed;
+  });
+}
+
+const strictFull = (annotations = ''): string =>
+  `apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: strict\n  namespace: full\n${annotations}spec:\n  mtls:\n    mode: STRICT\n`;
+const SHADOW = '  annotations:\n    automesh.io/enforcement: shadow\n';
+const WARNING =
+  /^Warning: peerauthentication\.security\.istio\.io\/strict: sleep\.legacy → httpbin\.full:80 would fail: plaintext to a STRICT port \(80\) \(\d+ requests? in the last 10m\)$/m;
+
+describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
+  let fault: FaultMesh;
+  let legacy: Pod;
+  let meshed: Pod;
+  const cli = (args: string[], input?: string) =>
+    runCli(args, { env: { AUTOMESH_HOME: fault.stateDir }, ...(input === undefined ? {} : { input }) });
+  const call = (pod: Pod) => httpGet(URL, { proxy: proxyOf(pod) });
+
+  before(async () => {
+    fault = await startFaultMesh('migration', { addressBlock: randomAddressBlock() });
+    await createAll(fault.store, [
+      ...sampleResources('full'),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } },
+      ...sleepIn('legacy', false),
+    ]);
+    await readyPods(fault.store, 'full', 'httpbin');
+    meshed = (await readyPods(fault.store, 'full', 'sleep'))[0]!;
+    legacy = (await readyPods(fault.store, 'legacy', 'sleep'))[0]!;
+    await untilReachable(proxyOf(meshed), URL);
+    await untilReachable(proxyOf(legacy), URL);
+  });
+  after(async () => {
+    await fault?.stop();
+  });
+
+  it('PERMISSIVE: strict-readiness names legacy/sleep as the plaintext client of httpbin.full', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await call(legacy)).status, 200);
+    assert.equal((await call(meshed)).status, 200);
+    const r = await cli(['x', 'strict-readiness', '-n', 'full', 'httpbin']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /PERMISSIVE\s+NOT SAFE: 1 plaintext client \(legacy\/sleep-\S+, \d+ requests, last \d+s ago\)$/m,
+    );
+  });
+
+  it('shadow STRICT counts the requests STRICT would refuse and refuses none', async () => {
+    const applied = await cli(['apply', '-f', '-', '--wait'], strictFull(SHADOW));
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.equal(applied.stderr, '', 'a shadow policy breaks nothing, so nothing to warn about');
+    for (let i = 0; i < 3; i++) assert.equal((await call(legacy)).status, 200);
+    const r = await cli(['x', 'strict-readiness', '-n', 'full', 'httpbin']);
+    assert.match(r.stdout, /would have been refused by shadow policy PeerAuthentication full\/strict/);
+  });
+
+  it('a STRICT apply warns with the pair on stderr; --dry-run writes nothing', async () => {
+    const dry = await cli(['apply', '-f', '-', '--dry-run'], strictFull());
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(dry.stdout, 'peerauthentication.security.istio.io/strict configured (dry run)\n');
+    assert.match(dry.stderr, WARNING);
+    assert.equal((await call(legacy)).status, 200, 'nothing was written');
+  });
+
+  it('under safeChanges=refuse the STRICT apply is refused with the same lines', async () => {
+    const install = await cli(['install', '--set', 'values.automesh.safeChanges=refuse', '-y']);
+    assert.equal(install.code, 0, install.stdout + install.stderr);
+    const refused = await cli(['apply', '-f', '-'], strictFull());
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, WARNING);
+    assert.match(refused.stderr, /Nothing was changed\. Run again with --force/);
+    assert.equal((await call(legacy)).status, 200, 'still PERMISSIVE');
+  });
+
+  it('after sleep.legacy is injected, STRICT goes through with zero failed requests', async () => {
+    const injected = await cli(
+      ['apply', '-f', '-', '--wait'],
+      sleepIn('legacy', true)
+        .map((r) => JSON.stringify(r))
+        .join('\n---\n'),
+    );
+    assert.equal(injected.code, 0, injected.stderr);
+    const fresh = await readyPods(fault.store, 'legacy', 'sleep');
+    assert.ok(fresh[0]!.metadata.labels?.['security.istio.io/tlsMode'] === 'istio', 'injected');
+    legacy = fresh[0]!;
+    await untilReachable(proxyOf(legacy), URL);
+
+    const streams = [meshed, legacy].map((pod) => new RequestStream(proxyOf(pod), URL, 50));
+    for (const s of streams) s.start();
+    const started = Date.now();
+    await sleep(1500);
+    const strict = await cli(['apply', '-f', '-', '--wait'], strictFull());
+    assert.equal(strict.code, 0, strict.stderr);
+    assert.equal(strict.stderr, '', 'no observed pair breaks any more');
+    assert.equal(strict.stdout, 'peerauthentication.security.istio.io/strict configured\n');
+    await sleep(1500);
+    const figures = await Promise.all(streams.map((s) => s.stop()));
+    const seconds = (Date.now() - started) / 1000;
+    console.log(`# ${describeFigures('full/sleep', figures[0]!, seconds)}`);
+    console.log(`# ${describeFigures('legacy/sleep (injected)', figures[1]!, seconds)}`);
+    for (const f of figures) {
+      assert.ok(f.sent > 20, `a steady stream: ${f.sent}`);
+      assert.deepEqual(f.failures, []);
+    }
+  });
+});
