@@ -80,6 +80,7 @@ describe('mesh state from resources', () => {
       autoMtls: false,
       mtlsEnabled: false,
       requireMtls: false,
+      safeChanges: 'warn',
       trustDomain: 'cluster.local',
       rootNamespace: 'istio-system',
     });
