@@ -27,7 +27,7 @@ export { parseMeshValues, PROFILES } from './mesh-values.js';
 export { serviceFqdn, spiffeIdFor, istioSni, targetPortOn, portProtocol } from './names.js';
 export type { EndpointExplanation, RouteExplanation, RuleExplanation } from './explain-route.js';
 export { explainRoute, expectedOutcome, serviceForHost, workloadsNamed } from './explain-route.js';
-export { strictReadiness } from './strict-readiness.js';
+export { ago, strictReadiness } from './strict-readiness.js';
 export type {
   NameAddress,
   ObservedPeerRecord,
@@ -43,3 +43,5 @@ export { breakingChanges } from './breaking-changes.js';
 export type { BrokenPair } from './breaking-changes.js';
 export { observedBreaks, formatObservedBreak, windowText } from './observed-breaks.js';
 export type { ObservedBreak, ServerPortTraffic, WorkloadOf, WriteStep } from './observed-breaks.js';
+export { trafficEdges } from './traffic-edges.js';
+export type { ClientSent, Edge, EdgeEnd, ServerPeer, Transport } from './traffic-edges.js';

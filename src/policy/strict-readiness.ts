@@ -65,7 +65,7 @@ const KIND_WORDS: Record<PeerArrival, string> = {
   refused: 'refused client',
 };
 
-function ago(ms: number): string {
+export function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 120) return `${s}s ago`;
   const m = Math.round(s / 60);

@@ -81,6 +81,24 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
     );
   });
 
+  it('x edges shows how each client reaches httpbin.full, and why', async () => {
+    const r = await cli(['x', 'edges', '-n', 'full', '-o', 'wide']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^SRC\s+DST\s+PORT\s+TRANSPORT\s+SRC_IDENTITY\s+DST_IDENTITY\s+REQUESTS\s+LAST SEEN\s+WHY$/m,
+    );
+    assert.match(
+      r.stdout,
+      /^sleep\.legacy\s+httpbin\.full\s+80\s+plaintext\s+-\s+-\s+[1-9]\d*\s+\d+s ago\s+client has no sidecar$/m,
+    );
+    assert.match(
+      r.stdout,
+      /^sleep\.full\s+httpbin\.full\s+80\s+mTLS\s+spiffe:\/\/cluster\.local\/ns\/full\/sa\/sleep\s+spiffe:\/\/cluster\.local\/ns\/full\/sa\/httpbin\s+[1-9]\d*\s+\d+s ago\s+auto mTLS/m,
+    );
+    console.log(r.stdout.replace(/^/gm, '# '));
+  });
+
   it('shadow STRICT counts the requests STRICT would refuse and refuses none', async () => {
     const applied = await cli(['apply', '-f', '-', '--wait'], strictFull(SHADOW));
     assert.equal(applied.code, 0, applied.stderr);
