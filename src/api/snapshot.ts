@@ -74,7 +74,11 @@ export interface InboundListener {
 
 /** The TLS a client sidecar uses toward one endpoint. */
 export type UpstreamTls =
-  | { mode: 'DISABLE'; reason: string }
+  /**
+   * Plaintext. `downgrade`: auto mTLS chose it (endpoint without a sidecar or DISABLE, auto off),
+   * where a DestinationRule's DISABLE is a deliberate choice; the sidecar counts downgrades.
+   */
+  | { mode: 'DISABLE'; reason: string; downgrade?: true }
   /**
    * Nothing is sent: the client requires mTLS (label automesh.io/require-mtls or the mesh value)
    * and auto mTLS would have sent plaintext. The sidecar answers 503 with the reason instead.

@@ -277,7 +277,11 @@ describe('a server sidecar shows who connected at /peers', () => {
 
   it('the client sidecar shows what it sent to each endpoint and why at /destinations', async () => {
     await mesh.setServerMode('PERMISSIVE');
-    await mesh.setClientTls({ mode: 'DISABLE', reason: 'auto mTLS: endpoint has no sidecar' });
+    await mesh.setClientTls({
+      mode: 'DISABLE',
+      reason: 'auto mTLS: endpoint has no sidecar',
+      downgrade: true,
+    });
     assert.equal((await viaClient()).status, 200);
     await mesh.setClientTls({ mode: 'REFUSE', reason: 'automesh.io/require-mtls is true (pod label)' });
     assert.equal((await viaClient()).status, 503);
@@ -310,5 +314,58 @@ describe('a server sidecar shows who connected at /peers', () => {
     assert.equal(sent('ISTIO_MUTUAL')?.service, 'httpbin.full.svc.cluster.local');
     assert.ok(sent('ISTIO_MUTUAL')!.requests >= 1);
     assert.equal(sent('ISTIO_MUTUAL')?.failures, 0);
+  });
+
+  it('Prometheus text: the TLS decision on both ends with its reason, downgrades, require-mTLS refusals', async () => {
+    const stats = async (pod: typeof mesh.client, adminPort: number) =>
+      (await httpRequest({ host: pod.podIP, port: adminPort, path: '/stats/prometheus' })).body;
+    const client = await stats(mesh.client, mesh.clientProxy.adminPort);
+    const count = (text: string, series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const noSidecar = 'auto mTLS: endpoint has no sidecar';
+    const required = 'automesh.io/require-mtls is true (pod label)';
+    assert.ok(
+      count(
+        client,
+        `automesh_tls_decisions_total{direction="outbound",tls_mode="DISABLE",reason="${noSidecar}"}`,
+      ) >= 1,
+      client,
+    );
+    assert.ok(count(client, `automesh_downgrades_total{reason="${noSidecar}"}`) >= 1);
+    assert.equal(count(client, `automesh_require_mtls_refusals_total{reason="${required}"}`), 1);
+    assert.ok(
+      count(
+        client,
+        `automesh_tls_decisions_total{direction="outbound",tls_mode="REFUSE",reason="${required}"}`,
+      ) >= 1,
+    );
+    assert.ok(
+      count(
+        client,
+        `automesh_tls_decisions_total{direction="outbound",tls_mode="ISTIO_MUTUAL",reason="test"}`,
+      ) >= 1,
+    );
+    const server = await stats(mesh.server, mesh.serverProxy.adminPort);
+    assert.ok(
+      count(
+        server,
+        'automesh_tls_decisions_total{direction="inbound",tls_mode="mutual_tls",reason="PERMISSIVE (test)"}',
+      ) >= 1,
+      server,
+    );
+    assert.ok(
+      count(
+        server,
+        'automesh_tls_decisions_total{direction="inbound",tls_mode="plaintext",reason="PERMISSIVE (test)"}',
+      ) >= 1,
+    );
+    assert.ok(
+      count(
+        server,
+        'automesh_tls_decisions_total{direction="inbound",tls_mode="refused",reason="plaintext_on_strict: STRICT (test)"}',
+      ) >= 1,
+    );
   });
 });

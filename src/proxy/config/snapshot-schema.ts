@@ -9,7 +9,7 @@ const reason = z.string();
 const sans = z.array(z.string());
 
 const upstreamTls = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('DISABLE'), reason }),
+  z.object({ mode: z.literal('DISABLE'), reason, downgrade: z.literal(true).optional() }),
   z.object({ mode: z.literal('REFUSE'), reason }),
   z.object({ mode: z.literal('ISTIO_MUTUAL'), reason, sni: z.string().min(1), sans }),
   z.object({

@@ -90,7 +90,7 @@ export class InboundListener {
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
       const reason = this.ownCertificateExpired() ? OWN_EXPIRED : handshakeReason(err);
       env.metrics.handshakeFailure('inbound', reason);
-      env.peers.refused(this.config.port, addressOf(s), reason);
+      this.refused(s, reason);
       s.destroy();
     });
     this.unsubscribeRotation = env.mesh.onRotate((cert) =>
@@ -193,7 +193,7 @@ export class InboundListener {
       const empty = initial === null || initial.length === 0;
       const reason = empty ? 'no_bytes_on_strict' : 'plaintext_on_strict';
       this.env.metrics.handshakeFailure('inbound', reason);
-      this.env.peers.refused(this.config.port, addressOf(socket), reason);
+      this.refused(socket, reason);
       socket.resetAndDestroy();
       return;
     }
@@ -211,14 +211,14 @@ export class InboundListener {
     if (!socket.authorized || cert === undefined || id === undefined || own === undefined) {
       const reason = refusalReason(socket, cert === undefined);
       this.env.metrics.handshakeFailure('inbound', reason);
-      this.env.peers.refused(this.config.port, addressOf(socket), reason);
+      this.refused(socket, reason);
       socket.destroy();
       return;
     }
     const tally = this.admit(socket, { kind: 'mtls', peer: id });
     if (tally === undefined) {
       this.env.metrics.handshakeFailure('inbound', 'mtls_not_admitted');
-      this.env.peers.refused(this.config.port, addressOf(socket), 'mtls_not_admitted');
+      this.refused(socket, 'mtls_not_admitted');
       socket.destroy();
       return;
     }
@@ -270,6 +270,12 @@ export class InboundListener {
     return app;
   }
 
+  /** A refused connection: in the peers, and as an inbound TLS decision with the mode's reason. */
+  private refused(socket: Socket, reason: string): void {
+    this.env.peers.refused(this.config.port, addressOf(socket), reason);
+    this.env.metrics.tlsDecision('inbound', 'refused', `${reason}: ${this.config.reason}`).n++;
+  }
+
   /**
    * Tracks the connection if the mode in force admits it (a later mode change is checked against
    * it too), and records its peer, with what the shadow mode, if any, would have done with it.
@@ -281,6 +287,7 @@ export class InboundListener {
     this.admitted.track(socket, admission);
     const wouldRefuse = shadow === undefined ? undefined : shadowRefusal(shadow.mode, admission);
     if (wouldRefuse !== undefined) this.env.metrics.shadowRefusal(wouldRefuse, shadow!.source);
+    this.env.metrics.tlsDecision('inbound', ARRIVAL_LABEL[admission.kind], this.config.reason).n++;
     return this.env.peers.admitted(
       port,
       admission,
@@ -326,6 +333,13 @@ export class InboundListener {
     };
   }
 }
+
+/** How an admitted connection arrived, as the tls_mode label of automesh_tls_decisions_total. */
+const ARRIVAL_LABEL: Record<Admission['kind'], string> = {
+  mtls: 'mutual_tls',
+  plaintext: 'plaintext',
+  'tls-passthrough': 'tls_passthrough',
+};
 
 /** Why onSecure refused a TLS client, as a metric label. */
 /** The peer's IP as people write it (an IPv4 client of a dual-stack socket without `::ffff:`). */

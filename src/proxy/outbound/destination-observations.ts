@@ -24,6 +24,8 @@ export interface Destination {
   /** What the policy engine chose to send: `ISTIO_MUTUAL`, `DISABLE`, ..., `REFUSE` (nothing). */
   sent: UpstreamTlsMode;
   reason: string;
+  /** Auto mTLS chose plaintext for it (UpstreamTls `downgrade`). */
+  downgrade?: true;
 }
 
 export interface ObservedDestination extends Destination {

@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { RequestCounter } from '../admin/proxy-metrics.js';
-import type { ProxyMetrics } from '../admin/proxy-metrics.js';
+import type { Cell, ProxyMetrics } from '../admin/proxy-metrics.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { headerValue, writeRequestHead } from '../http/head-writer.js';
 import type { RequestHead } from '../http/request-head.js';
@@ -38,6 +38,12 @@ export interface OutboundEnvironment {
   destinations: DestinationObservations;
 }
 
+interface DestinationCell {
+  destination: Destination;
+  decision: Cell;
+  downgrade?: Cell;
+}
+
 const ABSOLUTE = /^http:\/\/([^/?#]+)(.*)$/i;
 
 export class OutboundListener {
@@ -52,8 +58,11 @@ export class OutboundListener {
       route: (head) => this.route(head),
       recordRequest: (conn, status) => {
         this.counterFor(conn).inc(status);
-        const destination = this.destinationFor(conn);
-        if (destination !== undefined) env.destinations.request(destination, status);
+        const cell = this.destinationFor(conn);
+        if (cell === undefined) return;
+        env.destinations.request(cell.destination, status);
+        cell.decision.n++;
+        if (cell.downgrade !== undefined) cell.downgrade.n++;
       },
       recordConnectFailure: (err: NodeJS.ErrnoException) =>
         env.metrics.handshakeFailure('outbound', (err.code ?? 'connect_error').toLowerCase()),
@@ -73,13 +82,27 @@ export class OutboundListener {
     return counter;
   }
 
-  /** The mesh endpoint a connection goes to (none for passthrough hosts and the app). */
-  private destinationFor(conn: UpstreamConnection | null): Destination | undefined {
+  /**
+   * The mesh endpoint a connection goes to and its metric cells (none for passthrough hosts),
+   * found once per connection.
+   */
+  private destinationFor(conn: UpstreamConnection | null): DestinationCell | undefined {
     if (conn === null) return undefined;
-    if (conn.destinationCell !== undefined) return (conn.destinationCell as Destination | null) ?? undefined;
-    const found = this.env.table()?.destinationOf(conn.info.key);
-    conn.destinationCell = found ?? null;
-    return found;
+    if (conn.destinationCell !== undefined)
+      return (conn.destinationCell as DestinationCell | null) ?? undefined;
+    const destination = this.env.table()?.destinationOf(conn.info.key);
+    const cell =
+      destination === undefined
+        ? undefined
+        : {
+            destination,
+            decision: this.env.metrics.tlsDecision('outbound', destination.sent, destination.reason),
+            ...(destination.downgrade === true
+              ? { downgrade: this.env.metrics.downgrade(destination.reason) }
+              : {}),
+          };
+    conn.destinationCell = cell ?? null;
+    return cell;
   }
 
   get connectionCount(): number {
@@ -156,7 +179,11 @@ export class OutboundListener {
       return { kind: 'forward', head: outHead, endpoints: new SingleEndpoint(dialer), attempts: 1, tunnel };
     }
     if (target.refusal !== undefined) {
-      if (target.refused !== undefined) this.env.destinations.request(target.refused, 503);
+      if (target.refused !== undefined) {
+        this.env.destinations.request(target.refused, 503);
+        this.env.metrics.tlsDecision('outbound', 'REFUSE', target.refused.reason).n++;
+        this.env.metrics.requireMtlsRefusal(target.refused.reason).n++;
+      }
       return { kind: 'local', status: 503, body: `${UPSTREAM_RESET_PREFIX}mTLS required, ${target.refusal}` };
     }
     const endpoints = target.sequence();

@@ -100,6 +100,7 @@ export class OutboundTable {
             namespace: ep.namespace,
             sent: ep.tls.mode,
             reason: ep.tls.reason,
+            ...(ep.tls.mode === 'DISABLE' && ep.tls.downgrade === true ? { downgrade: true as const } : {}),
           };
           if (ep.tls.mode === 'REFUSE') {
             refused ??= destination;
