@@ -22,6 +22,11 @@ export interface MeshSettings {
    * `refuse` (write nothing unless --force). Read by the CLI only.
    */
   safeChanges: SafeChanges;
+  /**
+   * values.automesh.observationWindowSeconds: how far back sidecars count the peers they saw
+   * (behaviour.md "Migration safety": 10 minutes by default).
+   */
+  observationWindowSeconds: number;
 }
 
 export type SafeChanges = 'warn' | 'refuse';
@@ -30,13 +35,22 @@ export type SafeChanges = 'warn' | 'refuse';
  * What a sidecar is told of the mesh values: requireMtls is applied by the control plane, per
  * client; safeChanges concerns writes, not traffic.
  */
-export type SnapshotMeshSettings = Omit<MeshSettings, 'requireMtls' | 'safeChanges'>;
+export type SnapshotMeshSettings = Omit<
+  MeshSettings,
+  'requireMtls' | 'safeChanges' | 'observationWindowSeconds'
+> & {
+  /** Present only when not the default (600), so snapshots of meshes that never set it stay as they were. */
+  observationWindowSeconds?: number;
+};
+
+export const DEFAULT_OBSERVATION_WINDOW_SECONDS = 600;
 
 export const DEFAULT_MESH_SETTINGS: Readonly<MeshSettings> = Object.freeze({
   autoMtls: true,
   mtlsEnabled: false,
   requireMtls: false,
   safeChanges: 'warn',
+  observationWindowSeconds: 600,
   trustDomain: 'cluster.local',
   rootNamespace: 'istio-system',
 });

@@ -14,6 +14,7 @@ import type {
   Service,
   ServicePort,
 } from '../api/index.js';
+import { DEFAULT_OBSERVATION_WINDOW_SECONDS } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
 import { destinationRuleFor } from './destination-rule-for.js';
 import { MeshIndex, keyOf } from './mesh-index.js';
@@ -83,6 +84,9 @@ export class SnapshotBuilder {
       mtlsEnabled: settings.mtlsEnabled,
       trustDomain: settings.trustDomain,
       rootNamespace: settings.rootNamespace,
+      ...(settings.observationWindowSeconds === DEFAULT_OBSERVATION_WINDOW_SECONDS
+        ? {}
+        : { observationWindowSeconds: settings.observationWindowSeconds }),
     };
     const inbound = this.inbound(workload);
     const outbound = this.outbound(workload);

@@ -8,6 +8,7 @@
 //             shadow policy (automesh.io/enforcement: shadow) would have refused it.
 //   UNKNOWN   watched for less than a window: a client that calls once an hour may not have shown.
 import type { ServerMode } from '../api/index.js';
+import { windowText } from './observed-breaks.js';
 
 export type PeerArrival = 'mtls' | 'plaintext' | 'tls-passthrough' | 'refused';
 
@@ -121,7 +122,7 @@ export function strictReadiness(
     return {
       ...base,
       verdict: 'UNKNOWN',
-      summary: `UNKNOWN: watched for ${ago(watched).replace(' ago', '')} of a ${Math.round(windowMs / 60_000)}m window (${plural(mtlsPeers, 'mTLS peer')} so far)`,
+      summary: `UNKNOWN: watched for ${ago(watched).replace(' ago', '')} of a ${windowText(windowMs)} window (${plural(mtlsPeers, 'mTLS peer')} so far)`,
     };
   }
   return {

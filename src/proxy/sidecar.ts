@@ -108,6 +108,9 @@ export class Sidecar {
     }
     this.current = snapshot;
     this.outboundTable = table;
+    const windowMs = (snapshot.mesh.observationWindowSeconds ?? DEFAULT_OBSERVATION_WINDOW_MS / 1000) * 1000;
+    this.peers.setWindow(windowMs);
+    this.destinations.setWindow(windowMs);
     this.meshPool.retain((key) => table.keys.has(key) || key.startsWith('passthrough|'));
     this.reconcileInbound(snapshot);
     return { ok: true };

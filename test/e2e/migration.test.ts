@@ -21,6 +21,7 @@ import {
   sampleResources,
   sleep,
   startFaultMesh,
+  waitFor,
   untilReachable,
 } from '../faults/support/mesh.js';
 import type { FaultMesh } from '../faults/support/mesh.js';
@@ -42,8 +43,11 @@ function sleepIn(namespace: string, injected: boolean): Resource[] {
 const strictFull = (annotations = ''): string =>
   `apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: strict\n  namespace: full\n${annotations}spec:\n  mtls:\n    mode: STRICT\n`;
 const SHADOW = '  annotations:\n    automesh.io/enforcement: shadow\n';
+/** A window short enough for a test to see a port SAFE (a whole window with only mTLS peers). */
+const WINDOW_SECONDS = 20;
+const WINDOW = `values.automesh.observationWindowSeconds=${WINDOW_SECONDS}`;
 const WARNING =
-  /^Warning: peerauthentication\.security\.istio\.io\/strict: sleep\.legacy → httpbin\.full:80 would fail: plaintext to a STRICT port \(80\) \(\d+ requests? in the last 10m\)$/m;
+  /^Warning: peerauthentication\.security\.istio\.io\/strict: sleep\.legacy → httpbin\.full:80 would fail: plaintext to a STRICT port \(80\) \(\d+ requests? in the last 20s\)$/m;
 
 describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
   let fault: FaultMesh;
@@ -60,6 +64,8 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } },
       ...sleepIn('legacy', false),
     ]);
+    const install = await cli(['install', '--set', WINDOW, '-y']);
+    assert.equal(install.code, 0, install.stdout + install.stderr);
     await readyPods(fault.store, 'full', 'httpbin');
     meshed = (await readyPods(fault.store, 'full', 'sleep'))[0]!;
     legacy = (await readyPods(fault.store, 'legacy', 'sleep'))[0]!;
@@ -117,8 +123,16 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
   });
 
   it('under safeChanges=refuse the STRICT apply is refused with the same lines', async () => {
-    const install = await cli(['install', '--set', 'values.automesh.safeChanges=refuse', '-y']);
+    const install = await cli([
+      'install',
+      '--set',
+      WINDOW,
+      '--set',
+      'values.automesh.safeChanges=refuse',
+      '-y',
+    ]);
     assert.equal(install.code, 0, install.stdout + install.stderr);
+    assert.equal((await call(legacy)).status, 200);
     const refused = await cli(['apply', '-f', '-'], strictFull());
     assert.equal(refused.code, 1, refused.stdout);
     assert.equal(refused.stdout, '');
@@ -127,7 +141,7 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
     assert.equal((await call(legacy)).status, 200, 'still PERMISSIVE');
   });
 
-  it('after sleep.legacy is injected, STRICT goes through with zero failed requests', async () => {
+  it('after sleep.legacy is injected, readiness turns SAFE and STRICT goes through with zero failed requests', async () => {
     const injected = await cli(
       ['apply', '-f', '-', '--wait'],
       sleepIn('legacy', true)
@@ -143,7 +157,18 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
     const streams = [meshed, legacy].map((pod) => new RequestStream(proxyOf(pod), URL, 50));
     for (const s of streams) s.start();
     const started = Date.now();
-    await sleep(1500);
+    // The old plaintext pod leaves the window, and the port has been watched for more than one.
+    const safe = await waitFor(
+      'httpbin.full SAFE for STRICT',
+      async () => {
+        const r = await cli(['x', 'strict-readiness', '-n', 'full', 'httpbin']);
+        return r.code === 0 && r.stdout;
+      },
+      (WINDOW_SECONDS + 15) * 1000,
+      1000,
+    );
+    assert.match(safe, /PERMISSIVE\s+SAFE since \S+ \(2 mTLS peers\)$/m);
+    console.log(safe.replace(/^/gm, '# '));
     const strict = await cli(['apply', '-f', '-', '--wait'], strictFull());
     assert.equal(strict.code, 0, strict.stderr);
     assert.equal(strict.stderr, '', 'no observed pair breaks any more');
@@ -157,5 +182,32 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
       assert.ok(f.sent > 20, `a steady stream: ${f.sent}`);
       assert.deepEqual(f.failures, []);
     }
+  });
+
+  it("the seed's DestinationRule step warns before sleep.full starts getting 503", async () => {
+    const unstrict = await cli(['delete', 'peerauthentication', 'strict', '-n', 'full']);
+    assert.equal(unstrict.code, 0, unstrict.stderr);
+    assert.equal(unstrict.stderr, '', 'back to PERMISSIVE breaks nothing');
+    const disable = await cli(
+      ['apply', '-f', '-', '--wait'],
+      'apiVersion: authentication.istio.io/v1alpha1\nkind: Policy\nmetadata:\n  name: httpbin\n  namespace: full\nspec:\n  targets:\n  - name: httpbin\n',
+    );
+    assert.equal(disable.code, 0, disable.stderr);
+    assert.equal((await call(meshed)).status, 200);
+    const rule =
+      'apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: httpbin\n  namespace: full\nspec:\n  host: httpbin.full.svc.cluster.local\n  trafficPolicy:\n    tls:\n      mode: ISTIO_MUTUAL\n';
+    const refused = await cli(['apply', '-f', '-'], rule);
+    assert.equal(refused.code, 1, 'safeChanges is still refuse');
+    assert.match(
+      refused.stderr,
+      /^Warning: destinationrule\.networking\.istio\.io\/httpbin: sleep\.full → httpbin\.full:80 would fail: mTLS to a DISABLE port \(80\) \(\d+ requests? in the last 20s\)$/m,
+    );
+    assert.equal((await call(meshed)).status, 200, 'nothing was written');
+    const forced = await cli(['apply', '-f', '-', '--force', '--wait'], rule);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.match(forced.stderr, /^Warning: destinationrule\.networking\.istio\.io\/httpbin: sleep\.full → /m);
+    assert.equal(forced.stdout, 'destinationrule.networking.istio.io/httpbin created\n');
+    const broken = await call(meshed);
+    assert.equal(broken.status, 503, 'the warning was right');
   });
 });

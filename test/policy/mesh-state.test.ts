@@ -81,6 +81,7 @@ describe('mesh state from resources', () => {
       mtlsEnabled: false,
       requireMtls: false,
       safeChanges: 'warn',
+      observationWindowSeconds: 600,
       trustDomain: 'cluster.local',
       rootNamespace: 'istio-system',
     });

@@ -59,6 +59,7 @@ export function valuesConfigMap(settings: MeshSettings, profile: string): Config
       'values.global.mtls.enabled': String(settings.mtlsEnabled),
       'values.automesh.requireMtls': String(settings.requireMtls),
       'values.automesh.safeChanges': settings.safeChanges,
+      'values.automesh.observationWindowSeconds': String(settings.observationWindowSeconds),
       'values.global.trustDomain': settings.trustDomain,
     },
   };

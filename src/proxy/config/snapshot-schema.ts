@@ -49,6 +49,7 @@ export const proxySnapshotSchema = z.object({
     mtlsEnabled: z.boolean(),
     trustDomain: z.string().min(1),
     rootNamespace: z.string(),
+    observationWindowSeconds: z.number().int().min(1).max(86_400).optional(),
   }),
   inbound: z.array(
     z.object({

@@ -118,10 +118,27 @@ export class PeerObservations {
   private readonly ports = new Map<number, WatchedPort>();
 
   constructor(
-    readonly windowMs = DEFAULT_OBSERVATION_WINDOW_MS,
+    private window = DEFAULT_OBSERVATION_WINDOW_MS,
     private readonly now: () => number = Date.now,
     private readonly options: PeerObservationsOptions = {},
   ) {}
+
+  get windowMs(): number {
+    return this.window;
+  }
+
+  /**
+   * A new observation window (the mesh value changed): counts kept in the old one's slices say
+   * nothing about the new one, so every port is watched afresh, as after a mode change.
+   */
+  setWindow(windowMs: number): void {
+    if (windowMs === this.window) return;
+    this.window = windowMs;
+    for (const port of [...this.ports.keys()]) {
+      this.forget(port);
+      this.watch(port);
+    }
+  }
 
   /**
    * The port is watched from now on under a new mode (its listener started, or its mode changed):

@@ -61,9 +61,20 @@ export class DestinationObservations {
   private readonly records = new Map<string, DestinationRecord>();
 
   constructor(
-    readonly windowMs = DEFAULT_OBSERVATION_WINDOW_MS,
+    private window = DEFAULT_OBSERVATION_WINDOW_MS,
     private readonly now: () => number = Date.now,
   ) {}
+
+  get windowMs(): number {
+    return this.window;
+  }
+
+  /** A new observation window: what was counted in the old one's slices is dropped. */
+  setWindow(windowMs: number): void {
+    if (windowMs === this.window) return;
+    this.window = windowMs;
+    this.records.clear();
+  }
 
   /** A finished request to `destination` with the status the app saw (0: none). */
   request(destination: Destination, status: number): void {
@@ -95,7 +106,7 @@ export class DestinationObservations {
     let record = this.records.get(key);
     if (record === undefined) {
       if (this.records.size >= MAX_DESTINATIONS) this.evictOne(now);
-      record = new DestinationRecord(key, d, this.windowMs / WINDOW_SLICES, now);
+      record = new DestinationRecord(key, d, this.window / WINDOW_SLICES, now);
       this.records.set(key, record);
     }
     // The reason may change with a new snapshot while the TLS mode stays: the latest is shown.
