@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PEERS_PER_PORT, PeerObservations } from '../../src/proxy/inbound/peer-observations.js';
 import { PLAINTEXT, TLS_PASSTHROUGH } from '../../src/proxy/inbound/admission.js';
-import { httpRequest, snapshotFor } from './harness.js';
+import { httpRequest, meshTls, snapshotFor } from './harness.js';
 import { SERVICE_HOST, SERVICE_PORT, startMeshPair } from './mesh-pair.js';
 import type { MeshPair } from './mesh-pair.js';
 
@@ -367,5 +367,32 @@ describe('a server sidecar shows who connected at /peers', () => {
         'automesh_tls_decisions_total{direction="inbound",tls_mode="refused",reason="plaintext_on_strict: STRICT (test)"}',
       ) >= 1,
     );
+  });
+
+  it('a new snapshot gives a kept-alive connection its new reason', async () => {
+    await mesh.setServerMode('PERMISSIVE');
+    const meshTlsWith = (reason: string) => ({
+      ...meshTls(mesh.server, SERVICE_PORT, 'httpbin.full.svc.cluster.local'),
+      reason,
+    });
+    const keptAlive = () =>
+      httpRequest({
+        host: mesh.client.podIP,
+        port: mesh.clientProxy.outboundPort,
+        path: `http://${SERVICE_HOST}:${SERVICE_PORT}/get`,
+      });
+    await mesh.setClientTls(meshTlsWith('first reason'));
+    assert.equal((await keptAlive()).status, 200);
+    await mesh.setClientTls(meshTlsWith('second reason'));
+    assert.equal((await keptAlive()).status, 200);
+    const r = await httpRequest({
+      host: mesh.client.podIP,
+      port: mesh.clientProxy.adminPort,
+      path: '/destinations',
+    });
+    const mutual = (
+      JSON.parse(r.body) as { destinations: { sent: string; reason: string }[] }
+    ).destinations.find((d) => d.sent === 'ISTIO_MUTUAL');
+    assert.equal(mutual?.reason, 'second reason');
   });
 });

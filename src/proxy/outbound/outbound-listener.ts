@@ -38,6 +38,12 @@ export interface OutboundEnvironment {
   destinations: DestinationObservations;
 }
 
+/** What a connection caches: the cell found in one snapshot's table (none: not a mesh endpoint). */
+interface CachedDestination {
+  table: OutboundTable;
+  cell: DestinationCell | undefined;
+}
+
 interface DestinationCell {
   destination: Destination;
   decision: Cell;
@@ -84,13 +90,15 @@ export class OutboundListener {
 
   /**
    * The mesh endpoint a connection goes to and its metric cells (none for passthrough hosts),
-   * found once per connection.
+   * found once per connection and snapshot: a new snapshot may give the endpoint a new reason.
    */
   private destinationFor(conn: UpstreamConnection | null): DestinationCell | undefined {
     if (conn === null) return undefined;
-    if (conn.destinationCell !== undefined)
-      return (conn.destinationCell as DestinationCell | null) ?? undefined;
-    const destination = this.env.table()?.destinationOf(conn.info.key);
+    const table = this.env.table();
+    if (table === undefined) return undefined;
+    const cached = conn.destinationCell as CachedDestination | undefined;
+    if (cached?.table === table) return cached.cell;
+    const destination = table.destinationOf(conn.info.key);
     const cell =
       destination === undefined
         ? undefined
@@ -101,7 +109,7 @@ export class OutboundListener {
               ? { downgrade: this.env.metrics.downgrade(destination.reason) }
               : {}),
           };
-    conn.destinationCell = cell ?? null;
+    conn.destinationCell = { table, cell } satisfies CachedDestination;
     return cell;
   }
 
