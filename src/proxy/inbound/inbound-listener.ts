@@ -129,10 +129,13 @@ export class InboundListener {
   /** New settings: for connections accepted from now on, and a new mode for open ones too. */
   update(config: InboundListenerConfig): void {
     const modeChanged = config.mode !== this.config.mode;
+    // Readiness counts a window from when the port's policy last changed (behaviour.md): a new
+    // deciding policy (its reason) or a new shadow mode starts the watch afresh, as a new mode does.
+    const policyChanged =
+      config.reason !== this.config.reason || config.shadow?.reason !== this.config.shadow?.reason;
     this.config = config;
-    if (!modeChanged) return;
-    this.admitted.enforce(config.mode);
-    this.env.peers.watch(config.port);
+    if (modeChanged) this.admitted.enforce(config.mode);
+    if (modeChanged || policyChanged) this.env.peers.watch(config.port);
   }
 
   /** Stops accepting. `drain`: open connections finish on their own; otherwise they are destroyed. */
