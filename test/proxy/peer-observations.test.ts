@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PEERS_PER_PORT, PeerObservations } from '../../src/proxy/inbound/peer-observations.js';
 import { PLAINTEXT, TLS_PASSTHROUGH } from '../../src/proxy/inbound/admission.js';
+import { DestinationObservations } from '../../src/proxy/outbound/destination-observations.js';
 import { httpRequest, meshTls, snapshotFor } from './harness.js';
 import { SERVICE_HOST, SERVICE_PORT, startMeshPair } from './mesh-pair.js';
 import type { MeshPair } from './mesh-pair.js';
@@ -162,6 +163,41 @@ describe('peer observations', () => {
     assert.ok(
       seen.some((p) => p.peer === `10.0.1.${(MAX_PEERS_PER_PORT + 49) & 255}`),
       'the newest stayed',
+    );
+  });
+});
+
+describe('destination observations', () => {
+  const destination = {
+    service: 'httpbin.full.svc.cluster.local',
+    servicePort: 8000,
+    address: '127.0.0.3',
+    port: 80,
+    pod: 'httpbin-1',
+    namespace: 'full',
+    sent: 'ISTIO_MUTUAL' as const,
+    reason: 'auto mTLS',
+  };
+
+  it('counts requests and failures per endpoint over the window, through a tally a connection holds', () => {
+    let now = 0;
+    const seen = new DestinationObservations(10_000, () => now);
+    const tally = seen.tally(destination);
+    tally.request(200);
+    now = 1_000;
+    tally.request(503);
+    tally.request(0);
+    assert.deepEqual(
+      seen.view().map((d) => [d.requests, d.failures, d.firstSeen, d.lastSeen]),
+      [[3, 2, 0, 1_000]],
+    );
+    now = 20_000;
+    assert.deepEqual(seen.view(), [], 'forgotten after a window');
+    tally.request(200);
+    assert.deepEqual(
+      seen.view().map((d) => [d.requests, d.failures, d.firstSeen]),
+      [[1, 0, 20_000]],
+      'a request on the open connection counts again',
     );
   });
 });

@@ -5,8 +5,8 @@
 // seen. Istio's client-side metrics say `unknown` for this; here the reason is the snapshot's.
 //
 // One record per (service port, endpoint, TLS mode), found through the pool key of the
-// connection a request used (OutboundTable.destinationOf), cached on the connection, so a request
-// costs a clock read and two array slots. Bounded like the inbound peers: windowed counts,
+// connection a request used (OutboundTable.destinationOf) and held by the connection (tally), so
+// a request costs a clock read and an array slot or two, no lookup. Bounded like the inbound peers: windowed counts,
 // records unseen for a window forgotten, at most MAX_DESTINATIONS (least recently seen first).
 import type { UpstreamTlsMode } from '../../api/index.js';
 import { DEFAULT_OBSERVATION_WINDOW_MS, WINDOW_SLICES, WindowedCount } from '../windowed-count.js';
@@ -38,13 +38,21 @@ export interface ObservedDestination extends Destination {
 
 export const MAX_DESTINATIONS = 1024;
 
-class DestinationRecord {
+/** What a connection holds for its destination: counts one finished request. */
+export interface DestinationTally {
+  request(status: number): void;
+}
+
+class DestinationRecord implements DestinationTally {
   readonly requests: WindowedCount;
   readonly failures: WindowedCount;
   readonly firstSeen: number;
   lastSeen: number;
+  /** False once forgotten: a request on a connection still open brings it back. */
+  live = true;
 
   constructor(
+    private readonly owner: DestinationObservations,
     readonly key: string,
     public destination: Destination,
     sliceMs: number,
@@ -54,6 +62,10 @@ class DestinationRecord {
     this.failures = new WindowedCount(sliceMs);
     this.firstSeen = now;
     this.lastSeen = now;
+  }
+
+  request(status: number): void {
+    this.owner.requested(this, status);
   }
 }
 
@@ -73,23 +85,40 @@ export class DestinationObservations {
   setWindow(windowMs: number): void {
     if (windowMs === this.window) return;
     this.window = windowMs;
+    for (const r of this.records.values()) r.live = false;
     this.records.clear();
   }
 
   /** A finished request to `destination` with the status the app saw (0: none). */
   request(destination: Destination, status: number): void {
+    this.tally(destination).request(status);
+  }
+
+  /** The record requests to `destination` count on (for a connection to hold). */
+  tally(destination: Destination): DestinationTally {
+    return this.recordFor(destination, this.now());
+  }
+
+  /** A finished request (DestinationRecord.request). */
+  requested(record: DestinationRecord, status: number): void {
     const now = this.now();
-    const record = this.recordFor(destination, now);
-    record.requests.add(now);
-    if (status === 0 || status >= 500) record.failures.add(now);
-    record.lastSeen = now;
+    let counted = record;
+    if (!record.live) counted = this.recordFor(record.destination, now);
+    counted.requests.add(now);
+    if (status === 0 || status >= 500) counted.failures.add(now);
+    counted.lastSeen = now;
   }
 
   /** Destinations seen within the window, most recently seen first. */
   view(): ObservedDestination[] {
     const now = this.now();
     const cutoff = now - this.windowMs;
-    for (const [key, r] of this.records) if (r.lastSeen < cutoff) this.records.delete(key);
+    for (const [key, r] of this.records) {
+      if (r.lastSeen < cutoff) {
+        r.live = false;
+        this.records.delete(key);
+      }
+    }
     return [...this.records.values()]
       .sort((a, b) => b.lastSeen - a.lastSeen || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map((r) => ({
@@ -106,7 +135,7 @@ export class DestinationObservations {
     let record = this.records.get(key);
     if (record === undefined) {
       if (this.records.size >= MAX_DESTINATIONS) this.evictOne(now);
-      record = new DestinationRecord(key, d, this.window / WINDOW_SLICES, now);
+      record = new DestinationRecord(this, key, d, this.window / WINDOW_SLICES, now);
       this.records.set(key, record);
     }
     // The reason may change with a new snapshot while the TLS mode stays: the latest is shown.
@@ -119,12 +148,17 @@ export class DestinationObservations {
     let oldestKey: string | undefined;
     let oldest = Infinity;
     for (const [key, r] of this.records) {
-      if (r.lastSeen < cutoff) this.records.delete(key);
-      else if (r.lastSeen < oldest) {
+      if (r.lastSeen < cutoff) {
+        r.live = false;
+        this.records.delete(key);
+      } else if (r.lastSeen < oldest) {
         oldest = r.lastSeen;
         oldestKey = key;
       }
     }
-    if (this.records.size >= MAX_DESTINATIONS && oldestKey !== undefined) this.records.delete(oldestKey);
+    if (this.records.size >= MAX_DESTINATIONS && oldestKey !== undefined) {
+      this.records.get(oldestKey)!.live = false;
+      this.records.delete(oldestKey);
+    }
   }
 }

@@ -14,7 +14,7 @@ import type { HttpSessionConfig } from '../session/http-session.js';
 import type { Route, SessionHooks } from '../session/route.js';
 import { plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
-import type { Destination, DestinationObservations } from './destination-observations.js';
+import type { DestinationObservations, DestinationTally } from './destination-observations.js';
 import type { OutboundTable } from './outbound-table.js';
 import { SingleEndpoint, splitAuthority } from './outbound-table.js';
 
@@ -45,7 +45,7 @@ interface CachedDestination {
 }
 
 interface DestinationCell {
-  destination: Destination;
+  tally: DestinationTally;
   decision: Cell;
   downgrade?: Cell;
 }
@@ -66,7 +66,7 @@ export class OutboundListener {
         this.counterFor(conn).inc(status);
         const cell = this.destinationFor(conn);
         if (cell === undefined) return;
-        env.destinations.request(cell.destination, status);
+        cell.tally.request(status);
         cell.decision.n++;
         if (cell.downgrade !== undefined) cell.downgrade.n++;
       },
@@ -103,7 +103,7 @@ export class OutboundListener {
       destination === undefined
         ? undefined
         : {
-            destination,
+            tally: this.env.destinations.tally(destination),
             decision: this.env.metrics.tlsDecision('outbound', destination.sent, destination.reason),
             ...(destination.downgrade === true
               ? { downgrade: this.env.metrics.downgrade(destination.reason) }
