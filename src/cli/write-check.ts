@@ -85,7 +85,7 @@ export async function checkWrite(client: MeshApi, changes: readonly WriteChange[
 
   const pods = current.filter((r): r is Pod => r.kind === 'Pod');
   const index = indexPods(pods);
-  const traffic = await observedTraffic(index);
+  const traffic = await observedTraffic(index, { destinations: true });
   const seen: ServerPortTraffic[] = traffic.flatMap((sidecar) =>
     (sidecar.peers?.ports ?? []).map((port) => ({
       namespace: sidecar.namespace,
@@ -96,6 +96,25 @@ export async function checkWrite(client: MeshApi, changes: readonly WriteChange[
         .map((p) => ({ address: p.address ?? p.peer, requests: p.requests ?? p.connections })),
     })),
   );
+  // A server without a sidecar sees nothing: what its clients' sidecars sent there stands in
+  // (require-mTLS breaks exactly those pairs). Servers with a sidecar count for themselves.
+  const answered = new Set(
+    traffic.filter((t) => t.peers !== undefined).map((t) => `${t.namespace}/${t.pod}`),
+  );
+  for (const client of traffic) {
+    const from = index.byName.get(`${client.namespace}/${client.pod}`)?.status?.podIP;
+    if (from === undefined) continue;
+    for (const d of client.destinations?.destinations ?? []) {
+      if (answered.has(`${d.namespace}/${d.pod}`) || d.sent === 'REFUSE' || d.requests === d.failures)
+        continue;
+      seen.push({
+        namespace: d.namespace,
+        pod: d.pod,
+        port: d.port,
+        peers: [{ address: from, requests: d.requests - d.failures }],
+      });
+    }
+  }
   const windowMs =
     (traffic.find((t) => t.peers !== undefined)?.peers?.windowSeconds ?? DEFAULT_WINDOW_MS / 1000) * 1000;
   const nameOf = (namespace: string, pod: string): string => {

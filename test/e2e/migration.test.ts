@@ -40,6 +40,13 @@ function sleepIn(namespace: string, injected: boolean): Resource[] {
   });
 }
 
+/** httpbin without a sidecar, as the seed's legacy namespace has it. */
+function httpbinIn(namespace: string): Resource[] {
+  const file = 'samples/httpbin/httpbin.yaml';
+  const decoded = decodeManifests(readFileSync(join(REPO_ROOT, file), 'utf8'), file);
+  return decoded.resources.map((r) => ({ ...r, metadata: { ...r.metadata, namespace } }) as Resource);
+}
+
 const strictFull = (annotations = ''): string =>
   `apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: strict\n  namespace: full\n${annotations}spec:\n  mtls:\n    mode: STRICT\n`;
 const SHADOW = '  annotations:\n    automesh.io/enforcement: shadow\n';
@@ -63,6 +70,7 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
       ...sampleResources('full'),
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'legacy' } },
       ...sleepIn('legacy', false),
+      ...httpbinIn('legacy'),
     ]);
     const install = await cli(['install', '--set', WINDOW, '-y']);
     assert.equal(install.code, 0, install.stdout + install.stderr);
@@ -209,5 +217,37 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
     assert.equal(forced.stdout, 'destinationrule.networking.istio.io/httpbin created\n');
     const broken = await call(meshed);
     assert.equal(broken.status, 503, 'the warning was right');
+  });
+
+  it('require-mTLS: the write warns, then the client gets 503 with the reason to httpbin.legacy and 200 to the meshed', async () => {
+    // Leave the DestinationRule step behind, and go back to warnings only.
+    for (const args of [
+      ['delete', 'destinationrule', 'httpbin', '-n', 'full'],
+      ['delete', 'policies.authentication.istio.io', 'httpbin', '-n', 'full'],
+      ['install', '--set', WINDOW, '-y'],
+    ]) {
+      const r = await cli(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    }
+    const LEGACY_URL = 'http://httpbin.legacy:8000/get';
+    await untilReachable(proxyOf(meshed), LEGACY_URL);
+    await untilReachable(proxyOf(meshed), URL);
+    const labelled = await cli(
+      ['apply', '-f', '-', '--wait'],
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: full\n  labels:\n    automesh.io/require-mtls: "true"\n',
+    );
+    assert.equal(labelled.code, 0, labelled.stderr);
+    assert.equal(labelled.stdout, 'namespace/full configured\n');
+    assert.match(
+      labelled.stderr,
+      /^Warning: namespace\/full: sleep\.full → httpbin\.legacy:80 would fail: refused by the client sidecar: automesh\.io\/require-mtls is true \(namespace label\), and auto mTLS: endpoint has no sidecar \(\d+ requests? in the last 20s\)$/m,
+    );
+    const refused = await httpGet(LEGACY_URL, { proxy: proxyOf(meshed) });
+    assert.equal(refused.status, 503);
+    assert.match(
+      refused.body,
+      /^upstream connect error or disconnect\/reset before headers\. reset reason: mTLS required, automesh\.io\/require-mtls is true \(namespace label\)/,
+    );
+    assert.equal((await call(meshed)).status, 200);
   });
 });
