@@ -44,7 +44,7 @@ function sleepIn(namespace: string, injected: boolean): Resource[] {
 function httpbinIn(namespace: string): Resource[] {
   const file = 'samples/httpbin/httpbin.yaml';
   const decoded = decodeManifests(readFileSync(join(REPO_ROOT, file), 'utf8'), file);
-  return decoded.resources.map((r) => ({ ...r, metadata: { ...r.metadata, namespace } }) as Resource);
+  return decoded.resources.map((r) => ({ ...r, metadata: { ...r.metadata, namespace } }));
 }
 
 const strictFull = (annotations = ''): string =>
