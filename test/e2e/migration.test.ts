@@ -250,4 +250,30 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
     );
     assert.equal((await call(meshed)).status, 200);
   });
+
+  it('a DestinationRule tls DISABLE exempts a destination; deleting it warns before the 503', async () => {
+    const LEGACY_URL = 'http://httpbin.legacy:8000/get';
+    const exempt = await cli(
+      ['apply', '-f', '-', '--wait'],
+      'apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: legacy-exempt\n  namespace: full\nspec:\n  host: httpbin.legacy.svc.cluster.local\n  trafficPolicy:\n    tls:\n      mode: DISABLE\n',
+    );
+    assert.equal(exempt.code, 0, exempt.stderr);
+    assert.equal(exempt.stderr, '', 'an exemption breaks nothing');
+    assert.equal((await httpGet(LEGACY_URL, { proxy: proxyOf(meshed) })).status, 200);
+    const dry = await cli(['delete', 'destinationrule', 'legacy-exempt', '-n', 'full', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(dry.stdout, 'destinationrule.networking.istio.io "legacy-exempt" deleted (dry run)\n');
+    const warning =
+      /^Warning: destinationrule\.networking\.istio\.io\/legacy-exempt: sleep\.full → httpbin\.legacy:80 would fail: refused by the client sidecar: automesh\.io\/require-mtls is true \(namespace label\), and auto mTLS: endpoint has no sidecar \(\d+ requests? in the last 20s\)$/m;
+    assert.match(dry.stderr, warning);
+    assert.equal((await httpGet(LEGACY_URL, { proxy: proxyOf(meshed) })).status, 200, 'nothing was deleted');
+    const deleted = await cli(['delete', 'destinationrule', 'legacy-exempt', '-n', 'full']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match(deleted.stderr, warning);
+    assert.equal(deleted.stdout, 'destinationrule.networking.istio.io "legacy-exempt" deleted\n');
+    await waitFor('the exemption gone from sleep.full', async () => {
+      const r = await httpGet(LEGACY_URL, { proxy: proxyOf(meshed) });
+      return r.status === 503;
+    });
+  });
 });
