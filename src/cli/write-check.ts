@@ -27,6 +27,11 @@ export interface WriteCheck {
   warnings: string[];
   /** The mesh values in force: `safeChanges` says whether to refuse. */
   settings: MeshSettings;
+  /**
+   * Why the check could not be made (the mesh could not be listed): the write goes ahead with
+   * this said on stderr, since the warnings are advice about traffic, not a guard of the store.
+   */
+  unchecked?: string;
 }
 
 const MESH_VALUES = 'automesh';
@@ -66,6 +71,15 @@ function laidOver(resources: Resource[], change: WriteChange): Resource[] {
 
 /** The warnings for a write; reads the mesh only when the write touches a kind the mesh reads. */
 export async function checkWrite(client: MeshApi, changes: readonly WriteChange[]): Promise<WriteCheck> {
+  try {
+    return await check(client, changes);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { warnings: [], settings: { ...DEFAULT_MESH_SETTINGS }, unchecked: why };
+  }
+}
+
+async function check(client: MeshApi, changes: readonly WriteChange[]): Promise<WriteCheck> {
   const meshKinds = new Set<string>(MESH_KINDS);
   const relevant = changes.filter((c) => meshKinds.has('put' in c ? c.put.kind : c.remove.kind));
   if (relevant.length === 0) return { warnings: [], settings: { ...DEFAULT_MESH_SETTINGS } };
@@ -131,6 +145,8 @@ export function reportWarnings(
   force: boolean,
   out: NodeJS.WritableStream = process.stderr,
 ): boolean {
+  if (check.unchecked !== undefined)
+    out.write(`Warning: could not check which observed traffic this write would break: ${check.unchecked}\n`);
   for (const line of check.warnings) out.write(`${line}\n`);
   if (check.warnings.length === 0 || check.settings.safeChanges !== 'refuse' || force) return false;
   out.write(

@@ -25,7 +25,7 @@ import { loadClient, type MeshApi } from '../context.js';
 import { flagBool, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import { reportError, serverReason } from '../output/report-error.js';
 import { toYaml } from '../output/serialize.js';
-import { checkWrite } from '../write-check.js';
+import { checkWrite, reportWarnings } from '../write-check.js';
 import { refOf } from './apply.js';
 
 const FLAGS = [
@@ -167,7 +167,7 @@ export async function run(args: string[]): Promise<number> {
       client,
       resources.map((r) => ({ object: refOf(r), put: r })),
     );
-    for (const line of observed.warnings) process.stderr.write(`${line}\n`);
+    reportWarnings(observed, true); // install refuses on its own terms below
     if (!flagBool(flags, 'force')) {
       const broken = await wouldBreak(client, parsed.settings, resources);
       if (broken.length > 0) {
