@@ -3,7 +3,9 @@
 // (source workload, destination workload, port, how it arrived): the server side says how each
 // connection came (mTLS with the client's identity, plaintext, TLS without the mesh ALPN,
 // refused); the client side, when the source has a sidecar, says why it sent what it sent (the
-// policy engine's reason). Pure: observations and naming in, edges out.
+// policy engine's reason), and alone tells of servers without a sidecar (nothing there records
+// arrivals), plaintext or refused by a require-mTLS client. Pure: observations and naming in,
+// edges out.
 import type { PeerArrival } from './strict-readiness.js';
 
 /** The pod that owns an address, as edges name it. */
@@ -35,6 +37,9 @@ export interface ClientSent {
   port: number;
   sent: string;
   reason: string;
+  /** Requests sent (or refused) in the window, and when last: for servers that see nothing. */
+  requests: number;
+  lastSeen: number;
 }
 
 export type Transport = 'mTLS' | 'plaintext' | 'TLS (no mesh ALPN)' | 'refused';
@@ -114,6 +119,33 @@ export function trafficEdges(
       lastSeen: peer.lastSeen,
       why,
     });
+  }
+  // Servers without a sidecar observe nothing: their clients' sidecars tell.
+  for (const s of sent) {
+    const server = podOf(s.address);
+    const source = podOf(s.from);
+    if (server === undefined || server.hasSidecar || source === undefined) continue;
+    const refused = s.sent === 'REFUSE';
+    const edge: Edge = {
+      source: `${source.workload}.${source.namespace}`,
+      sourceNamespace: source.namespace,
+      destination: `${server.workload}.${server.namespace}`,
+      destinationNamespace: server.namespace,
+      port: s.port,
+      transport: refused ? 'refused' : s.sent === 'DISABLE' ? 'plaintext' : 'TLS (no mesh ALPN)',
+      sourceIdentity: '-',
+      destinationIdentity: '-',
+      requests: s.requests,
+      lastSeen: s.lastSeen,
+      why: refused ? `refused by the client sidecar: ${s.reason}` : s.reason,
+    };
+    const key = `${edge.source}|${edge.destination}|${edge.port}|${edge.transport}|${edge.why}`;
+    const found = edges.get(key);
+    if (found === undefined) edges.set(key, edge);
+    else {
+      found.requests += edge.requests;
+      found.lastSeen = Math.max(found.lastSeen, edge.lastSeen);
+    }
   }
   return [...edges.values()].sort(
     (a, b) =>

@@ -249,6 +249,17 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
       /^upstream connect error or disconnect\/reset before headers\. reset reason: mTLS required, automesh\.io\/require-mtls is true \(namespace label\)/,
     );
     assert.equal((await call(meshed)).status, 200);
+    // httpbin.legacy has no sidecar to see anything: sleep.full's sidecar tells of both ways.
+    const edges = await cli(['x', 'edges', '-n', 'legacy']);
+    assert.match(
+      edges.stdout,
+      /^sleep\.full\s+httpbin\.legacy\s+80\s+plaintext\s+\d+\s+\d+s ago\s+auto mTLS: endpoint has no sidecar$/m,
+    );
+    assert.match(
+      edges.stdout,
+      /^sleep\.full\s+httpbin\.legacy\s+80\s+refused\s+1\s+\d+s ago\s+refused by the client sidecar: automesh\.io\/require-mtls is true \(namespace label\), and auto mTLS: endpoint has no sidecar$/m,
+    );
+    console.log(edges.stdout.replace(/^/gm, '# '));
   });
 
   it('a DestinationRule tls DISABLE exempts a destination; deleting it warns before the 503', async () => {

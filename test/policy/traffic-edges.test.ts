@@ -43,6 +43,8 @@ describe('traffic edges', () => {
         port: 80,
         sent: 'ISTIO_MUTUAL',
         reason: MUTUAL_WHY,
+        requests: 5,
+        lastSeen: 3000,
       })),
       podOf,
     );
@@ -103,7 +105,17 @@ describe('traffic edges', () => {
       const sent =
         c.sent === undefined
           ? []
-          : [{ from: p.address, address: SERVER.address, port: 80, sent: c.sent, reason: c.why }];
+          : [
+              {
+                from: p.address,
+                address: SERVER.address,
+                port: 80,
+                sent: c.sent,
+                reason: c.why,
+                requests: 1,
+                lastSeen: 1000,
+              },
+            ];
       const [edge, ...rest] = trafficEdges([p], sent, podOf);
       assert.equal(rest.length, 0);
       assert.equal(edge!.transport, c.transport);
@@ -111,4 +123,47 @@ describe('traffic edges', () => {
       assert.equal(edge!.sourceIdentity, '-');
     });
   }
+
+  it('a server without a sidecar is told of by its clients: plaintext, or refused under require-mTLS', () => {
+    const legacyHttpbin = '127.20.0.9';
+    const pods: Record<string, EdgeEnd> = {
+      ...PODS,
+      [legacyHttpbin]: { namespace: 'legacy', workload: 'httpbin', hasSidecar: false },
+    };
+    const sent = (mode: string, reason: string, requests: number) => ({
+      from: '127.20.0.3',
+      address: legacyHttpbin,
+      port: 80,
+      sent: mode,
+      reason,
+      requests,
+      lastSeen: 2000,
+    });
+    const edges = trafficEdges(
+      [],
+      [
+        sent('DISABLE', 'auto mTLS: endpoint has no sidecar', 3),
+        sent(
+          'REFUSE',
+          'automesh.io/require-mtls is true (namespace label), and auto mTLS: endpoint has no sidecar',
+          2,
+        ),
+      ],
+      (address) => pods[address],
+    );
+    assert.deepEqual(
+      edges.map((e) => [e.source, e.destination, e.port, e.transport, e.requests, e.why]),
+      [
+        ['sleep.full', 'httpbin.legacy', 80, 'plaintext', 3, 'auto mTLS: endpoint has no sidecar'],
+        [
+          'sleep.full',
+          'httpbin.legacy',
+          80,
+          'refused',
+          2,
+          'refused by the client sidecar: automesh.io/require-mtls is true (namespace label), and auto mTLS: endpoint has no sidecar',
+        ],
+      ],
+    );
+  });
 });

@@ -70,7 +70,15 @@ export async function run(args: string[]): Promise<number> {
         }
       }
       for (const d of sidecar.destinations?.destinations ?? []) {
-        sent.push({ from: address, address: d.address, port: d.port, sent: d.sent, reason: d.reason });
+        sent.push({
+          from: address,
+          address: d.address,
+          port: d.port,
+          sent: d.sent,
+          reason: d.reason,
+          requests: d.requests,
+          lastSeen: Date.parse(d.lastSeen),
+        });
       }
     }
     const podOf = (address: string) => {
