@@ -103,7 +103,7 @@ export async function observedTraffic(
   index: PodIndex,
   options: { wanted?: (pod: Pod) => boolean; destinations?: boolean } = {},
 ): Promise<SidecarTraffic[]> {
-  const { readSidecarRecords } = await import('../runtime/index.js');
+  const { readSidecarRecords } = await import('../runtime/sidecar-record.js');
   const records = readSidecarRecords(stateDir()).filter((r) => {
     const pod = index.byName.get(`${r.namespace}/${r.pod}`);
     if (pod === undefined) return false; // a record left behind by a pod that is gone

@@ -5,7 +5,9 @@
 // saw (observed-traffic.ts). Lines come back in kubectl's admission-warning form, for stderr.
 import type { ConfigMap, MeshSettings, Pod, Resource } from '../api/index.js';
 import { DEFAULT_MESH_SETTINGS, kindInfo } from '../api/index.js';
-import { MESH_KINDS, meshSettingsFromValues } from '../controlplane/index.js';
+// The registry's own kinds and values reading, through light entries: apply loads no servers.
+import { MESH_KINDS } from '../controlplane/registry/build-mesh-state.js';
+import { meshSettingsFromValues } from '../controlplane/registry/mesh-values.js';
 import {
   formatObservedBreak,
   meshStateFromResources,
