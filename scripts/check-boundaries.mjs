@@ -50,6 +50,12 @@ const LIGHT_ENTRIES = new Set([
   'runtime/host-port.js',
   // The sidecar's identity (key, CSR, peer checks) without the CA's X.509 library.
   'identity/workload-credentials.js',
+  // The kinds the registry reads and the mesh values it takes from the ConfigMap: what apply's
+  // and delete's traffic check (cli/write-check.ts) needs, without the control plane's servers.
+  'controlplane/registry/build-mesh-state.js',
+  'controlplane/registry/mesh-values.js',
+  // The sidecar records the runtime writes: which admin ports the CLI asks for observed traffic.
+  'runtime/sidecar-record.js',
 ]);
 
 const IMPORT =

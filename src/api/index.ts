@@ -1,7 +1,7 @@
 // Public surface of the api module: resource types, the proxy snapshot contract, decoding and validation.
 export type * from './resources.js';
 export type * from './snapshot.js';
-export { DEFAULT_MESH_SETTINGS } from './snapshot.js';
+export { DEFAULT_MESH_SETTINGS, DEFAULT_OBSERVATION_WINDOW_SECONDS } from './snapshot.js';
 export type { KindInfo, GroupVersion, ResourcePathOptions } from './kinds.js';
 export {
   KINDS,

@@ -16,15 +16,41 @@ export interface MeshSettings {
   rootNamespace: string;
   /** values.automesh.requireMtls: the default for clients without the automesh.io/require-mtls label. */
   requireMtls: boolean;
+  /**
+   * values.automesh.safeChanges: what apply, delete and install do with a write that would make
+   * observed client → server traffic fail: `warn` (write it, with a warning per pair) or
+   * `refuse` (write nothing unless --force). Read by the CLI only.
+   */
+  safeChanges: SafeChanges;
+  /**
+   * values.automesh.observationWindowSeconds: how far back sidecars count the peers they saw
+   * (behaviour.md "Migration safety": 10 minutes by default).
+   */
+  observationWindowSeconds: number;
 }
 
-/** What a sidecar is told of the mesh values: requireMtls is applied by the control plane, per client. */
-export type SnapshotMeshSettings = Omit<MeshSettings, 'requireMtls'>;
+export type SafeChanges = 'warn' | 'refuse';
+
+/**
+ * What a sidecar is told of the mesh values: requireMtls is applied by the control plane, per
+ * client; safeChanges concerns writes, not traffic.
+ */
+export type SnapshotMeshSettings = Omit<
+  MeshSettings,
+  'requireMtls' | 'safeChanges' | 'observationWindowSeconds'
+> & {
+  /** Present only when not the default (600), so snapshots of meshes that never set it stay as they were. */
+  observationWindowSeconds?: number;
+};
+
+export const DEFAULT_OBSERVATION_WINDOW_SECONDS = 600;
 
 export const DEFAULT_MESH_SETTINGS: Readonly<MeshSettings> = Object.freeze({
   autoMtls: true,
   mtlsEnabled: false,
   requireMtls: false,
+  safeChanges: 'warn',
+  observationWindowSeconds: 600,
   trustDomain: 'cluster.local',
   rootNamespace: 'istio-system',
 });
@@ -47,11 +73,26 @@ export interface InboundListener {
   mode: ServerMode;
   /** Why this mode, for people: "STRICT (Policy full/httpbin, service httpbin port 8000)". */
   reason: string;
+  /**
+   * The mode the port would have with the policies annotated `automesh.io/enforcement: shadow`
+   * enforced, present only when it differs from `mode`: the sidecar counts and logs every
+   * connection that mode would have refused, and refuses none of them.
+   */
+  shadow?: {
+    mode: ServerMode;
+    /** The shadow policy that decided, e.g. `PeerAuthentication full/strict`. */
+    source: string;
+    reason: string;
+  };
 }
 
 /** The TLS a client sidecar uses toward one endpoint. */
 export type UpstreamTls =
-  | { mode: 'DISABLE'; reason: string }
+  /**
+   * Plaintext. `downgrade`: auto mTLS chose it (endpoint without a sidecar or DISABLE, auto off),
+   * where a DestinationRule's DISABLE is a deliberate choice; the sidecar counts downgrades.
+   */
+  | { mode: 'DISABLE'; reason: string; downgrade?: true }
   /**
    * Nothing is sent: the client requires mTLS (label automesh.io/require-mtls or the mesh value)
    * and auto mTLS would have sent plaintext. The sidecar answers 503 with the reason instead.

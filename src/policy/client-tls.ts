@@ -46,23 +46,37 @@ export function clientTlsIn(index: MeshIndex, input: ClientTlsInput): UpstreamTl
   return { mode: 'REFUSE', reason: `${REQUIRE_MTLS_LABEL} is true (${required.source}), and ${auto.reason}` };
 }
 
-/** Auto mTLS (or plaintext when it is off), for a client with a sidecar and no DestinationRule tls. */
+/**
+ * Auto mTLS (or plaintext when it is off), for a client with a sidecar and no DestinationRule
+ * tls. Its plaintext is a `downgrade` (the sidecar counts those): mTLS was not chosen against
+ * the mesh's intent, unlike a DestinationRule's DISABLE.
+ */
 function autoTls(index: MeshIndex, input: ClientTlsInput): UpstreamTls {
   const { service, servicePort, subset, endpoint } = input;
   if (!index.settings.autoMtls) {
-    return { mode: 'DISABLE', reason: 'auto mTLS off and no DestinationRule TLS: plaintext' };
+    return {
+      mode: 'DISABLE',
+      downgrade: true,
+      reason: 'auto mTLS off and no DestinationRule TLS: plaintext',
+    };
   }
-  if (!endpoint.hasSidecar) return { mode: 'DISABLE', reason: 'auto mTLS: endpoint has no sidecar' };
+  if (!endpoint.hasSidecar)
+    return { mode: 'DISABLE', downgrade: true, reason: 'auto mTLS: endpoint has no sidecar' };
   const port = targetPortOf(servicePort, endpoint);
   if (port === undefined) {
     return {
       mode: 'DISABLE',
+      downgrade: true,
       reason: `auto mTLS: endpoint has no port named ${String(servicePort.targetPort)}`,
     };
   }
   const server = serverModeIn(index, endpoint, port);
   if (server.mode === 'DISABLE') {
-    return { mode: 'DISABLE', reason: `auto mTLS: endpoint's port ${port} is ${server.reason}: plaintext` };
+    return {
+      mode: 'DISABLE',
+      downgrade: true,
+      reason: `auto mTLS: endpoint's port ${port} is ${server.reason}: plaintext`,
+    };
   }
   return {
     mode: 'ISTIO_MUTUAL',

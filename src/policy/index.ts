@@ -22,7 +22,7 @@ export { parseMeshValues, PROFILES } from './mesh-values.js';
 export { serviceFqdn, spiffeIdFor, istioSni, portProtocol } from './names.js';
 export type { EndpointExplanation, RouteExplanation, RuleExplanation } from './explain-route.js';
 export { explainRoute, expectedOutcome, serviceForHost, workloadsNamed } from './explain-route.js';
-export { strictReadiness } from './strict-readiness.js';
+export { ago, strictReadiness } from './strict-readiness.js';
 export type {
   NameAddress,
   ObservedPeerRecord,
@@ -32,3 +32,11 @@ export type {
   Verdict,
 } from './strict-readiness.js';
 export { REQUIRE_MTLS_LABEL } from './require-mtls.js';
+export { ENFORCEMENT_ANNOTATION, SHADOW, isShadow } from './enforcement-annotation.js';
+export { shadowModeIn } from './shadow-enforcement.js';
+export { breakingChanges } from './breaking-changes.js';
+export type { BrokenPair } from './breaking-changes.js';
+export { observedBreaks, formatObservedBreak, windowText } from './observed-breaks.js';
+export type { ObservedBreak, ServerPortTraffic, WorkloadOf, WriteStep } from './observed-breaks.js';
+export { trafficEdges } from './traffic-edges.js';
+export type { ClientSent, Edge, EdgeEnd, ServerPeer, Transport } from './traffic-edges.js';

@@ -18,6 +18,15 @@ import type { MeshState, WorkloadInstance } from './mesh-state.js';
 import { fqdnOf, serviceNamespace } from './names.js';
 import { oldestFirst } from './oldest-first.js';
 import type { ModeDecision } from './mode-decision.js';
+import { isShadow } from './enforcement-annotation.js';
+
+export interface MeshIndexOptions {
+  /**
+   * Count policies annotated `automesh.io/enforcement: shadow` as if they enforced: the index the
+   * shadow mode of a port is computed with. Off everywhere else, so shadow policies change nothing.
+   */
+  includeShadow?: boolean;
+}
 
 export class MeshIndex {
   readonly settings: MeshSettings;
@@ -53,9 +62,21 @@ export class MeshIndex {
   readonly mergedRuleMemo = new Map<string, ChosenDestinationRule>();
   private readonly fqdnMemo = new Map<Service, string>();
   private readonly labelsByNs = new Map<string, Labels>();
+  /** Whether some policy is in shadow, and the index with them enforced (built on first use). */
+  private readonly shadowed: boolean;
+  private shadowIndex: MeshIndex | undefined;
 
-  constructor(state: MeshState) {
+  constructor(
+    private readonly state: MeshState,
+    options: MeshIndexOptions = {},
+  ) {
     this.settings = state.settings;
+    const include = options.includeShadow === true;
+    const counted = <T extends { metadata: { annotations?: Record<string, string> } }>(items: T[]): T[] =>
+      include ? items : items.filter((r) => !isShadow(r));
+    this.shadowed =
+      !include &&
+      [...state.peerAuthentications, ...state.policies, ...state.meshPolicies].some((r) => isShadow(r));
     for (const ns of state.namespaces) this.labelsByNs.set(ns.metadata.name, ns.metadata.labels ?? {});
     const root = state.settings.rootNamespace;
     this.services = sortByKey(state.services, keyOfService);
@@ -65,7 +86,7 @@ export class MeshIndex {
       push(this.workloadsByNs, workload.namespace, workload);
       this.workloadByKey.set(keyOf(workload), workload);
     }
-    const peerAuthn = oldestFirst(state.peerAuthentications);
+    const peerAuthn = oldestFirst(counted(state.peerAuthentications));
     this.meshPeerAuthn = peerAuthn.filter((p) => nsOf(p) === root && !hasSelector(p.spec.selector));
     for (const p of peerAuthn) {
       if (hasSelector(p.spec.selector)) {
@@ -74,7 +95,7 @@ export class MeshIndex {
         push(this.nsPeerAuthn, nsOf(p), p);
       }
     }
-    for (const policy of oldestFirst(state.policies)) {
+    for (const policy of oldestFirst(counted(state.policies))) {
       const targeted = (policy.spec.targets ?? []).length > 0;
       // Istio's validation: targets only on non-default policies, `default` has none.
       if (targeted && policy.metadata.name !== 'default') push(this.targetedPolicies, nsOf(policy), policy);
@@ -82,7 +103,7 @@ export class MeshIndex {
         this.defaultPolicies.set(nsOf(policy), policy);
       }
     }
-    this.meshPolicy = oldestFirst(state.meshPolicies).find(
+    this.meshPolicy = oldestFirst(counted(state.meshPolicies)).find(
       (m) => m.metadata.name === 'default' && (m.spec.targets ?? []).length === 0,
     );
     for (const rule of oldestFirst(state.destinationRules)) {
@@ -90,6 +111,13 @@ export class MeshIndex {
       const exportTo = rule.spec.exportTo ?? [];
       if (exportTo.length > 0 && !exportTo.includes('*')) this.restrictedRuleNamespaces.add(nsOf(rule));
     }
+  }
+
+  /** The index with shadow policies enforced, or undefined when no policy is in shadow. */
+  withShadow(): MeshIndex | undefined {
+    if (!this.shadowed) return undefined;
+    this.shadowIndex ??= new MeshIndex(this.state, { includeShadow: true });
+    return this.shadowIndex;
   }
 
   /**

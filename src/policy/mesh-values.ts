@@ -16,6 +16,11 @@ const BOOLEAN_KEYS: Record<string, 'autoMtls' | 'mtlsEnabled' | 'requireMtls'> =
   'values.automesh.requireMtls': 'requireMtls',
 };
 
+/** What a write that would break observed traffic does: warn (default) or refuse without --force. */
+const SAFE_CHANGES_KEY = 'values.automesh.safeChanges';
+/** How far back sidecars count the peers they saw (the observation window), in seconds. */
+const OBSERVATION_WINDOW_KEY = 'values.automesh.observationWindowSeconds';
+
 const STRING_KEYS: Record<string, 'trustDomain' | 'rootNamespace'> = {
   'values.global.trustDomain': 'trustDomain',
   'meshConfig.trustDomain': 'trustDomain',
@@ -45,12 +50,25 @@ export function parseMeshValues(
     } else if (stringField !== undefined) {
       if (value !== '') settings[stringField] = value;
       else errors.push(`--set ${key}: expected a value`);
+    } else if (key === SAFE_CHANGES_KEY) {
+      if (value === 'warn' || value === 'refuse') settings.safeChanges = value;
+      else errors.push(`--set ${key}: expected warn or refuse, got "${value}"`);
+    } else if (key === OBSERVATION_WINDOW_KEY) {
+      const n = /^[0-9]+$/.test(value) ? Number(value) : NaN;
+      if (n >= 1 && n <= 86_400) settings.observationWindowSeconds = n;
+      else errors.push(`--set ${key}: expected whole seconds from 1 to 86400, got "${value}"`);
     } else if (key === 'profile') {
       if (!(PROFILES as readonly string[]).includes(value)) {
         errors.push(`--set profile: unknown profile "${value}" (known: ${PROFILES.join(', ')})`);
       }
     } else {
-      const known = ['profile', ...Object.keys(BOOLEAN_KEYS), ...Object.keys(STRING_KEYS)];
+      const known = [
+        'profile',
+        ...Object.keys(BOOLEAN_KEYS),
+        SAFE_CHANGES_KEY,
+        OBSERVATION_WINDOW_KEY,
+        ...Object.keys(STRING_KEYS),
+      ];
       errors.push(`--set ${key}: unknown key (known: ${known.join(', ')})`);
     }
   }

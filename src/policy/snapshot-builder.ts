@@ -14,6 +14,7 @@ import type {
   Service,
   ServicePort,
 } from '../api/index.js';
+import { DEFAULT_OBSERVATION_WINDOW_SECONDS } from '../api/index.js';
 import { clientTlsIn } from './client-tls.js';
 import { destinationRuleFor } from './destination-rule-for.js';
 import { MeshIndex, keyOf } from './mesh-index.js';
@@ -23,6 +24,7 @@ import { fqdnOf, portProtocol, serviceNamespace, spiffeIdFor } from './names.js'
 import { targetPortOf } from '../api/index.js';
 import { requireMtlsFor } from './require-mtls.js';
 import { serverModeIn } from './server-mode.js';
+import { shadowModeIn } from './shadow-enforcement.js';
 
 /** Hex characters kept from the SHA-256 content hash for a snapshot version. */
 export const SNAPSHOT_VERSION_HEX_CHARS = 16;
@@ -83,6 +85,9 @@ export class SnapshotBuilder {
       mtlsEnabled: settings.mtlsEnabled,
       trustDomain: settings.trustDomain,
       rootNamespace: settings.rootNamespace,
+      ...(settings.observationWindowSeconds === DEFAULT_OBSERVATION_WINDOW_SECONDS
+        ? {}
+        : { observationWindowSeconds: settings.observationWindowSeconds }),
     };
     const inbound = this.inbound(workload);
     const outbound = this.outbound(workload);
@@ -98,11 +103,15 @@ export class SnapshotBuilder {
     const ports = [...new Set(workload.ports.map((p) => p.containerPort))].sort((a, b) => a - b);
     return ports.map((port) => {
       const decision = serverModeIn(this.index, workload, port);
+      const shadow = shadowModeIn(this.index, workload, port);
       return {
         port,
         protocol: this.inboundProtocol(workload, port),
         mode: decision.mode,
         reason: decision.reason,
+        ...(shadow === undefined
+          ? {}
+          : { shadow: { mode: shadow.mode, source: shadow.source, reason: shadow.reason } }),
       };
     });
   }

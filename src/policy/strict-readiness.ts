@@ -4,9 +4,11 @@
 //   SAFE      every peer in the window came with mTLS, and the port has been watched for a whole
 //             window since its mode last changed; a port already STRICT is SAFE (it lists what it
 //             refused, since those clients are failing already).
-//   NOT SAFE  some peer came in plaintext, with TLS without the mesh ALPN, or was refused.
+//   NOT SAFE  some peer came in plaintext, with TLS without the mesh ALPN, or was refused, or a
+//             shadow policy (automesh.io/enforcement: shadow) would have refused it.
 //   UNKNOWN   watched for less than a window: a client that calls once an hour may not have shown.
 import type { ServerMode } from '../api/index.js';
+import { windowText } from './observed-breaks.js';
 
 export type PeerArrival = 'mtls' | 'plaintext' | 'tls-passthrough' | 'refused';
 
@@ -14,8 +16,14 @@ export interface ObservedPeerRecord {
   arrival: PeerArrival;
   /** A SPIFFE ID for mTLS; a source address otherwise. */
   peer: string;
+  /** The source address, for mTLS peers too (it names the pod). */
+  address?: string;
   connections: number;
+  /** HTTP requests (one per connection for TCP and refusals) in the window. */
+  requests: number;
   reason?: string;
+  /** Connections a shadow policy's mode would have refused, and why. */
+  shadow?: { refusals: number; reason: string; policy: string };
   lastSeen: number;
 }
 
@@ -39,17 +47,26 @@ export interface PortReadiness {
   /** `SAFE since …`, `NOT SAFE: 1 plaintext client (legacy/sleep-…, 12 connections, last 20s ago)`. */
   summary: string;
   /** The peers that make it unsafe (or, for STRICT, those it refused), named. */
-  blockers: { arrival: PeerArrival; who: string; connections: number; lastSeen: number; reason?: string }[];
+  blockers: {
+    arrival: PeerArrival;
+    who: string;
+    connections: number;
+    requests: number;
+    lastSeen: number;
+    reason?: string;
+    shadow?: { refusals: number; reason: string; policy: string };
+  }[];
   mtlsPeers: number;
 }
 
-const KIND_WORDS: Record<Exclude<PeerArrival, 'mtls'>, string> = {
+const KIND_WORDS: Record<PeerArrival, string> = {
+  mtls: 'mTLS client',
   plaintext: 'plaintext client',
   'tls-passthrough': 'client with TLS but not the mesh ALPN',
   refused: 'refused client',
 };
 
-function ago(ms: number): string {
+export function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 120) return `${s}s ago`;
   const m = Math.round(s / 60);
@@ -69,24 +86,32 @@ export function strictReadiness(
   const recent = port.peers.filter((p) => p.lastSeen >= now - windowMs);
   const mtlsPeers = recent.filter((p) => p.arrival === 'mtls').length;
   const blockers = recent
-    .filter((p) => p.arrival !== 'mtls')
+    .filter((p) => p.arrival !== 'mtls' || p.shadow !== undefined)
     .map((p) => ({
       arrival: p.arrival,
-      who: nameOf(p.peer) ?? p.peer,
+      who: nameOf(p.address ?? p.peer) ?? p.peer,
       connections: p.connections,
+      requests: p.requests,
       lastSeen: p.lastSeen,
       ...(p.reason === undefined ? {} : { reason: p.reason }),
+      ...(p.shadow === undefined ? {} : { shadow: p.shadow }),
     }));
   const base = { port: port.port, mode: port.mode, blockers, mtlsPeers };
   const listed = blockers
-    .map((b) => `${b.who}, ${plural(b.connections, 'connection')}, last ${ago(now - b.lastSeen)}`)
+    .map((b) => {
+      const shadow =
+        b.shadow === undefined
+          ? ''
+          : `, would have been refused by shadow policy ${b.shadow.policy} (${b.shadow.reason}, ${plural(b.shadow.refusals, 'connection')})`;
+      return `${b.who}, ${plural(b.requests, 'request')}, last ${ago(now - b.lastSeen)}${shadow}`;
+    })
     .join('; ');
   if (port.mode === 'STRICT') {
     const refused = blockers.length === 0 ? '' : `; refused ${plural(blockers.length, 'client')} (${listed})`;
     return { ...base, verdict: 'SAFE', summary: `SAFE: already STRICT${refused}` };
   }
   if (blockers.length > 0) {
-    const kinds = [...new Set(blockers.map((b) => b.arrival))] as Exclude<PeerArrival, 'mtls'>[];
+    const kinds = [...new Set(blockers.map((b) => b.arrival))];
     const counted = kinds
       .map((k) => plural(blockers.filter((b) => b.arrival === k).length, KIND_WORDS[k]))
       .join(', ');
@@ -97,7 +122,7 @@ export function strictReadiness(
     return {
       ...base,
       verdict: 'UNKNOWN',
-      summary: `UNKNOWN: watched for ${ago(watched).replace(' ago', '')} of a ${Math.round(windowMs / 60_000)}m window (${plural(mtlsPeers, 'mTLS peer')} so far)`,
+      summary: `UNKNOWN: watched for ${ago(watched).replace(' ago', '')} of a ${windowText(windowMs)} window (${plural(mtlsPeers, 'mTLS peer')} so far)`,
     };
   }
   return {

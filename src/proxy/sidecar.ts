@@ -7,7 +7,9 @@ import { validateSnapshot } from './config/snapshot-schema.js';
 import type { ProxyConfig } from './config/proxy-options.js';
 import { InboundListener } from './inbound/inbound-listener.js';
 import type { InboundEnvironment } from './inbound/inbound-listener.js';
-import { PeerObservations } from './inbound/peer-observations.js';
+import { DEFAULT_OBSERVATION_WINDOW_MS, PeerObservations } from './inbound/peer-observations.js';
+import { createLogger } from '../log/index.js';
+import { DestinationObservations } from './outbound/destination-observations.js';
 import { OutboundTable } from './outbound/outbound-table.js';
 import type { ApplyResult } from './sources.js';
 import type { MeshTls } from './tls/mesh-tls.js';
@@ -28,8 +30,21 @@ export class Sidecar {
   readonly sessionConfig: HttpSessionConfig;
   private readonly unsubscribeRotation: () => void;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly log = createLogger({ component: 'sidecar' });
+  /** What the outbound side sent to each destination endpoint, and why (admin /destinations). */
+  readonly destinations = new DestinationObservations();
   /** Who connected to each inbound port, and how (admin /peers). */
-  readonly peers = new PeerObservations();
+  readonly peers = new PeerObservations(DEFAULT_OBSERVATION_WINDOW_MS, Date.now, {
+    // Once per peer and port per window: the counts take every connection, the log says who.
+    onShadowRefusal: (port, peer) =>
+      this.log.warn('shadow policy would have refused a connection', {
+        port,
+        peer: peer.peer,
+        address: peer.address,
+        reason: peer.shadow?.reason,
+        policy: peer.shadow?.policy,
+      }),
+  });
 
   constructor(
     private readonly config: ProxyConfig,
@@ -93,6 +108,9 @@ export class Sidecar {
     }
     this.current = snapshot;
     this.outboundTable = table;
+    const windowMs = (snapshot.mesh.observationWindowSeconds ?? DEFAULT_OBSERVATION_WINDOW_MS / 1000) * 1000;
+    this.peers.setWindow(windowMs);
+    this.destinations.setWindow(windowMs);
     this.meshPool.retain((key) => table.keys.has(key) || key.startsWith('passthrough|'));
     this.reconcileInbound(snapshot);
     return { ok: true };

@@ -51,6 +51,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     unknownHosts: config.unknownHosts,
     table: () => sidecar.table,
     ownId: () => sidecar.ownId(),
+    destinations: sidecar.destinations,
   });
   let admin: Server | undefined;
   try {
@@ -63,6 +64,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         metrics,
         peers: sidecar.peers,
         ...(options.controlPlane === undefined ? {} : { controlPlane: options.controlPlane }),
+        destinations: sidecar.destinations,
       },
       config.admin.host,
       config.admin.port,

@@ -7,7 +7,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpointPodOf, podIsReady, runsSidecar } from '../api/index.js';
+import { endpointPodOf, namespaceOf, podIsReady, runsSidecar } from '../api/index.js';
 import type { EndpointPod, Node, Pod, Service } from '../api/index.js';
 import { NODE_HEARTBEAT_MS, SerialTask, namespacedKey } from '../controlplane/index.js';
 import { silentLogger } from '../log/index.js';
@@ -93,7 +93,7 @@ interface Entry {
 }
 
 const keyOf = (pod: Pod): string => namespacedKey(pod);
-const nsOf = (pod: Pod): string => pod.metadata.namespace ?? 'default';
+const nsOf = (pod: Pod): string => namespaceOf(pod);
 
 class Agent implements NodeAgent {
   readonly nodeName: string;

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_MESH_SETTINGS, type Deployment, type Resource } from '../../src/api/index.js';
-import { meshStateFromResources } from '../../src/policy/index.js';
+import { breakingChanges, meshStateFromResources } from '../../src/policy/index.js';
 import { afterInstall, installResources } from '../../src/cli/commands/install.js';
-import { breakingChanges, formatBrokenPairs } from '../../src/cli/output/breaking-changes.js';
+import { formatBrokenPairs } from '../../src/cli/output/broken-pairs.js';
 
 function deployment(ns: string, app: string, sidecar: boolean): Deployment {
   return {
@@ -54,7 +54,14 @@ function change(from: { auto: boolean; enabled: boolean }, to: { auto: boolean; 
 
 describe('breaking-change check for install', () => {
   it('lists at most 20 pairs and counts the rest', () => {
-    const pair = { client: 'a/c', service: 's.a:80', endpoint: 'a/e', reason: 'r' };
+    const pair = {
+      client: 'a/c',
+      service: 's.a:80',
+      endpoint: 'a/e',
+      reason: 'r',
+      from: { namespace: 'a', pod: 'c', address: '10.0.0.1' },
+      to: { namespace: 'a', pod: 'e', port: 80 },
+    };
     const lines = formatBrokenPairs(Array.from({ length: 25 }, () => pair))
       .trimEnd()
       .split('\n');

@@ -20,6 +20,7 @@ import {
 import type { FaultMesh } from '../faults/support/mesh.js';
 import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { randomAddressBlock } from '../runtime/support.js';
 
 /** The sleep sample in `namespace` without a sidecar, as the seed's legacy namespace has it. */
 function legacySleep(namespace: string): Resource[] {
@@ -83,7 +84,7 @@ describe('automesh x strict-readiness', { timeout: 180_000 }, () => {
     );
     assert.match(
       rows[0]!.readiness.summary,
-      /^NOT SAFE: 1 plaintext client \(legacy\/sleep-\S+, 1 connection, last \d+s ago\)$/,
+      /^NOT SAFE: 1 plaintext client \(legacy\/sleep-\S+, 1 request, last \d+s ago\)$/,
     );
   });
 
@@ -91,5 +92,44 @@ describe('automesh x strict-readiness', { timeout: 180_000 }, () => {
     const r = await readiness('-n', 'full', 'no-such-workload');
     assert.equal(r.code, 1);
     assert.equal(r.stdout, 'No sidecars found.\n');
+  });
+});
+
+describe('shadow STRICT through the real CLI', { timeout: 180_000 }, () => {
+  let fault: FaultMesh;
+  let legacy: Pod;
+  const cli = (args: string[], input?: string) =>
+    runCli(args, { env: { AUTOMESH_HOME: fault.stateDir }, ...(input === undefined ? {} : { input }) });
+  const strictFull = (annotations: string) =>
+    `apiVersion: security.istio.io/v1beta1\nkind: PeerAuthentication\nmetadata:\n  name: strict\n  namespace: full\n${annotations}spec:\n  mtls:\n    mode: STRICT\n`;
+
+  before(async () => {
+    fault = await startFaultMesh('shadow-strict', { addressBlock: randomAddressBlock() });
+    await createAll(fault.store, [...sampleResources('full'), ...legacySleep('legacy')]);
+    await readyPods(fault.store, 'full', 'httpbin');
+    legacy = (await readyPods(fault.store, 'legacy', 'sleep'))[0]!;
+    await untilReachable(proxyOf(legacy), URL);
+  });
+  after(async () => {
+    await fault?.stop();
+  });
+
+  it('counts what STRICT would refuse and refuses none; without the annotation it enforces', async () => {
+    const shadow = await cli(
+      ['apply', '-f', '-', '--wait'],
+      strictFull('  annotations:\n    automesh.io/enforcement: shadow\n'),
+    );
+    assert.equal(shadow.code, 0, shadow.stderr);
+    for (let i = 0; i < 3; i++) assert.equal((await httpGet(URL, { proxy: proxyOf(legacy) })).status, 200);
+    const r = await cli(['x', 'strict-readiness', '-n', 'full', 'httpbin']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /full\s+httpbin\s+httpbin-\S+\s+80\s+PERMISSIVE\s+NOT SAFE: 1 plaintext client \(legacy\/sleep-\S+, \d+ requests, last \d+s ago, would have been refused by shadow policy PeerAuthentication full\/strict \(plaintext_on_strict, \d+ connections?\)\)/,
+    );
+
+    const enforced = await cli(['apply', '-f', '-', '--wait'], strictFull(''));
+    assert.equal(enforced.code, 0, enforced.stderr);
+    await assert.rejects(httpGet(URL, { proxy: proxyOf(legacy) }), 'STRICT resets the plaintext client');
   });
 });

@@ -104,6 +104,8 @@ describe('mesh state from resources', () => {
       autoMtls: false,
       mtlsEnabled: false,
       requireMtls: false,
+      safeChanges: 'warn',
+      observationWindowSeconds: 600,
       trustDomain: 'cluster.local',
       rootNamespace: 'istio-system',
     });

@@ -17,13 +17,16 @@ function port(mode: ObservedPort['mode'], peers: ObservedPeerRecord[], watchedMs
 const mtls = (secondsAgo = 5): ObservedPeerRecord => ({
   arrival: 'mtls',
   peer: 'spiffe://cluster.local/ns/full/sa/sleep',
+  address: '127.20.0.3',
   connections: 3,
+  requests: 30,
   lastSeen: NOW - secondsAgo * 1000,
 });
 const plain = (address = LEGACY_SLEEP, secondsAgo = 20): ObservedPeerRecord => ({
   arrival: 'plaintext',
   peer: address,
-  connections: 12,
+  connections: 2,
+  requests: 12,
   lastSeen: NOW - secondsAgo * 1000,
 });
 
@@ -39,19 +42,18 @@ describe('readiness for STRICT', () => {
       name: 'a plaintext client, named by its pod',
       port: port('PERMISSIVE', [mtls(), plain()]),
       verdict: 'NOT SAFE',
-      summary:
-        /^NOT SAFE: 1 plaintext client \(legacy\/sleep-5c9d84cbb4-xt55g, 12 connections, last 20s ago\)$/,
+      summary: /^NOT SAFE: 1 plaintext client \(legacy\/sleep-5c9d84cbb4-xt55g, 12 requests, last 20s ago\)$/,
     },
     {
       name: 'an address no pod owns stays an address',
       port: port('PERMISSIVE', [plain('10.9.8.7')]),
       verdict: 'NOT SAFE',
-      summary: /\(10\.9\.8\.7, 12 connections/,
+      summary: /\(10\.9\.8\.7, 12 requests/,
     },
     {
       name: 'TLS without the mesh ALPN is not safe either',
       port: port('PERMISSIVE', [
-        { arrival: 'tls-passthrough', peer: '127.20.0.9', connections: 1, lastSeen: NOW },
+        { arrival: 'tls-passthrough', peer: '127.20.0.9', connections: 1, requests: 1, lastSeen: NOW },
       ]),
       verdict: 'NOT SAFE',
       summary: /1 client with TLS but not the mesh ALPN/,
@@ -81,13 +83,40 @@ describe('readiness for STRICT', () => {
           arrival: 'refused',
           peer: LEGACY_SLEEP,
           connections: 2,
+          requests: 2,
           reason: 'plaintext_on_strict',
           lastSeen: NOW - 1000,
         },
       ]),
       verdict: 'SAFE',
       summary:
-        /^SAFE: already STRICT; refused 1 client \(legacy\/sleep-5c9d84cbb4-xt55g, 2 connections, last 1s ago\)$/,
+        /^SAFE: already STRICT; refused 1 client \(legacy\/sleep-5c9d84cbb4-xt55g, 2 requests, last 1s ago\)$/,
+    },
+    {
+      name: 'a plaintext client a shadow STRICT would have refused: listed with the shadow policy',
+      port: port('PERMISSIVE', [
+        mtls(),
+        {
+          ...plain(),
+          shadow: { refusals: 2, reason: 'plaintext_on_strict', policy: 'PeerAuthentication full/strict' },
+        },
+      ]),
+      verdict: 'NOT SAFE',
+      summary:
+        /^NOT SAFE: 1 plaintext client \(legacy\/sleep-5c9d84cbb4-xt55g, 12 requests, last 20s ago, would have been refused by shadow policy PeerAuthentication full\/strict \(plaintext_on_strict, 2 connections\)\)$/,
+    },
+    {
+      name: 'an mTLS client a shadow DISABLE would have refused is not safe either, named by its address',
+      port: port('PERMISSIVE', [
+        {
+          ...mtls(),
+          address: LEGACY_SLEEP,
+          shadow: { refusals: 3, reason: 'mtls_on_disable', policy: 'Policy full/default' },
+        },
+      ]),
+      verdict: 'NOT SAFE',
+      summary:
+        /^NOT SAFE: 1 mTLS client \(legacy\/sleep-5c9d84cbb4-xt55g, 30 requests, last 5s ago, would have been refused by shadow policy Policy full\/default \(mtls_on_disable, 3 connections\)\)$/,
     },
     {
       name: 'nobody connected for a whole window: SAFE with no peers',

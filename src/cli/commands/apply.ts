@@ -8,6 +8,7 @@ import { loadClient, type MeshApi } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import { objectRef } from '../output/resource-type.js';
 import { reportError } from '../output/report-error.js';
+import { checkWrite, reportWarnings } from '../write-check.js';
 import { DEFAULT_NAMESPACE } from './get.js';
 
 const FLAGS = [
@@ -21,10 +22,15 @@ const FLAGS = [
     bareValue: 'client',
     usage: 'client|server|none: only print what would happen',
   },
+  {
+    name: 'force',
+    type: 'bool',
+    usage: 'write even when values.automesh.safeChanges=refuse and observed traffic would fail',
+  },
   COMMON_FLAGS.help,
 ] as const;
 
-const USAGE = 'automesh apply -f FILE|- [-f FILE...] [-n NS] [--wait] [--dry-run]';
+const USAGE = 'automesh apply -f FILE|- [-f FILE...] [-n NS] [--wait] [--dry-run] [--force]';
 const DEFAULT_WAIT_MS = 30_000;
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
@@ -128,6 +134,12 @@ export async function run(args: string[]): Promise<number> {
       flagString(flags, 'namespace'),
     );
     const client = await loadClient();
+    // Observed pairs this write would make fail: warned on stderr, so stdout stays the page's.
+    const check = await checkWrite(
+      client,
+      decoded.map((r) => ({ object: refOf(r), put: r })),
+    );
+    if (reportWarnings(check, flagBool(flags, 'force') || dryRun !== 'none')) return 1;
     const outcomes = await client.apply(decoded, { dryRun: dryRun !== 'none' });
     const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
     for (const { object, action } of outcomes) process.stdout.write(`${refOf(object)} ${action}${suffix}\n`);

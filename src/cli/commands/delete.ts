@@ -9,6 +9,7 @@ import { reportError, serverReason } from '../output/report-error.js';
 import { qualifiedKind } from '../output/resource-type.js';
 import { decodeSources, ManifestError, parseDuration, placeInNamespace } from './apply.js';
 import { DEFAULT_NAMESPACE, resolveKind } from './get.js';
+import { checkWrite, reportWarnings } from '../write-check.js';
 
 const FLAGS = [
   COMMON_FLAGS.filename,
@@ -18,6 +19,17 @@ const FLAGS = [
   { name: 'ignore-not-found', type: 'bool', usage: 'treat "not found" as a successful delete' },
   { name: 'wait', type: 'bool', usage: 'wait until the objects are gone (default true)' },
   { name: 'timeout', type: 'string', usage: 'how long to wait for the objects to go (default 60s)' },
+  {
+    name: 'dry-run',
+    type: 'string',
+    bareValue: 'client',
+    usage: 'client|server|none: only print what would happen',
+  },
+  {
+    name: 'force',
+    type: 'bool',
+    usage: 'delete even when values.automesh.safeChanges=refuse and observed traffic would fail',
+  },
   COMMON_FLAGS.help,
 ] as const;
 
@@ -132,6 +144,23 @@ export async function run(args: string[]): Promise<number> {
           });
     if (targets.length === 0) {
       process.stderr.write('No resources found\n');
+      return 0;
+    }
+    const dryRun = flagString(flags, 'dry-run') ?? 'none';
+    if (!['none', 'client', 'server'].includes(dryRun)) {
+      throw new Error(`Invalid dry-run value (${dryRun}). Must be "none", "server", or "client".`);
+    }
+    const check = await checkWrite(
+      client,
+      targets.map((t) => ({
+        object: `${t.label}/${t.name}`,
+        remove: { kind: t.kind.kind, namespace: t.namespace, name: t.name },
+      })),
+    );
+    if (reportWarnings(check, flagBool(flags, 'force') || dryRun !== 'none')) return 1;
+    if (dryRun !== 'none') {
+      const suffix = dryRun === 'client' ? ' (dry run)' : ' (server dry run)';
+      for (const t of targets) process.stdout.write(`${t.label} "${t.name}" deleted${suffix}\n`);
       return 0;
     }
     const deleted: Target[] = [];

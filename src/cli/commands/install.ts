@@ -12,13 +12,21 @@ import type {
   Resource,
 } from '../../api/index.js';
 import { DEFAULT_MESH_SETTINGS, kindInfo } from '../../api/index.js';
-import { meshDefaults, meshStateFromResources, parseMeshValues } from '../../policy/index.js';
+import {
+  breakingChanges,
+  meshDefaults,
+  meshStateFromResources,
+  parseMeshValues,
+  type BrokenPair,
+} from '../../policy/index.js';
 import { MESH_KINDS, meshSettingsFromValues } from '../../controlplane/index.js';
-import { breakingChanges, formatBrokenPairs, type BrokenPair } from '../output/breaking-changes.js';
+import { formatBrokenPairs } from '../output/broken-pairs.js';
 import { loadClient, type MeshApi } from '../context.js';
 import { flagBool, flagStrings, formatFlagHelp, parseFlags } from '../flags.js';
 import { reportError, serverReason } from '../output/report-error.js';
 import { toYaml } from '../output/serialize.js';
+import { checkWrite, reportWarnings } from '../write-check.js';
+import { refOf } from './apply.js';
 
 const FLAGS = [
   {
@@ -50,6 +58,8 @@ export function valuesConfigMap(settings: MeshSettings, profile: string): Config
       'values.global.mtls.auto': String(settings.autoMtls),
       'values.global.mtls.enabled': String(settings.mtlsEnabled),
       'values.automesh.requireMtls': String(settings.requireMtls),
+      'values.automesh.safeChanges': settings.safeChanges,
+      'values.automesh.observationWindowSeconds': String(settings.observationWindowSeconds),
       'values.global.trustDomain': settings.trustDomain,
     },
   };
@@ -151,6 +161,13 @@ export async function run(args: string[]): Promise<number> {
     }
     const resources = installResources(parsed.settings, profileOf(sets));
     const client = await loadClient();
+    // Observed pairs first, in the form apply and delete print them (the values ConfigMap among
+    // the resources carries the new values); then every pair, working or not, is refused below.
+    const observed = await checkWrite(
+      client,
+      resources.map((r) => ({ object: refOf(r), put: r })),
+    );
+    reportWarnings(observed, true); // install refuses on its own terms below
     if (!flagBool(flags, 'force')) {
       const broken = await wouldBreak(client, parsed.settings, resources);
       if (broken.length > 0) {

@@ -4,14 +4,13 @@
 // Exits 0 when every listed port is SAFE and 1 otherwise, so a pipeline can wait on it before it
 // applies STRICT. Asks the sidecars this machine runs (the addresses the runtime recorded).
 
-import type { Pod } from '../../api/index.js';
-import { findKind } from '../../api/kinds.js';
+import { namespaceOf, namespacedName } from '../../api/object-namespace.js';
 import { strictReadiness } from '../../policy/index.js';
 import type { ObservedPort, PortReadiness } from '../../policy/index.js';
-import { loadClient, nowMs, stateDir } from '../context.js';
-import { fetchFailure } from '../fetch-failure.js';
+import { loadClient, nowMs } from '../context.js';
 import { COMMON_FLAGS, flagBool, flagString, formatFlagHelp, parseFlags } from '../flags.js';
 import type { FlagSpec } from '../flags.js';
+import { observedTraffic, podIndex, workloadOf, type PeersAnswer } from '../observed-traffic.js';
 import { formatTable } from '../output/table.js';
 import { reportError } from '../output/report-error.js';
 
@@ -21,23 +20,6 @@ const FLAGS: FlagSpec[] = [
   COMMON_FLAGS.help,
 ];
 const USAGE = 'automesh x strict-readiness [WORKLOAD] [-n NAMESPACE] [-o json]';
-const ADMIN_TIMEOUT_MS = 2000;
-
-interface PeersAnswer {
-  windowSeconds: number;
-  ports: {
-    port: number;
-    mode: ObservedPort['mode'];
-    observedSince: string;
-    peers: {
-      arrival: ObservedPort['peers'][number]['arrival'];
-      peer: string;
-      connections: number;
-      reason?: string;
-      lastSeen: string;
-    }[];
-  }[];
-}
 
 interface Row {
   namespace: string;
@@ -48,19 +30,6 @@ interface Row {
   error?: string;
 }
 
-/** The Deployment that owns a pod, else the pod itself: what people call the workload. */
-function workloadOf(pod: Pod): string {
-  return pod.metadata.ownerReferences?.find((o) => o.controller === true)?.name ?? pod.metadata.name;
-}
-
-async function askPeers(adminAddress: string): Promise<PeersAnswer> {
-  const response = await fetch(`http://${adminAddress}/peers`, {
-    signal: AbortSignal.timeout(ADMIN_TIMEOUT_MS),
-  });
-  if (!response.ok) throw new Error(`admin port answered ${response.status}`);
-  return (await response.json()) as PeersAnswer;
-}
-
 function toObserved(port: PeersAnswer['ports'][number]): ObservedPort {
   return {
     port: port.port,
@@ -69,9 +38,13 @@ function toObserved(port: PeersAnswer['ports'][number]): ObservedPort {
     peers: port.peers.map((p) => ({
       arrival: p.arrival,
       peer: p.peer,
+      ...(p.address === undefined ? {} : { address: p.address }),
       connections: p.connections,
+      // A sidecar from before request counts: its connections are the best count there is.
+      requests: p.requests ?? p.connections,
       lastSeen: Date.parse(p.lastSeen),
       ...(p.reason === undefined ? {} : { reason: p.reason }),
+      ...(p.shadow === undefined ? {} : { shadow: p.shadow }),
     })),
   };
 }
@@ -95,46 +68,30 @@ export async function run(args: string[]): Promise<number> {
     if (output !== '' && output !== 'json') throw new Error(`unknown output format "${output}" (json)`);
     const namespace = flagString(flags, 'namespace');
 
-    const podKind = findKind('pods');
-    if (podKind === undefined) throw new Error('pods are not a known kind');
-    const pods = (await (await loadClient()).list(podKind, {})) as unknown as Pod[];
-    const byAddress = new Map(pods.filter((p) => p.status?.podIP).map((p) => [p.status!.podIP!, p]));
+    const index = await podIndex(await loadClient());
     const nameOf = (address: string): string | undefined => {
-      const pod = byAddress.get(address);
-      return pod === undefined ? undefined : `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+      const pod = index.byAddress.get(address);
+      return pod === undefined ? undefined : namespacedName(pod);
     };
-    const podByName = new Map(
-      pods.map((p) => [`${p.metadata.namespace ?? 'default'}/${p.metadata.name}`, p]),
-    );
-
-    const { readSidecarRecords } = await import('../../runtime/index.js');
-    const records = readSidecarRecords(stateDir()).filter((r) => {
-      if (namespace !== undefined && r.namespace !== namespace) return false;
-      const pod = podByName.get(`${r.namespace}/${r.pod}`);
-      if (pod === undefined) return false; // a record left behind by a pod that is gone
-      return workload === undefined || workloadOf(pod) === workload || r.pod === workload;
+    const traffic = await observedTraffic(index, {
+      wanted: (pod) =>
+        (namespace === undefined || namespaceOf(pod) === namespace) &&
+        (workload === undefined || workloadOf(pod) === workload || pod.metadata.name === workload),
     });
     const now = nowMs();
-    const rows: Row[] = (
-      await Promise.all(
-        records.map(async (record): Promise<Row[]> => {
-          const base = {
-            namespace: record.namespace,
-            pod: record.pod,
-            workload: workloadOf(podByName.get(`${record.namespace}/${record.pod}`)!),
-          };
-          try {
-            const answer = await askPeers(record.adminAddress);
-            return answer.ports.map((port) => ({
-              ...base,
-              readiness: strictReadiness(toObserved(port), now, answer.windowSeconds * 1000, nameOf),
-            }));
-          } catch (err) {
-            return [{ ...base, error: `sidecar not answering: ${fetchFailure(err)}` }];
-          }
-        }),
-      )
-    ).flat();
+    const rows: Row[] = traffic.flatMap((sidecar): Row[] => {
+      const base = {
+        namespace: sidecar.namespace,
+        pod: sidecar.pod,
+        workload: workloadOf(index.byName.get(`${sidecar.namespace}/${sidecar.pod}`)!),
+      };
+      const answer = sidecar.peers;
+      if (answer === undefined) return [{ ...base, error: sidecar.error ?? 'no answer' }];
+      return answer.ports.map((port) => ({
+        ...base,
+        readiness: strictReadiness(toObserved(port), now, answer.windowSeconds * 1000, nameOf),
+      }));
+    });
 
     if (output === 'json') process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     else if (rows.length === 0) process.stdout.write('No sidecars found.\n');

@@ -6,6 +6,7 @@ Usage:
   automesh x <command> [flags]
 
 Commands:
+  edges             Who talks to whom, how (mTLS with both identities, or plaintext and why), requests, last seen
   explain           Explain the TLS between a workload and a service, endpoint by endpoint, from YAML files
   strict-readiness  Per server port: the plaintext clients its sidecar saw, and whether STRICT would break them
 
@@ -13,6 +14,7 @@ Run 'automesh x <command> --help' for a command's flags.
 `;
 
 const SUBCOMMANDS: Record<string, () => Promise<{ run(args: string[]): number | Promise<number> }>> = {
+  edges: () => import('./edges.js'),
   explain: async () => ({ run: (await import('./explain.js')).explain }),
   'strict-readiness': () => import('./strict-readiness.js'),
 };

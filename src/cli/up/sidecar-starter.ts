@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import type { Pod } from '../../api/index.js';
+import { namespaceOf } from '../../api/object-namespace.js';
 import type { ProcessHandle, SidecarContext } from '../../runtime/index.js';
 import type { ReplicaAddresses } from './replica-address-book.js';
 
@@ -60,7 +61,7 @@ export function sidecarStarter(target: SidecarTarget) {
       '--pod',
       pod.metadata.name,
       '--namespace',
-      pod.metadata.namespace ?? 'default',
+      namespaceOf(pod),
       '--pod-ip',
       context.podIP,
       '--app-host',

@@ -8,6 +8,7 @@
 // goes through the same rules.
 
 import type { Node, Pod, Resource, ResourceKind } from '../../api/index.js';
+import { namespaceOf } from '../../api/index.js';
 import type { ConfigStore, WatchOptions } from '../../store/index.js';
 import { ApiError } from './api-error.js';
 
@@ -58,7 +59,7 @@ export function nodeRestrictedStore(store: ConfigStore, nodeName: string): Confi
     return create ? store.create(kept) : store.update(kept);
   };
   const writePodStatus = async (pod: Pod): Promise<Resource> => {
-    const namespace = pod.metadata.namespace ?? 'default';
+    const namespace = namespaceOf(pod);
     for (let attempt = 1; ; attempt++) {
       const stored = (await store.get('Pod', namespace, pod.metadata.name)) as Pod | undefined;
       if (stored === undefined) return store.update(pod); // the store's NotFound

@@ -1,4 +1,4 @@
-// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers,
+// The sidecar's admin port: /config_dump, /certs, /ready, /stats/prometheus, /peers, /destinations,
 // /control_plane. Off the data path,
 // so node:http is fine here. Never serves the private key.
 
@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ProxySnapshot } from '../../api/index.js';
 import type { RenewalTrouble, WorkloadCertificate } from '../sources.js';
 import type { PeerObservations } from '../inbound/peer-observations.js';
+import type { DestinationObservations } from '../outbound/destination-observations.js';
 import type { ProxyMetrics } from './proxy-metrics.js';
 
 export interface AdminState {
@@ -18,6 +19,7 @@ export interface AdminState {
   peers: PeerObservations;
   /** Which control-plane replica the sidecar streams from and which CA issued its certificate. */
   controlPlane?: () => Record<string, unknown>;
+  destinations: DestinationObservations;
 }
 
 export function certificateView(
@@ -67,12 +69,13 @@ function certificateMetrics(
 
 /** Each inbound port with its mode now and the peers seen on it in the observation window. */
 function peersView(state: AdminState): Record<string, unknown> {
-  const modes = new Map((state.snapshot()?.inbound ?? []).map((l) => [l.port, l.mode]));
+  const listeners = new Map((state.snapshot()?.inbound ?? []).map((l) => [l.port, l]));
   return {
     windowSeconds: state.peers.windowMs / 1000,
     ports: state.peers.view().map(({ port, observedSince, peers }) => ({
       port,
-      mode: modes.get(port) ?? 'unknown',
+      mode: listeners.get(port)?.mode ?? 'unknown',
+      ...(listeners.get(port)?.shadow === undefined ? {} : { shadow: listeners.get(port)!.shadow }),
       observedSince: new Date(observedSince).toISOString(),
       peers: peers.map((p) => ({
         ...p,
@@ -133,6 +136,16 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
     case '/peers':
       json(200, peersView(state));
       return;
+    case '/destinations':
+      json(200, {
+        windowSeconds: state.destinations.windowMs / 1000,
+        destinations: state.destinations.view().map((d) => ({
+          ...d,
+          firstSeen: new Date(d.firstSeen).toISOString(),
+          lastSeen: new Date(d.lastSeen).toISOString(),
+        })),
+      });
+      return;
     case '/control_plane':
       json(
         state.controlPlane === undefined ? 404 : 200,
@@ -144,7 +157,7 @@ function handle(state: AdminState, req: IncomingMessage, res: ServerResponse): v
         res,
         404,
         'text/plain',
-        'endpoints: /config_dump /certs /ready /stats/prometheus /peers /control_plane\n',
+        'endpoints: /config_dump /certs /ready /stats/prometheus /peers /destinations /control_plane\n',
       );
   }
 }

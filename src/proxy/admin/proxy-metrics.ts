@@ -13,6 +13,11 @@ export interface RequestLabels {
 
 type Series = Map<string, number>;
 
+/** One counter a hot path holds on to (made once per label set, bumped without a lookup). */
+export class Cell {
+  n = 0;
+}
+
 /** Request counts for one label set, by response code: made once per connection, so a request costs one Map update. */
 export class RequestCounter {
   readonly counts = new Map<number, number>();
@@ -39,6 +44,10 @@ export class ProxyMetrics {
   private readonly connections: Series = new Map();
   private readonly handshakeFailures: Series = new Map();
   private readonly retired: Series = new Map();
+  private readonly shadowRefusals: Series = new Map();
+  private readonly decisions = new Map<string, Cell>();
+  private readonly downgrades = new Map<string, Cell>();
+  private readonly requireMtlsRefusals = new Map<string, Cell>();
   private readonly active = { inbound: 0, outbound: 0 };
 
   /** The counter for a label set (shared by every caller with the same labels). */
@@ -79,6 +88,31 @@ export class ProxyMetrics {
   connectionRetired(direction: Direction, reason: string): void {
     const key = labelText({ direction, reason });
     this.retired.set(key, (this.retired.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * The TLS decision on either end, with the policy's reason: outbound per request (what the
+   * client sidecar sent: ISTIO_MUTUAL, DISABLE, ..., REFUSE), inbound per connection (how it
+   * arrived: mutual_tls, plaintext, tls_passthrough, refused).
+   */
+  tlsDecision(direction: Direction, tlsMode: string, reason: string): Cell {
+    return cellFor(this.decisions, labelText({ direction, tls_mode: tlsMode, reason }));
+  }
+
+  /** Requests auto mTLS sent in plaintext to a mesh endpoint (no sidecar, DISABLE, auto off). */
+  downgrade(reason: string): Cell {
+    return cellFor(this.downgrades, labelText({ reason }));
+  }
+
+  /** Requests a require-mTLS client's sidecar refused instead of sending plaintext. */
+  requireMtlsRefusal(reason: string): Cell {
+    return cellFor(this.requireMtlsRefusals, labelText({ reason }));
+  }
+
+  /** An admitted connection a shadow policy's mode would have refused (shadow enforcement). */
+  shadowRefusal(reason: string, policy: string): void {
+    const key = labelText({ reason, policy });
+    this.shadowRefusals.set(key, (this.shadowRefusals.get(key) ?? 0) + 1);
   }
 
   handshakeFailure(direction: Direction, reason: string): void {
@@ -134,6 +168,31 @@ export class ProxyMetrics {
       'counter',
       this.retired,
     );
+    family(
+      'automesh_shadow_refusals_total',
+      'Inbound connections let in that a policy annotated automesh.io/enforcement: shadow would have refused, by reason and policy.',
+      'counter',
+      this.shadowRefusals,
+    );
+    const cells = (m: Map<string, Cell>): Series => new Map([...m].map(([k, c]) => [k, c.n]));
+    family(
+      'automesh_tls_decisions_total',
+      'TLS decisions with the policy reason: outbound requests by what was sent (ISTIO_MUTUAL, DISABLE, SIMPLE, MUTUAL, REFUSE), inbound connections by how they arrived (mutual_tls, plaintext, tls_passthrough, refused).',
+      'counter',
+      cells(this.decisions),
+    );
+    family(
+      'automesh_downgrades_total',
+      'Outbound requests auto mTLS sent in plaintext to a mesh endpoint (endpoint without a sidecar or DISABLE, auto mTLS off), by reason.',
+      'counter',
+      cells(this.downgrades),
+    );
+    family(
+      'automesh_require_mtls_refusals_total',
+      'Outbound requests refused (503) because the client requires mTLS and auto mTLS would have sent plaintext, by reason.',
+      'counter',
+      cells(this.requireMtlsRefusals),
+    );
     const active: Series = new Map([
       ['direction="inbound"', this.active.inbound],
       ['direction="outbound"', this.active.outbound],
@@ -141,4 +200,13 @@ export class ProxyMetrics {
     family('automesh_connections_active', 'Open downstream connections by direction.', 'gauge', active);
     return out.join('\n') + '\n';
   }
+}
+
+function cellFor(cells: Map<string, Cell>, key: string): Cell {
+  let cell = cells.get(key);
+  if (cell === undefined) {
+    cell = new Cell();
+    cells.set(key, cell);
+  }
+  return cell;
 }

@@ -9,7 +9,7 @@ const reason = z.string();
 const sans = z.array(z.string());
 
 const upstreamTls = z.discriminatedUnion('mode', [
-  z.object({ mode: z.literal('DISABLE'), reason }),
+  z.object({ mode: z.literal('DISABLE'), reason, downgrade: z.literal(true).optional() }),
   z.object({ mode: z.literal('REFUSE'), reason }),
   z.object({ mode: z.literal('ISTIO_MUTUAL'), reason, sni: z.string().min(1), sans }),
   z.object({
@@ -33,6 +33,7 @@ const upstreamTls = z.discriminatedUnion('mode', [
 ]);
 
 const protocol = z.enum(['http', 'tcp', 'auto']);
+const serverMode = z.enum(['STRICT', 'PERMISSIVE', 'DISABLE']);
 
 export const proxySnapshotSchema = z.object({
   version: z.string().min(1),
@@ -48,8 +49,17 @@ export const proxySnapshotSchema = z.object({
     mtlsEnabled: z.boolean(),
     trustDomain: z.string().min(1),
     rootNamespace: z.string(),
+    observationWindowSeconds: z.number().int().min(1).max(86_400).optional(),
   }),
-  inbound: z.array(z.object({ port, protocol, mode: z.enum(['STRICT', 'PERMISSIVE', 'DISABLE']), reason })),
+  inbound: z.array(
+    z.object({
+      port,
+      protocol,
+      mode: serverMode,
+      reason,
+      shadow: z.object({ mode: serverMode, source: z.string(), reason }).optional(),
+    }),
+  ),
   outbound: z.array(
     z.object({
       hostname: z.string().min(1),

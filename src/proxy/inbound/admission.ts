@@ -34,3 +34,16 @@ export function modeAdmits(mode: ServerMode, admission: Admission): boolean {
   if (mode === 'STRICT') return admission.kind === 'mtls';
   return true;
 }
+
+/**
+ * Why a port in `mode` would refuse a connection admitted as `admission`, or undefined when it
+ * would let it in: what shadow enforcement counts (behaviour.md "Migration safety"). STRICT
+ * refuses all that is not mTLS (modeAdmits); DISABLE reads a mesh handshake as a malformed
+ * plaintext request, so new mTLS connections would fail there. Reasons as the listener's own.
+ */
+export function shadowRefusal(mode: ServerMode, admission: Admission): string | undefined {
+  if (mode === 'STRICT' && admission.kind === 'plaintext') return 'plaintext_on_strict';
+  if (mode === 'STRICT' && admission.kind === 'tls-passthrough') return 'tls_without_mesh_alpn_on_strict';
+  if (mode === 'DISABLE' && admission.kind === 'mtls') return 'mtls_on_disable';
+  return undefined;
+}

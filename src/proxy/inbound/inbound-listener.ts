@@ -27,8 +27,8 @@ import { spiffeIdOf, xfccElement } from '../tls/spiffe-san.js';
 import { MESH_ALPN, plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
 import type { RequestHead } from '../http/request-head.js';
-import type { PeerObservations } from './peer-observations.js';
-import { modeAdmits, PLAINTEXT, TLS_PASSTHROUGH } from './admission.js';
+import type { PeerObservations, PeerTally } from './peer-observations.js';
+import { modeAdmits, PLAINTEXT, shadowRefusal, TLS_PASSTHROUGH } from './admission.js';
 import type { Admission } from './admission.js';
 import { DownstreamConnections } from './downstream-connections.js';
 
@@ -90,7 +90,7 @@ export class InboundListener {
     this.tlsServer.on('tlsClientError', (err: NodeJS.ErrnoException, s: TLSSocket) => {
       const reason = this.ownCertificateExpired() ? OWN_EXPIRED : handshakeReason(err);
       env.metrics.handshakeFailure('inbound', reason);
-      env.peers.refused(this.config.port, addressOf(s), reason);
+      this.refused(s, reason);
       s.destroy();
     });
     this.unsubscribeRotation = env.mesh.onRotate((cert) =>
@@ -129,10 +129,13 @@ export class InboundListener {
   /** New settings: for connections accepted from now on, and a new mode for open ones too. */
   update(config: InboundListenerConfig): void {
     const modeChanged = config.mode !== this.config.mode;
+    // Readiness counts a window from when the port's policy last changed (behaviour.md): a new
+    // deciding policy (its reason) or a new shadow mode starts the watch afresh, as a new mode does.
+    const policyChanged =
+      config.reason !== this.config.reason || config.shadow?.reason !== this.config.shadow?.reason;
     this.config = config;
-    if (!modeChanged) return;
-    this.admitted.enforce(config.mode);
-    this.env.peers.watch(config.port);
+    if (modeChanged) this.admitted.enforce(config.mode);
+    if (modeChanged || policyChanged) this.env.peers.watch(config.port);
   }
 
   /** Stops accepting. `drain`: open connections finish on their own; otherwise they are destroyed. */
@@ -187,17 +190,18 @@ export class InboundListener {
   }
 
   private plaintext(socket: Socket, initial: Buffer | null, admission: Admission): void {
-    if (!this.admit(socket, admission)) {
+    const tally = this.admit(socket, admission);
+    if (tally === undefined) {
       // Only STRICT refuses what the sidecar did not authenticate.
       const empty = initial === null || initial.length === 0;
       const reason = empty ? 'no_bytes_on_strict' : 'plaintext_on_strict';
       this.env.metrics.handshakeFailure('inbound', reason);
-      this.env.peers.refused(this.config.port, addressOf(socket), reason);
+      this.refused(socket, reason);
       socket.resetAndDestroy();
       return;
     }
     this.env.metrics.connectionOpened(this.labels(PLAINTEXT_PEER));
-    this.serve(socket, initial, PLAINTEXT_PEER);
+    this.serve(socket, initial, PLAINTEXT_PEER, tally);
   }
 
   private onSecure(socket: TLSSocket): void {
@@ -210,13 +214,14 @@ export class InboundListener {
     if (!socket.authorized || cert === undefined || id === undefined || own === undefined) {
       const reason = refusalReason(socket, cert === undefined);
       this.env.metrics.handshakeFailure('inbound', reason);
-      this.env.peers.refused(this.config.port, addressOf(socket), reason);
+      this.refused(socket, reason);
       socket.destroy();
       return;
     }
-    if (!this.admit(socket, { kind: 'mtls', peer: id })) {
+    const tally = this.admit(socket, { kind: 'mtls', peer: id });
+    if (tally === undefined) {
       this.env.metrics.handshakeFailure('inbound', 'mtls_not_admitted');
-      this.env.peers.refused(this.config.port, addressOf(socket), 'mtls_not_admitted');
+      this.refused(socket, 'mtls_not_admitted');
       socket.destroy();
       return;
     }
@@ -226,28 +231,33 @@ export class InboundListener {
       xfcc: `x-forwarded-client-cert: ${xfccElement(own, cert, id)}`,
     };
     this.env.metrics.connectionOpened(this.labels(peer));
-    this.serve(socket, null, peer);
+    this.serve(socket, null, peer, tally);
   }
 
-  private serve(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
+  /** An L4 connection counts as one request for its peer; HTTP counts each exchange. */
+  private serve(socket: Socket, initial: Buffer | null, peer: PeerInfo, tally: PeerTally): void {
     const { protocol } = this.config;
     if (protocol === 'tcp') {
+      tally.request();
       this.pipeToApp(socket, initial);
       return;
     }
     if (protocol === 'http') {
-      this.startHttp(socket, initial, peer);
+      this.startHttp(socket, initial, peer, tally);
       return;
     }
     const options = { timeoutMs: this.env.sniffTimeoutMs, dialApp: () => this.dialApp() };
     sniffProtocol(socket, initial, options, (decision) => {
-      if (decision.kind === 'http') this.startHttp(socket, decision.bytes, peer);
-      else pipeSockets(socket, decision.app, decision.bytes);
+      if (decision.kind === 'http') this.startHttp(socket, decision.bytes, peer, tally);
+      else {
+        tally.request();
+        pipeSockets(socket, decision.app, decision.bytes);
+      }
     });
   }
 
-  private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo): void {
-    const session = new HttpSession(socket, this.hooks(peer), this.env.pool, this.env.session);
+  private startHttp(socket: Socket, initial: Buffer | null, peer: PeerInfo, tally: PeerTally): void {
+    const session = new HttpSession(socket, this.hooks(peer, tally), this.env.pool, this.env.session);
     this.admitted.servesHttp(socket, session);
     session.start(initial);
     socket.resume();
@@ -263,15 +273,33 @@ export class InboundListener {
     return app;
   }
 
-  /** Tracks the connection if the mode in force admits it: a later mode change is checked against it too. */
-  private admit(socket: Socket, admission: Admission): boolean {
-    if (!modeAdmits(this.config.mode, admission)) return false;
-    this.admitted.track(socket, admission);
-    this.env.peers.admitted(this.config.port, admission, addressOf(socket));
-    return true;
+  /** A refused connection: in the peers, and as an inbound TLS decision with the mode's reason. */
+  private refused(socket: Socket, reason: string): void {
+    this.env.peers.refused(this.config.port, addressOf(socket), reason);
+    this.env.metrics.tlsDecision('inbound', 'refused', `${reason}: ${this.config.reason}`).n++;
   }
 
-  private hooks(peer: PeerInfo): SessionHooks {
+  /**
+   * Tracks the connection if the mode in force admits it (a later mode change is checked against
+   * it too), and records its peer, with what the shadow mode, if any, would have done with it.
+   * Undefined when refused.
+   */
+  private admit(socket: Socket, admission: Admission): PeerTally | undefined {
+    const { mode, shadow, port } = this.config;
+    if (!modeAdmits(mode, admission)) return undefined;
+    this.admitted.track(socket, admission);
+    const wouldRefuse = shadow === undefined ? undefined : shadowRefusal(shadow.mode, admission);
+    if (wouldRefuse !== undefined) this.env.metrics.shadowRefusal(wouldRefuse, shadow!.source);
+    this.env.metrics.tlsDecision('inbound', ARRIVAL_LABEL[admission.kind], this.config.reason).n++;
+    return this.env.peers.admitted(
+      port,
+      admission,
+      addressOf(socket),
+      wouldRefuse === undefined ? undefined : { reason: wouldRefuse, policy: shadow!.source },
+    );
+  }
+
+  private hooks(peer: PeerInfo, tally: PeerTally): SessionHooks {
     const counter = this.env.metrics.requestCounter(this.labels(peer));
     const append = peer.xfcc === undefined ? [] : [peer.xfcc];
     return {
@@ -286,7 +314,10 @@ export class InboundListener {
           tunnel: false,
         };
       },
-      recordRequest: (_conn, status) => counter.inc(status),
+      recordRequest: (_conn, status) => {
+        counter.inc(status);
+        tally.request();
+      },
       recordConnectFailure: () => undefined,
     };
   }
@@ -305,6 +336,13 @@ export class InboundListener {
     };
   }
 }
+
+/** How an admitted connection arrived, as the tls_mode label of automesh_tls_decisions_total. */
+const ARRIVAL_LABEL: Record<Admission['kind'], string> = {
+  mtls: 'mutual_tls',
+  plaintext: 'plaintext',
+  'tls-passthrough': 'tls_passthrough',
+};
 
 /** Why onSecure refused a TLS client, as a metric label. */
 /** The peer's IP as people write it (an IPv4 client of a dual-stack socket without `::ffff:`). */

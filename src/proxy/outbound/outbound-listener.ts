@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { RequestCounter } from '../admin/proxy-metrics.js';
-import type { ProxyMetrics } from '../admin/proxy-metrics.js';
+import type { Cell, ProxyMetrics } from '../admin/proxy-metrics.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { headerValue, writeRequestHead } from '../http/head-writer.js';
 import type { RequestHead } from '../http/request-head.js';
@@ -14,6 +14,7 @@ import type { HttpSessionConfig } from '../session/http-session.js';
 import type { Route, SessionHooks } from '../session/route.js';
 import { plainDialer } from '../upstream/dialers.js';
 import type { UpstreamPool } from '../upstream/upstream-pool.js';
+import type { DestinationObservations, DestinationTally } from './destination-observations.js';
 import type { OutboundTable } from './outbound-table.js';
 import { SingleEndpoint, splitAuthority } from './outbound-table.js';
 
@@ -33,6 +34,20 @@ export interface OutboundEnvironment {
   /** The table of the snapshot in force (undefined before the first). */
   table(): OutboundTable | undefined;
   ownId(): string;
+  /** What was sent to each destination endpoint, and why (admin /destinations). */
+  destinations: DestinationObservations;
+}
+
+/** What a connection caches: the cell found in one snapshot's table (none: not a mesh endpoint). */
+interface CachedDestination {
+  table: OutboundTable;
+  cell: DestinationCell | undefined;
+}
+
+interface DestinationCell {
+  tally: DestinationTally;
+  decision: Cell;
+  downgrade?: Cell;
 }
 
 const ABSOLUTE = /^http:\/\/([^/?#]+)(.*)$/i;
@@ -47,7 +62,14 @@ export class OutboundListener {
     this.server.maxConnections = env.maxConnections;
     this.hooks = {
       route: (head) => this.route(head),
-      recordRequest: (conn, status) => this.counterFor(conn).inc(status),
+      recordRequest: (conn, status) => {
+        this.counterFor(conn).inc(status);
+        const cell = this.destinationFor(conn);
+        if (cell === undefined) return;
+        cell.tally.request(status);
+        cell.decision.n++;
+        if (cell.downgrade !== undefined) cell.downgrade.n++;
+      },
       recordConnectFailure: (err: NodeJS.ErrnoException) =>
         env.metrics.handshakeFailure('outbound', (err.code ?? 'connect_error').toLowerCase()),
     };
@@ -64,6 +86,31 @@ export class OutboundListener {
     });
     if (conn !== null) conn.metricsCell = counter;
     return counter;
+  }
+
+  /**
+   * The mesh endpoint a connection goes to and its metric cells (none for passthrough hosts),
+   * found once per connection and snapshot: a new snapshot may give the endpoint a new reason.
+   */
+  private destinationFor(conn: UpstreamConnection | null): DestinationCell | undefined {
+    if (conn === null) return undefined;
+    const table = this.env.table();
+    if (table === undefined) return undefined;
+    const cached = conn.destinationCell as CachedDestination | undefined;
+    if (cached?.table === table) return cached.cell;
+    const destination = table.destinationOf(conn.info.key);
+    const cell =
+      destination === undefined
+        ? undefined
+        : {
+            tally: this.env.destinations.tally(destination),
+            decision: this.env.metrics.tlsDecision('outbound', destination.sent, destination.reason),
+            ...(destination.downgrade === true
+              ? { downgrade: this.env.metrics.downgrade(destination.reason) }
+              : {}),
+          };
+    conn.destinationCell = { table, cell } satisfies CachedDestination;
+    return cell;
   }
 
   get connectionCount(): number {
@@ -140,6 +187,11 @@ export class OutboundListener {
       return { kind: 'forward', head: outHead, endpoints: new SingleEndpoint(dialer), attempts: 1, tunnel };
     }
     if (target.refusal !== undefined) {
+      if (target.refused !== undefined) {
+        this.env.destinations.request(target.refused, 503);
+        this.env.metrics.tlsDecision('outbound', 'REFUSE', target.refused.reason).n++;
+        this.env.metrics.requireMtlsRefusal(target.refused.reason).n++;
+      }
       return { kind: 'local', status: 503, body: `${UPSTREAM_RESET_PREFIX}mTLS required, ${target.refusal}` };
     }
     const endpoints = target.sequence();

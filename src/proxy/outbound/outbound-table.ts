@@ -6,6 +6,7 @@ import type { EndpointSequence } from '../session/route.js';
 import { endpointDialer } from '../upstream/dialers.js';
 import type { UpstreamDialer } from '../upstream/upstream-pool.js';
 import type { MeshTls } from '../tls/mesh-tls.js';
+import type { Destination } from './destination-observations.js';
 
 export interface OutboundTarget {
   /** The service FQDN, for messages. */
@@ -18,6 +19,8 @@ export interface OutboundTarget {
    * would get plaintext); undefined when some endpoint can be used or there are none.
    */
   readonly refusal: string | undefined;
+  /** With `refusal`: the endpoint whose reason it is, for the destination observations. */
+  readonly refused: Destination | undefined;
 }
 
 class PortTarget implements OutboundTarget {
@@ -28,6 +31,7 @@ class PortTarget implements OutboundTarget {
     readonly port: OutboundPort,
     readonly dialers: UpstreamDialer[],
     readonly refusal: string | undefined,
+    readonly refused: Destination | undefined,
   ) {}
 
   sequence(): EndpointSequence | undefined {
@@ -69,6 +73,8 @@ export class OutboundTable {
   private readonly targets = new Map<string, PortTarget>();
   /** Pool keys of every endpoint in this table (to close idle connections to endpoints that left). */
   readonly keys = new Set<string>();
+  /** Pool key → the endpoint it dials (the first service port listing it, when several do). */
+  private readonly destinations = new Map<string, Destination>();
 
   /** `localAddress`: the pod IP mesh endpoints are dialled from (see plainDialer). */
   constructor(
@@ -83,27 +89,42 @@ export class OutboundTable {
         // so a service with some meshed endpoints keeps serving from those; with none left the
         // client gets the refusal's reason rather than plaintext.
         const dialers: UpstreamDialer[] = [];
-        let refusal: string | undefined;
+        let refused: Destination | undefined;
         for (const ep of port.endpoints) {
-          if (ep.tls.mode === 'REFUSE') refusal ??= ep.tls.reason;
-          else
-            dialers.push(
-              endpointDialer(
-                ep.address,
-                hostPort(ep.port),
-                ep.tls,
-                mesh,
-                snapshot.mesh.trustDomain,
-                localAddress,
-              ),
-            );
+          const destination: Destination = {
+            service: service.hostname,
+            servicePort: port.port,
+            address: ep.address,
+            port: ep.port,
+            pod: ep.pod,
+            namespace: ep.namespace,
+            sent: ep.tls.mode,
+            reason: ep.tls.reason,
+            ...(ep.tls.mode === 'DISABLE' && ep.tls.downgrade === true ? { downgrade: true as const } : {}),
+          };
+          if (ep.tls.mode === 'REFUSE') {
+            refused ??= destination;
+            continue;
+          }
+          const dialer = endpointDialer(
+            ep.address,
+            hostPort(ep.port),
+            ep.tls,
+            mesh,
+            snapshot.mesh.trustDomain,
+            localAddress,
+          );
+          dialers.push(dialer);
+          if (!this.destinations.has(dialer.key)) this.destinations.set(dialer.key, destination);
         }
         for (const d of dialers) this.keys.add(d.key);
+        const none = dialers.length === 0;
         const target = new PortTarget(
           service.hostname,
           port,
           dialers,
-          dialers.length === 0 ? refusal : undefined,
+          none ? refused?.reason : undefined,
+          none ? refused : undefined,
         );
         for (const alias of new Set([service.hostname, ...service.aliases])) {
           const key = `${alias.toLowerCase()}:${port.port}`;
@@ -111,6 +132,11 @@ export class OutboundTable {
         }
       }
     }
+  }
+
+  /** The endpoint a pooled connection with this key goes to. */
+  destinationOf(key: string): Destination | undefined {
+    return this.destinations.get(key);
   }
 
   lookup(host: string, port: number): OutboundTarget | undefined {

@@ -32,6 +32,8 @@ export class UpstreamConnection {
   silentMs = 0;
   /** Per-connection metrics handle, made on first use by the listener that owns the metrics. */
   metricsCell: unknown = undefined;
+  /** Per-connection destination record (outbound/destination-observations), made on first use. */
+  destinationCell: unknown = undefined;
   readonly createdAt: number;
 
   constructor(

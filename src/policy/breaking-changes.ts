@@ -1,15 +1,13 @@
 // Which running client → server pairs a mesh change would break (behaviour.md "Changes at run
 // time"): for every client workload, service port and endpoint, would the request work before and
-// fail after? Pure: two MeshStates in, the broken pairs out, worded for `install` to print.
-import type { Service, ServicePort } from '../../api/index.js';
-import { targetPortOf } from '../../api/index.js';
-import {
-  clientTlsIn,
-  MeshIndex,
-  serverModeIn,
-  type MeshState,
-  type WorkloadInstance,
-} from '../../policy/index.js';
+// fail after? Pure: two MeshStates in, the broken pairs out. `install` prints them all;
+// `observed-breaks.ts` keeps those that observed traffic says are in use.
+import type { Service, ServicePort } from '../api/index.js';
+import { namespaceOf, targetPortOf } from '../api/index.js';
+import { clientTlsIn } from './client-tls.js';
+import { MeshIndex } from './mesh-index.js';
+import type { MeshState, WorkloadInstance } from './mesh-state.js';
+import { serverModeIn } from './server-mode.js';
 
 export interface BrokenPair {
   /** `full/sleep-58d6644d44-gb55j` */
@@ -20,6 +18,9 @@ export interface BrokenPair {
   endpoint: string;
   /** Why it fails after the change. */
   reason: string;
+  /** The same, structured: the client pod and its address, the endpoint pod and its workload port. */
+  from: { namespace: string; pod: string; address: string };
+  to: { namespace: string; pod: string; port: number };
 }
 
 interface Outcome {
@@ -71,24 +72,19 @@ export function breakingChanges(before: MeshState, after: MeshState): BrokenPair
           if (now?.works !== true || next === undefined || next.works) continue;
           broken.push({
             client: ref(client),
-            service: `${service.metadata.name}.${service.metadata.namespace ?? 'default'}:${servicePort.port}`,
+            service: `${service.metadata.name}.${namespaceOf(service)}:${servicePort.port}`,
             endpoint: ref(endpoint),
             reason: next.reason,
+            from: { namespace: client.namespace, pod: client.name, address: client.address },
+            to: {
+              namespace: endpoint.namespace,
+              pod: endpoint.name,
+              port: targetPortOf(servicePort, endpoint) ?? 0,
+            },
           });
         }
       }
     }
   }
   return broken;
-}
-
-const MAX_PAIRS_SHOWN = 20;
-
-/** The lines `install` prints before refusing a breaking change (the first 20, then a count). */
-export function formatBrokenPairs(pairs: readonly BrokenPair[]): string {
-  const shown = pairs
-    .slice(0, MAX_PAIRS_SHOWN)
-    .map((p) => `  ${p.client} → ${p.service} (endpoint ${p.endpoint}): ${p.reason}\n`);
-  const rest = pairs.length - MAX_PAIRS_SHOWN;
-  return shown.join('') + (rest > 0 ? `  ... and ${rest} more\n` : '');
 }
