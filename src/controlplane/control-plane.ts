@@ -219,7 +219,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       certificateAuthorityPem: serving.trustBundlePem.join(''),
     });
     // Hosts that join (automesh node join): join tokens, node credentials, the public cluster info.
-    const nodeJoin = await nodeJoinService(options.stateDir);
+    const nodeJoin = nodeJoinService(options.stateDir, secrets.podTokenKey);
     const startApi = (port: number) =>
       startApiServer({
         store,

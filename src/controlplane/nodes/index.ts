@@ -7,5 +7,5 @@ export {
   JOIN_TOKENS_FILE,
   type IssuedJoinToken,
 } from './join-tokens.js';
-export { NodeCredentialIssuer, NODE_CREDENTIAL_KEY_FILE, isNodeName } from './node-credentials.js';
+export { NodeCredentialIssuer, isNodeName } from './node-credentials.js';
 export { nodeJoinService } from './node-join-service.js';

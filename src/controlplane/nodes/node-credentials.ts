@@ -1,14 +1,14 @@
-// A node's credential for the API server: `amnode.<base64url node name>.<HMAC-SHA256>`, signed
-// with a key kept in `<stateDir>/ca/node-credential-key` (0600), so it names exactly one node and
-// the API server needs no table to check it. Like a kubelet's client certificate it has no short
-// expiry; rotating the key revokes every node credential at once.
+// A node's credential for the API server: `amnode.<base64url node name>.<HMAC-SHA256>`, so it
+// names exactly one node and the API server needs no table to check it. The HMAC key is derived
+// (HKDF-SHA256, its own label) from the cluster's pod-token key, which every control-plane replica
+// already shares (sealed in etcd, or the state directory's on one machine): a credential one
+// replica issued is good at all of them. Like a kubelet's client certificate it has no short
+// expiry; rotating the pod-token key revokes every node credential at once.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writePrivateFile } from '../ca/private-file.js';
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
-export const NODE_CREDENTIAL_KEY_FILE = 'ca/node-credential-key';
+/** HKDF's info for the node-credential key: never the same key as the pod tokens'. */
+const KEY_LABEL = 'automesh node credentials v1';
 const PREFIX = 'amnode';
 const KEY_BYTES = 32;
 /** DNS-1123 subdomain, as Kubernetes node names. */
@@ -21,18 +21,13 @@ export function isNodeName(name: string): boolean {
 export class NodeCredentialIssuer {
   private constructor(private readonly key: Buffer) {}
 
-  /** The issuer with the state directory's key, made on first use. */
-  static async inStateDir(stateDir: string): Promise<NodeCredentialIssuer> {
-    const path = join(stateDir, NODE_CREDENTIAL_KEY_FILE);
-    try {
-      const key = Buffer.from((await readFile(path, 'utf8')).trim(), 'base64');
-      if (key.length >= KEY_BYTES) return new NodeCredentialIssuer(key);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    const key = randomBytes(KEY_BYTES);
-    await writePrivateFile(path, `${key.toString('base64')}\n`);
-    return new NodeCredentialIssuer(key);
+  /** The issuer whose key is derived from the cluster's pod-token key (the same on every replica). */
+  static fromClusterKey(podTokenKey: Buffer): NodeCredentialIssuer {
+    if (podTokenKey.length < KEY_BYTES)
+      throw new RangeError(`the cluster key must be at least ${KEY_BYTES} bytes`);
+    return new NodeCredentialIssuer(
+      Buffer.from(hkdfSync('sha256', podTokenKey, Buffer.alloc(0), KEY_LABEL, KEY_BYTES)),
+    );
   }
 
   mint(nodeName: string): string {

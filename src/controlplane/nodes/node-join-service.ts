@@ -11,9 +11,10 @@ export interface NodeJoinService extends NodeJoin {
   setClusterInfo(info: ClusterInfo): void;
 }
 
-export async function nodeJoinService(stateDir: string): Promise<NodeJoinService> {
+/** `clusterKey`: the cluster's pod-token key, from which node credentials are signed. */
+export function nodeJoinService(stateDir: string, clusterKey: Buffer): NodeJoinService {
   const tokens = new JoinTokenRegistry(stateDir);
-  const credentials = await NodeCredentialIssuer.inStateDir(stateDir);
+  const credentials = NodeCredentialIssuer.fromClusterKey(clusterKey);
   let info: ClusterInfo | undefined;
   return {
     credentials,
