@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomAddressBlock } from '../runtime/support.js';
 import { runCli } from '../support/cli.js';
-import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { startReplicaProcess, type ReplicaProcess } from '../support/replica-process.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -41,12 +41,7 @@ function writtenSince(cluster: EtcdCluster, prefix: string, revision: number): s
 }
 
 describe('automesh control-plane (a second replica on etcd)', { timeout: 240_000 }, () => {
-  const missing = etcdUnavailable();
-  if (missing !== undefined) {
-    console.log(`# ${missing}`);
-    it('runs against a real etcd', { skip: missing }, () => undefined);
-    return;
-  }
+  if (skipWithoutEtcd()) return;
   let cluster: EtcdCluster | undefined;
   const root = mkdtempSync(join(tmpdir(), 'automesh-replica-cli-'));
   const homeUp = join(root, 'up');

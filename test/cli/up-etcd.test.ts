@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADDRESS_BLOCKS } from '../support/address-blocks.js';
 import { runCli } from '../support/cli.js';
-import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 
 const ADDRESS_BLOCK = String(ADDRESS_BLOCKS.upEtcd);
 const MANIFEST = `apiVersion: v1
@@ -43,12 +43,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe('automesh up --store etcd://', { timeout: 180_000 }, () => {
-  const missing = etcdUnavailable();
-  if (missing !== undefined) {
-    console.log(`# ${missing}`);
-    it('runs against a real etcd', { skip: missing }, () => undefined);
-    return;
-  }
+  if (skipWithoutEtcd()) return;
   let cluster: EtcdCluster | undefined;
   const home = mkdtempSync(join(tmpdir(), 'automesh-up-etcd-'));
   const env = { AUTOMESH_HOME: home, AUTOMESH_ADDRESS_BLOCK: ADDRESS_BLOCK };

@@ -15,7 +15,7 @@ import {
   type LoadedClusterSecrets,
 } from '../../src/controlplane/index.js';
 import { EtcdConfigStore, clusterSecretsSlotOf, type SecretSlot } from '../../src/store/index.js';
-import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { makeOpensslCacerts } from '../identity/support.js';
 
 const TRUST_DOMAIN = 'cluster.local';
@@ -25,12 +25,7 @@ function fingerprint(loaded: LoadedClusterSecrets): string {
 }
 
 describe('cluster secrets shared through etcd', { timeout: 120_000 }, () => {
-  const missing = etcdUnavailable();
-  if (missing !== undefined) {
-    console.log(`# ${missing}`);
-    it('runs against a real etcd', { skip: missing }, () => undefined);
-    return;
-  }
+  if (skipWithoutEtcd()) return;
   let cluster: EtcdCluster | undefined;
   const stores: EtcdConfigStore[] = [];
   const root = mkdtempSync(join(tmpdir(), 'automesh-cluster-secrets-'));

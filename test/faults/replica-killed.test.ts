@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Pod } from '../../src/api/index.js';
 import { ApiClient } from '../../src/controlplane/index.js';
 import { runCli } from '../support/cli.js';
-import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { startReplicaProcess, type ReplicaProcess } from '../support/replica-process.js';
 import { randomAddressBlock } from '../runtime/support.js';
 import { apiBackend } from './support/api-backend.js';
@@ -78,12 +78,7 @@ function controllersLeaderPid(endpoints: string[], prefix: string): number | und
 }
 
 describe('a control-plane replica killed with SIGKILL, then an etcd member', { timeout: 300_000 }, () => {
-  const missing = etcdUnavailable();
-  if (missing !== undefined) {
-    console.log(`# ${missing}`);
-    it('runs against a real etcd', { skip: missing }, () => undefined);
-    return;
-  }
+  if (skipWithoutEtcd()) return;
   it('costs no request and no write; the sidecars resync and renew on the other replica', async () => {
     const root = mkdtempSync(join(tmpdir(), 'automesh-fault-replica-'));
     const homeUp = join(root, 'up');

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { EtcdReplicaRoster, LocalReplicaRoster } from '../../src/store/index.js';
-import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { relay } from '../support/tcp-relay.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -23,12 +23,7 @@ describe('the local replica roster', () => {
 });
 
 describe('the etcd replica roster', { timeout: 60_000 }, () => {
-  const missing = etcdUnavailable();
-  if (missing !== undefined) {
-    console.log(`# ${missing}`);
-    it('runs against a real etcd', { skip: missing }, () => undefined);
-    return;
-  }
+  if (skipWithoutEtcd()) return;
   let cluster: EtcdCluster | undefined;
   before(async () => {
     cluster = await startEtcdCluster(1);

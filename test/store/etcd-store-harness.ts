@@ -4,7 +4,7 @@
 import { before, after, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { EtcdConfigStore, type EtcdConfigStoreOptions } from '../../src/store/index.js';
-import { etcdUnavailable, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
+import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
 import { runConfigStoreCompliance } from './compliance.js';
 
 export interface EtcdHarness {
@@ -18,12 +18,7 @@ export interface EtcdHarness {
  * against them. Without etcd on the PATH, says why and registers one skipped test.
  */
 export function withEtcd(size: 1 | 3, extra?: (harness: EtcdHarness) => void): void {
-  const missing = etcdUnavailable();
-  if (missing !== undefined) {
-    console.log(`# ${missing}`);
-    it(`etcd store with ${size} member(s)`, { skip: missing }, () => undefined);
-    return;
-  }
+  if (skipWithoutEtcd(`etcd store with ${size} member(s)`)) return;
   let cluster: EtcdCluster | undefined;
   before(async () => {
     cluster = await startEtcdCluster(size);

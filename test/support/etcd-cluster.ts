@@ -2,6 +2,7 @@
 // a temporary data directory; `stop()` kills every process and removes every directory (an exit
 // hook does the killing too, should the test process end first). Waits are bounded.
 
+import { it } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -47,6 +48,18 @@ export function etcdUnavailable(): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Inside a describe: when etcd or etcdctl is missing, prints why, registers one skipped test named
+ * `what` (so the skip shows in the summary, with its reason), and answers true.
+ */
+export function skipWithoutEtcd(what = 'runs against a real etcd'): boolean {
+  const missing = etcdUnavailable();
+  if (missing === undefined) return false;
+  console.log(`# ${missing}`);
+  it(what, { skip: missing }, () => undefined);
+  return true;
 }
 
 function etcdctl(endpoints: readonly string[], args: string[]): string {
