@@ -1,7 +1,7 @@
 // Runs the unchanged compliance suite on the etcd store against real etcd members started here:
 // one etcd per test file, a fresh key prefix per store, so each store starts empty.
 
-import { before, after, describe, it } from 'node:test';
+import { before, after, describe } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { EtcdConfigStore, type EtcdConfigStoreOptions } from '../../src/store/index.js';
 import { skipWithoutEtcd, startEtcdCluster, type EtcdCluster } from '../support/etcd-cluster.js';
