@@ -186,13 +186,12 @@ export class OutboundListener {
       const dialer = plainDialer(hostPort.host, hostPort.port, 'passthrough');
       return { kind: 'forward', head: outHead, endpoints: new SingleEndpoint(dialer), attempts: 1, tunnel };
     }
-    if (target.refusal !== undefined) {
-      if (target.refused !== undefined) {
-        this.env.destinations.request(target.refused, 503);
-        this.env.metrics.tlsDecision('outbound', 'REFUSE', target.refused.reason).n++;
-        this.env.metrics.requireMtlsRefusal(target.refused.reason).n++;
-      }
-      return { kind: 'local', status: 503, body: `${UPSTREAM_RESET_PREFIX}mTLS required, ${target.refusal}` };
+    const refused = target.refused;
+    if (refused !== undefined) {
+      this.env.destinations.request(refused, 503);
+      this.env.metrics.tlsDecision('outbound', 'REFUSE', refused.reason).n++;
+      this.env.metrics.requireMtlsRefusal(refused.reason).n++;
+      return { kind: 'local', status: 503, body: `${UPSTREAM_RESET_PREFIX}mTLS required, ${refused.reason}` };
     }
     const endpoints = target.sequence();
     if (endpoints === undefined) return { kind: 'local', status: 503, body: 'no healthy upstream' };

@@ -15,11 +15,10 @@ export interface OutboundTarget {
   /** The endpoints to try for one request, starting at the round-robin cursor. */
   sequence(): EndpointSequence | undefined;
   /**
-   * Why nothing may be sent when every endpoint is refused (the client requires mTLS and each
-   * would get plaintext); undefined when some endpoint can be used or there are none.
+   * When every endpoint is refused (the client requires mTLS and each would get plaintext): the
+   * first of them, whose reason the client is told and the observations record; undefined when
+   * some endpoint can be used or there are none.
    */
-  readonly refusal: string | undefined;
-  /** With `refusal`: the endpoint whose reason it is, for the destination observations. */
   readonly refused: Destination | undefined;
 }
 
@@ -30,7 +29,6 @@ class PortTarget implements OutboundTarget {
     readonly hostname: string,
     readonly port: OutboundPort,
     readonly dialers: UpstreamDialer[],
-    readonly refusal: string | undefined,
     readonly refused: Destination | undefined,
   ) {}
 
@@ -118,13 +116,11 @@ export class OutboundTable {
           if (!this.destinations.has(dialer.key)) this.destinations.set(dialer.key, destination);
         }
         for (const d of dialers) this.keys.add(d.key);
-        const none = dialers.length === 0;
         const target = new PortTarget(
           service.hostname,
           port,
           dialers,
-          none ? refused?.reason : undefined,
-          none ? refused : undefined,
+          dialers.length === 0 ? refused : undefined,
         );
         for (const alias of new Set([service.hostname, ...service.aliases])) {
           const key = `${alias.toLowerCase()}:${port.port}`;
