@@ -27,6 +27,7 @@ import {
 import type { FaultMesh } from '../faults/support/mesh.js';
 import { randomAddressBlock } from '../runtime/support.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
+import { loadClient } from '../../src/cli/context.js';
 
 const URL = 'http://httpbin.full:8000/get';
 const proxyOf = (pod: Pod): string => `http://${pod.status!.podIP!}:${hostPort(15001)}`;
@@ -77,6 +78,10 @@ describe('the migration to STRICT, replayed', { timeout: 300_000 }, () => {
     await readyPods(fault.store, 'full', 'httpbin');
     meshed = (await readyPods(fault.store, 'full', 'sleep'))[0]!;
     legacy = (await readyPods(fault.store, 'legacy', 'sleep'))[0]!;
+    // Every sidecar on the 20 s window before anything is counted: a sidecar that takes the
+    // install's snapshot later starts its observations anew and would forget the first requests.
+    const synced = await (await loadClient(fault.stateDir)).waitForSync?.(30_000);
+    assert.ok(synced?.converged !== false, `sidecars not synced: ${JSON.stringify(synced)}`);
     await untilReachable(proxyOf(meshed), URL);
     await untilReachable(proxyOf(legacy), URL);
   });
